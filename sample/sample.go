@@ -1,0 +1,176 @@
+package sample
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hardneg/hardneg/scan"
+)
+
+// Mode is a quota mode.
+type Mode int
+
+const (
+	Balanced Mode = iota
+	Notebook
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Balanced:
+		return "balanced"
+	case Notebook:
+		return "notebook"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ParseMode parses "balanced" or "notebook".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "balanced":
+		return Balanced, nil
+	case "notebook":
+		return Notebook, nil
+	}
+	return 0, fmt.Errorf("sample: unknown quota mode %q (want balanced or notebook)", s)
+}
+
+// Quotas returns, for every anchor, how many negatives it takes from each
+// band. ratios has one entry per band, n is the number of negatives per
+// anchor, weights[a] is how many triplets one negative of anchor a makes (its
+// number of positives) and pools[a][b] is how many candidates anchor a has in
+// band b.
+//
+// In Balanced mode each anchor's quotas sum to min(n, its candidates in bands
+// with a positive ratio). In
+// Notebook mode they are the notebook's truncated quotas capped by the pools;
+// Choose then fills the gap as the notebook does.
+func Quotas(mode Mode, ratios []float64, n int, weights []int, pools [][]int64) [][]int {
+	if len(weights) != len(pools) {
+		panic("sample: weights and pools differ in length")
+	}
+	out := make([][]int, len(pools))
+	flat := make([]int, len(pools)*len(ratios))
+	for a := range out {
+		out[a] = flat[a*len(ratios) : (a+1)*len(ratios) : (a+1)*len(ratios)]
+	}
+	switch mode {
+	case Notebook:
+		base := NotebookQuota(ratios, n)
+		for a, pool := range pools {
+			for b := range ratios {
+				out[a][b] = int(min(int64(base[b]), pool[b]))
+			}
+		}
+	default:
+		balanced(ratios, n, weights, pools, out)
+	}
+	return out
+}
+
+// NotebookQuota is the notebook's split of n: int(n·ratio) for each band but
+// the last, which gets the rest.
+func NotebookQuota(ratios []float64, n int) []int {
+	q := make([]int, len(ratios))
+	rest := n
+	for b := 0; b < len(ratios)-1; b++ {
+		q[b] = int(float64(n) * ratios[b])
+		rest -= q[b]
+	}
+	q[len(q)-1] = max(rest, 0)
+	return q
+}
+
+// balanced assigns slots greedily. Anchors are visited in order; each slot
+// goes to the band with the smallest (triplets so far)/ratio among the bands
+// that still have candidates for this anchor, the lowest band on a tie.
+// Measured against its ratio, the band furthest behind catches up first, so
+// the global shares converge on the ratios, and when a band runs dry its
+// share is spread over the others in proportion to their ratios. A band with
+// ratio 0 is never used.
+func balanced(ratios []float64, n int, weights []int, pools [][]int64, out [][]int) {
+	nb := len(ratios)
+	achieved := make([]float64, nb) // triplets per band so far
+	for a, pool := range pools {
+		var avail int64
+		for b, p := range pool {
+			if ratios[b] > 0 {
+				avail += p
+			}
+		}
+		m := int(min(int64(n), avail))
+		w := float64(weights[a])
+		q := out[a]
+		for range m {
+			best, bestLoad := -1, 0.0
+			for b := range nb {
+				if ratios[b] <= 0 || int64(q[b]) >= pool[b] {
+					continue
+				}
+				load := (achieved[b] + w*float64(q[b])) / ratios[b]
+				if best < 0 || load < bestLoad {
+					best, bestLoad = b, load
+				}
+			}
+			q[best]++
+		}
+		for b := range nb {
+			achieved[b] += w * float64(q[b])
+		}
+	}
+}
+
+// Negative is a chosen negative.
+type Negative struct {
+	Row  int32   // candidate row
+	Sim  float32 // similarity to the anchor
+	Band int     // band index
+}
+
+// Choose returns one anchor's negatives: the first quota[b] picks of each
+// band (its picks are in increasing key order, so that is a uniform random
+// sample), band by band. In Notebook mode, when that gives fewer than n, the
+// gap is filled with the smallest-key picks left over in all bands together:
+// a uniform draw from the union of what remains, as the notebook's fill is.
+// picks[b] must hold at least min(n, pool[b]) entries.
+func Choose(mode Mode, quota []int, n int, picks [][]scan.Pick) []Negative {
+	var out []Negative
+	for b, q := range quota {
+		if q > len(picks[b]) {
+			panic("sample: quota exceeds the sampled picks")
+		}
+		for _, p := range picks[b][:q] {
+			out = append(out, Negative{Row: p.Row, Sim: p.Sim, Band: b})
+		}
+	}
+	if mode != Notebook || len(out) >= n {
+		return out
+	}
+	var rest []Negative
+	var keys []uint64
+	for b, q := range quota {
+		for _, p := range picks[b][q:] {
+			rest = append(rest, Negative{Row: p.Row, Sim: p.Sim, Band: b})
+			keys = append(keys, p.Key)
+		}
+	}
+	idx := make([]int, len(rest))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		switch {
+		case keys[i] < keys[j]:
+			return -1
+		case keys[i] > keys[j]:
+			return 1
+		}
+		return int(rest[i].Row) - int(rest[j].Row)
+	})
+	need := min(n-len(out), len(idx))
+	for _, i := range idx[:need] {
+		out = append(out, rest[i])
+	}
+	return out
+}

@@ -1,0 +1,303 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func randUnit(r *rand.Rand, rows, cols int) *Matrix {
+	m := &Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+	// A shared direction makes similarities spread over the bands.
+	common := make([]float64, cols)
+	for i := range common {
+		common[i] = r.NormFloat64()
+	}
+	for i := range rows {
+		row := m.Row(i)
+		w := r.Float64() * 2
+		var ss float64
+		for j := range row {
+			v := w*common[j] + r.NormFloat64()
+			row[j] = float32(v)
+			ss += v * v
+		}
+		for j := range row {
+			row[j] = float32(float64(row[j]) / math.Sqrt(ss))
+		}
+	}
+	return m
+}
+
+// bruteForce is the scan written without blocking, tiles, threads or
+// bottom-k bookkeeping: every similarity, every band, a full sort by key.
+func bruteForce(A, B *Matrix, q Query, opt Options) []Result {
+	out := make([]Result, len(q.Anchors))
+	for i, a := range q.Anchors {
+		r := Result{Counts: make([]int64, len(opt.Bands)), Picks: make([][]Pick, len(opt.Bands))}
+		for c := 0; c < B.Rows; c++ {
+			if slices.Contains(q.Exclude[i], int32(c)) {
+				continue
+			}
+			var s float32
+			ar, br := A.Row(int(a)), B.Row(c)
+			for k := range ar {
+				s += float32(ar[k] * br[k])
+			}
+			b := BandOf(opt.Bands, float64(s))
+			if b < 0 {
+				continue
+			}
+			id := uint64(c)
+			if opt.CandidateIDs != nil {
+				id = opt.CandidateIDs[c]
+			}
+			r.Counts[b]++
+			r.Picks[b] = append(r.Picks[b], Pick{Row: int32(c), Sim: s, Key: Key(q.Seeds[i], id)})
+		}
+		for b := range r.Picks {
+			slices.SortFunc(r.Picks[b], func(x, y Pick) int {
+				switch {
+				case x.Key < y.Key:
+					return -1
+				case x.Key > y.Key:
+					return 1
+				}
+				return 0
+			})
+			r.Picks[b] = r.Picks[b][:min(len(r.Picks[b]), opt.Keep)]
+			if len(r.Picks[b]) == 0 {
+				r.Picks[b] = nil
+			}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func makeQuery(r *rand.Rand, nAnchors, aRows, bRows int) Query {
+	q := Query{}
+	for i := range nAnchors {
+		a := int32(r.IntN(aRows))
+		q.Anchors = append(q.Anchors, a)
+		ex := []int32{}
+		if int(a) < bRows {
+			ex = append(ex, a)
+		}
+		for range r.IntN(4) {
+			ex = append(ex, int32(r.IntN(bRows)))
+		}
+		q.Exclude = append(q.Exclude, ex)
+		q.Seeds = append(q.Seeds, Mix(uint64(i)))
+	}
+	return q
+}
+
+func equalResults(t *testing.T, got, want []Result) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !slices.Equal(got[i].Counts, want[i].Counts) {
+			t.Fatalf("anchor %d: counts %v, want %v", i, got[i].Counts, want[i].Counts)
+		}
+		for b := range want[i].Picks {
+			if !slices.Equal(got[i].Picks[b], want[i].Picks[b]) {
+				t.Fatalf("anchor %d band %d: picks %v, want %v", i, b, got[i].Picks[b], want[i].Picks[b])
+			}
+		}
+	}
+}
+
+var testBands = []Band{{0.3, 0.5}, {0.5, 0.7}, {0.7, 0.9}}
+
+// TestScanMatchesBruteForce covers odd sizes (partial anchor blocks and
+// candidate tiles), exclusions, candidate ids, and two matrices of different
+// lengths.
+func TestScanMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, tc := range []struct {
+		name                        string
+		anchors, aRows, bRows, dims int
+		keep                        int
+		ids                         bool
+	}{
+		{"tiny", 3, 10, 10, 4, 5, false},
+		{"partial blocks", 70, 300, 300, 17, 5, false},
+		{"two matrices", 65, 80, 517, 9, 3, true},
+		{"keep zero", 10, 50, 50, 8, 0, false},
+		{"keep many", 5, 40, 260, 8, 100, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			A := randUnit(r, tc.aRows, tc.dims)
+			B := A
+			if tc.bRows != tc.aRows {
+				B = randUnit(r, tc.bRows, tc.dims)
+			}
+			q := makeQuery(r, tc.anchors, tc.aRows, tc.bRows)
+			opt := Options{Bands: testBands, Keep: tc.keep, Threads: 1}
+			if tc.ids {
+				for c := range tc.bRows {
+					opt.CandidateIDs = append(opt.CandidateIDs, Mix(uint64(c)+99))
+				}
+			}
+			want := bruteForce(A, B, q, opt)
+			for _, threads := range []int{1, 2, 3} {
+				opt.Threads = threads
+				got, err := Scan(context.Background(), A, B, q, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				equalResults(t, got, want)
+			}
+			var total int64
+			for _, res := range want {
+				for _, c := range res.Counts {
+					total += c
+				}
+			}
+			if total == 0 {
+				t.Fatal("no candidate fell in any band: the test data exercises nothing")
+			}
+		})
+	}
+}
+
+// TestThresholdIsExact checks the float32 band edges against float64
+// comparisons at and around each edge.
+func TestThresholdIsExact(t *testing.T) {
+	for _, x := range []float64{0.3, 0.5, 0.7, 0.9, 0, -0.25, 1, 0.1 + 0.2, float64(float32(0.7)), math.Nextafter(float64(float32(0.7)), 1)} {
+		th := Threshold(x)
+		if float64(th) < x {
+			t.Errorf("Threshold(%v) = %v is below x", x, th)
+		}
+		below := math.Nextafter32(th, float32(math.Inf(-1)))
+		if float64(below) >= x {
+			t.Errorf("Threshold(%v) = %v is not the smallest: %v also reaches x", x, th, below)
+		}
+	}
+}
+
+// TestBoundaryValuesLandInUpperBand puts similarities exactly on and next to
+// band edges and checks that the scan labels them as BandOf does: [lo, hi).
+func TestBoundaryValuesLandInUpperBand(t *testing.T) {
+	bands := []Band{{0.25, 0.5}, {0.5, 0.75}}
+	// Anchor (1, 0): a candidate (s, sqrt(1-s²)) has similarity exactly s
+	// when s is a dyadic fraction.
+	sims := []float32{0.25, 0.5, 0.75, math.Nextafter32(0.5, 0), math.Nextafter32(0.75, 0), math.Nextafter32(0.25, 0), 0.375}
+	wantBand := []int{0, 1, -1, 0, 1, -1, 0}
+	B := &Matrix{Rows: len(sims) + 1, Cols: 2}
+	B.Data = append(B.Data, 1, 0)
+	for _, s := range sims {
+		B.Data = append(B.Data, s, 0) // second column zero keeps the dot product exact
+	}
+	q := Query{Anchors: []int32{0}, Exclude: [][]int32{{0}}, Seeds: []uint64{1}}
+	res, err := Scan(context.Background(), B, B, q, Options{Bands: bands, Keep: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int32]int{}
+	for b, picks := range res[0].Picks {
+		for _, p := range picks {
+			got[p.Row] = b
+		}
+	}
+	for i, s := range sims {
+		w, ok := got[int32(i+1)]
+		if !ok {
+			w = -1
+		}
+		if w != wantBand[i] || BandOf(bands, float64(s)) != wantBand[i] {
+			t.Errorf("similarity %v: scan band %d, BandOf %d, want %d", s, w, BandOf(bands, float64(s)), wantBand[i])
+		}
+	}
+}
+
+func TestScanRefusesBadQueries(t *testing.T) {
+	m := &Matrix{Rows: 2, Cols: 2, Data: []float32{1, 0, 0, 1}}
+	other := &Matrix{Rows: 1, Cols: 3, Data: []float32{1, 0, 0}}
+	good := Query{Anchors: []int32{0}, Exclude: [][]int32{{0}}, Seeds: []uint64{1}}
+	for _, tc := range []struct {
+		name string
+		A, B *Matrix
+		q    Query
+		opt  Options
+		want error
+	}{
+		{"column mismatch", m, other, good, Options{Bands: testBands}, ErrQuery},
+		{"anchor out of range", m, m, Query{Anchors: []int32{5}, Exclude: [][]int32{nil}, Seeds: []uint64{1}}, Options{Bands: testBands}, ErrQuery},
+		{"exclusion out of range", m, m, Query{Anchors: []int32{0}, Exclude: [][]int32{{9}}, Seeds: []uint64{1}}, Options{Bands: testBands}, ErrQuery},
+		{"missing seeds", m, m, Query{Anchors: []int32{0}, Exclude: [][]int32{nil}}, Options{Bands: testBands}, ErrQuery},
+		{"no bands", m, m, good, Options{}, ErrBands},
+		{"overlapping bands", m, m, good, Options{Bands: []Band{{0.3, 0.6}, {0.5, 0.7}}}, ErrBands},
+		{"empty band", m, m, good, Options{Bands: []Band{{0.5, 0.5}}}, ErrBands},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Scan(context.Background(), tc.A, tc.B, tc.q, tc.opt); !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestScanStopsOnCancel(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	m := randUnit(r, 200, 8)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Scan(ctx, m, m, makeQuery(r, 100, 200, 200), Options{Bands: testBands, Keep: 5, Threads: 2})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+}
+
+// TestKeysSampleUniformly checks that bottom-k keeps every candidate of a
+// band with the same probability: over many seeds, each of 20 candidates is
+// picked about keep/20 of the time.
+func TestKeysSampleUniformly(t *testing.T) {
+	const n, keep, trials = 20, 5, 4000
+	hits := make([]int, n)
+	for s := range trials {
+		acc := bandAcc{keep: keep}
+		for c := range n {
+			k := Key(Mix(uint64(s)), uint64(c))
+			if k < acc.limit() {
+				acc.offer(Pick{Row: int32(c), Key: k})
+			}
+		}
+		for _, p := range acc.picks {
+			hits[p.Row]++
+		}
+	}
+	want := float64(trials) * keep / n // 1000
+	for c, h := range hits {
+		if math.Abs(float64(h)-want) > 5*math.Sqrt(want) {
+			t.Errorf("candidate %d picked %d times, want about %.0f", c, h, want)
+		}
+	}
+}
+
+func BenchmarkScan(b *testing.B) {
+	for _, sz := range []struct{ anchors, rows, dims int }{{256, 4096, 128}, {256, 16384, 256}} {
+		b.Run(fmt.Sprintf("%dx%dx%d", sz.anchors, sz.rows, sz.dims), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			m := randUnit(r, sz.rows, sz.dims)
+			q := makeQuery(r, sz.anchors, sz.rows, sz.rows)
+			opt := Options{Bands: testBands, Keep: 5}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := Scan(context.Background(), m, m, q, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			flops := 2 * float64(sz.anchors) * float64(sz.rows) * float64(sz.dims) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(float64(sz.anchors)*float64(b.N)/b.Elapsed().Seconds(), "anchors/s")
+		})
+	}
+}

@@ -1,0 +1,220 @@
+package vocab
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+)
+
+// Anchor is a term together with its positives: every term linked to it by a
+// pair, in either direction.
+type Anchor struct {
+	Term      int32   // row in the vocabulary
+	Positives []int32 // rows, in the order the pairs file first links them
+}
+
+// PairStats counts what reading a pairs file found.
+type PairStats struct {
+	Lines      int `json:"lines"`       // lines read, blank ones included
+	Blank      int `json:"blank_lines"` // lines holding only white space
+	Pairs      int `json:"pairs"`       // JSON objects read
+	Used       int `json:"used"`        // pairs that linked two vocabulary terms
+	SkippedOOV int `json:"skipped_out_of_vocabulary"`
+	// SkippedSelf counts pairs whose source equals their target; the notebook
+	// would make such a term its own positive, which teaches nothing.
+	SkippedSelf int `json:"skipped_self"`
+	// AlreadyLinked counts pairs whose two terms were already linked, for
+	// example the second direction of a pair listed both ways.
+	AlreadyLinked int `json:"already_linked"`
+}
+
+// Skipped is the number of pairs that produced no link.
+func (s PairStats) Skipped() int { return s.SkippedOOV + s.SkippedSelf }
+
+// pairLine is one line of the pairs file. Unknown fields are ignored; the
+// known ones are checked for type so that a shifted column is caught early.
+type pairLine struct {
+	Source     *string  `json:"source"`
+	Target     *string  `json:"target"`
+	Similarity *float64 `json:"similarity"`
+}
+
+// ReadPairs reads a synonym pairs file and builds the anchors, both directions
+// of every pair whose two terms are in v. Anchors come in the order the file
+// first names them, which makes the output order independent of map order.
+func ReadPairs(path string, v *Vocab) ([]Anchor, PairStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, PairStats{}, fmt.Errorf("vocab: read pairs: %w", err)
+	}
+	defer f.Close()
+	anchors, stats, err := readPairs(f, v)
+	if err != nil {
+		return nil, stats, fmt.Errorf("vocab: %s: %w", path, err)
+	}
+	return anchors, stats, nil
+}
+
+func readPairs(r io.Reader, v *Vocab) ([]Anchor, PairStats, error) {
+	var (
+		stats   PairStats
+		b       = newAnchorBuilder()
+		br      = bufio.NewReaderSize(r, 1<<20)
+		lineNum = 0
+	)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			lineNum++
+			stats.Lines++
+			if perr := parsePairLine(line, lineNum, v, b, &stats); perr != nil {
+				return nil, stats, perr
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, stats, fmt.Errorf("read line %d: %w", lineNum+1, err)
+		}
+	}
+	if stats.Pairs == 0 {
+		return nil, stats, fmt.Errorf("%w: the file holds no pairs (%d lines)", ErrNoPairs, stats.Lines)
+	}
+	if stats.Used == 0 {
+		return nil, stats, fmt.Errorf("%w: none of the %d pairs has both terms in the term list (%d out of vocabulary, %d self-pairs)",
+			ErrNoPairs, stats.Pairs, stats.SkippedOOV, stats.SkippedSelf)
+	}
+	return b.anchors(), stats, nil
+}
+
+func parsePairLine(line []byte, lineNum int, v *Vocab, b *anchorBuilder, stats *PairStats) error {
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
+		stats.Blank++
+		return nil
+	}
+	if !utf8.Valid(line) {
+		return fmt.Errorf("%w: line %d: invalid UTF-8 at column %d", ErrPairs, lineNum, invalidUTF8Offset(line)+1)
+	}
+	if trimmed[0] != '{' {
+		return fmt.Errorf("%w: line %d: want a JSON object, found %s", ErrPairs, lineNum, jsonKind(trimmed))
+	}
+	var p pairLine
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(&p); err != nil {
+		return fmt.Errorf("%w: line %d: %s", ErrPairs, lineNum, describeDecodeError(err))
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: line %d: data after the JSON object", ErrPairs, lineNum)
+	}
+	switch {
+	case p.Source == nil && p.Target == nil:
+		return fmt.Errorf("%w: line %d: missing \"source\" and \"target\"", ErrPairs, lineNum)
+	case p.Source == nil:
+		return fmt.Errorf("%w: line %d: missing \"source\"", ErrPairs, lineNum)
+	case p.Target == nil:
+		return fmt.Errorf("%w: line %d: missing \"target\"", ErrPairs, lineNum)
+	}
+	stats.Pairs++
+	src, okS := v.Lookup(*p.Source)
+	dst, okT := v.Lookup(*p.Target)
+	switch {
+	case !okS || !okT:
+		stats.SkippedOOV++
+	case src == dst:
+		stats.SkippedSelf++
+	default:
+		stats.Used++
+		if !b.link(src, dst) {
+			stats.AlreadyLinked++
+		}
+	}
+	return nil
+}
+
+func jsonKind(b []byte) string {
+	switch b[0] {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	if b[0] == '-' || (b[0] >= '0' && b[0] <= '9') {
+		return "a number"
+	}
+	return fmt.Sprintf("%q", truncate(b, 20))
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "..."
+}
+
+func describeDecodeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		want := "a string"
+		if te.Field == "similarity" {
+			want = "a number"
+		}
+		return fmt.Sprintf("field %q: want %s, found %s", te.Field, want, te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("column %d: malformed JSON: %v", se.Offset, se)
+	}
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "malformed JSON: unexpected end of line"
+	}
+	return "malformed JSON: " + err.Error()
+}
+
+// anchorBuilder links terms in both directions, keeping first-seen order.
+type anchorBuilder struct {
+	order []int32           // anchors in first-seen order
+	pos   map[int32][]int32 // anchor -> positives in first-seen order
+	seen  map[[2]int32]bool // directed links already made
+}
+
+func newAnchorBuilder() *anchorBuilder {
+	return &anchorBuilder{pos: map[int32][]int32{}, seen: map[[2]int32]bool{}}
+}
+
+// link records a -> b and b -> a, and reports whether the pair was new.
+func (b *anchorBuilder) link(x, y int32) bool {
+	newXY := b.add(x, y)
+	newYX := b.add(y, x)
+	return newXY || newYX
+}
+
+func (b *anchorBuilder) add(a, p int32) bool {
+	if b.seen[[2]int32{a, p}] {
+		return false
+	}
+	b.seen[[2]int32{a, p}] = true
+	if _, ok := b.pos[a]; !ok {
+		b.order = append(b.order, a)
+	}
+	b.pos[a] = append(b.pos[a], p)
+	return true
+}
+
+func (b *anchorBuilder) anchors() []Anchor {
+	out := make([]Anchor, len(b.order))
+	for i, a := range b.order {
+		out[i] = Anchor{Term: a, Positives: b.pos[a]}
+	}
+	return out
+}

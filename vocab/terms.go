@@ -1,0 +1,148 @@
+package vocab
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"unicode/utf8"
+)
+
+// Sentinel errors of this package, tested with errors.Is. Every error that
+// reports bad input wraps one of them and names the file and the line, row or
+// byte offset.
+var (
+	// ErrTerms reports a term list that is not a JSON array of unique strings.
+	ErrTerms = errors.New("bad term list")
+	// ErrPairs reports a pairs file with a line that is not a valid pair.
+	ErrPairs = errors.New("bad pairs file")
+	// ErrNoPairs reports a pairs file with no pair whose two terms are both in
+	// the vocabulary.
+	ErrNoPairs = errors.New("no usable pairs")
+)
+
+// Vocab is the term list: row i of the embedding matrix is Terms[i].
+type Vocab struct {
+	Terms []string
+	index map[string]int32
+}
+
+// NewVocab indexes terms. It refuses an empty list and duplicate terms; row
+// numbers in its errors count from 0, as the embedding rows do.
+func NewVocab(terms []string) (*Vocab, error) {
+	if len(terms) == 0 {
+		return nil, fmt.Errorf("%w: the list is empty", ErrTerms)
+	}
+	index := make(map[string]int32, len(terms))
+	for i, t := range terms {
+		if j, dup := index[t]; dup {
+			return nil, fmt.Errorf("%w: row %d repeats the term %q of row %d", ErrTerms, i, t, j)
+		}
+		index[t] = int32(i)
+	}
+	return &Vocab{Terms: terms, index: index}, nil
+}
+
+// Lookup returns the row of term, or false when it is not in the vocabulary.
+func (v *Vocab) Lookup(term string) (int32, bool) {
+	i, ok := v.index[term]
+	return i, ok
+}
+
+// Len is the number of terms.
+func (v *Vocab) Len() int { return len(v.Terms) }
+
+// ReadTerms reads a term list file: a JSON array of strings.
+func ReadTerms(path string) (*Vocab, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("vocab: read term list: %w", err)
+	}
+	terms, err := parseTerms(data)
+	if err != nil {
+		return nil, fmt.Errorf("vocab: %s: %w", path, err)
+	}
+	v, err := NewVocab(terms)
+	if err != nil {
+		return nil, fmt.Errorf("vocab: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+// parseTerms decodes the array token by token so that an error can name the
+// row and the byte offset where it went wrong.
+func parseTerms(data []byte) ([]string, error) {
+	if !utf8.Valid(data) {
+		off := invalidUTF8Offset(data)
+		return nil, fmt.Errorf("%w: byte %d: invalid UTF-8", ErrTerms, off)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("%w: byte %d: %v", ErrTerms, dec.InputOffset(), describeJSONError(err))
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, fmt.Errorf("%w: byte 0: want a JSON array of strings, found %s", ErrTerms, tokenKind(tok))
+	}
+	var terms []string
+	for dec.More() {
+		off := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%w: row %d (byte %d): %v", ErrTerms, len(terms), off, describeJSONError(err))
+		}
+		s, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("%w: row %d (byte %d): want a string, found %s", ErrTerms, len(terms), off, tokenKind(tok))
+		}
+		terms = append(terms, s)
+	}
+	if _, err := dec.Token(); err != nil { // the closing ']'
+		return nil, fmt.Errorf("%w: byte %d: %v", ErrTerms, dec.InputOffset(), describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%w: byte %d: data after the closing ']'", ErrTerms, dec.InputOffset())
+	}
+	return terms, nil
+}
+
+func tokenKind(tok json.Token) string {
+	switch v := tok.(type) {
+	case json.Delim:
+		switch v {
+		case '[', ']':
+			return "an array"
+		default:
+			return "an object"
+		}
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", tok)
+}
+
+func describeJSONError(err error) string {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of file"
+	}
+	return err.Error()
+}
+
+func invalidUTF8Offset(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}

@@ -1,0 +1,147 @@
+package vocab
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadTerms(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		content string
+		want    []string
+		wantErr error
+		msg     string // a fragment the error must contain
+	}{
+		{name: "ok", content: `["야당", "李滉", "바이어 레버쿠젠", "lo"]`, want: []string{"야당", "李滉", "바이어 레버쿠젠", "lo"}},
+		{name: "escaped", content: `["a\"b", "\u00e9"]`, want: []string{`a"b`, "é"}},
+		{name: "object", content: `{"a": 1}`, wantErr: ErrTerms, msg: "found an object"},
+		{name: "bare string", content: `"야당"`, wantErr: ErrTerms, msg: "found a string"},
+		{name: "null element", content: `["a", null]`, wantErr: ErrTerms, msg: "row 1"},
+		{name: "number element", content: `["a", "b", 3]`, wantErr: ErrTerms, msg: "row 2"},
+		{name: "nested array", content: `[["a"]]`, wantErr: ErrTerms, msg: "row 0"},
+		{name: "duplicate", content: `["a", "b", "a"]`, wantErr: ErrTerms, msg: "row 2 repeats the term \"a\" of row 0"},
+		{name: "empty array", content: `[]`, wantErr: ErrTerms, msg: "empty"},
+		{name: "empty file", content: ``, wantErr: ErrTerms, msg: "unexpected end"},
+		{name: "unterminated", content: `["a", "b"`, wantErr: ErrTerms, msg: "unexpected end"},
+		{name: "trailing data", content: `["a"] ["b"]`, wantErr: ErrTerms, msg: "after the closing"},
+		{name: "invalid utf8", content: "[\"a\xff\"]", wantErr: ErrTerms, msg: "byte 3: invalid UTF-8"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeTemp(t, "terms.json", tc.content)
+			v, err := ReadTerms(p)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("error %v, want %v", err, tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) {
+					t.Fatalf("error %q does not name the file and %q", err, tc.msg)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(v.Terms, tc.want) {
+				t.Fatalf("terms %q, want %q", v.Terms, tc.want)
+			}
+			for i, term := range tc.want {
+				if r, ok := v.Lookup(term); !ok || int(r) != i {
+					t.Fatalf("Lookup(%q) = %d, %v", term, r, ok)
+				}
+			}
+		})
+	}
+}
+
+func TestReadTermsMissingFile(t *testing.T) {
+	_, err := ReadTerms(filepath.Join(t.TempDir(), "nope.json"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("error %v, want not-exist", err)
+	}
+}
+
+func TestReadPairs(t *testing.T) {
+	v, err := NewVocab([]string{"a", "b", "c", "d", "e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	content := `{"source": "a", "target": "b", "similarity": 0.9, "category": "x", "ig_score": 1}
+
+{"source": "b", "target": "a", "similarity": 0.9}
+{"source": "c", "target": "a"}
+{"source": "d", "target": "zz", "similarity": 1}
+{"source": "e", "target": "e"}
+   
+{"target": "d", "source": "e"}`
+	anchors, stats, err := ReadPairs(writeTemp(t, "p.jsonl", content), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Anchor{
+		{Term: 0, Positives: []int32{1, 2}}, // a: b, c
+		{Term: 1, Positives: []int32{0}},    // b: a
+		{Term: 2, Positives: []int32{0}},    // c: a
+		{Term: 4, Positives: []int32{3}},    // e: d
+		{Term: 3, Positives: []int32{4}},    // d: e
+	}
+	if len(anchors) != len(want) {
+		t.Fatalf("anchors %v, want %v", anchors, want)
+	}
+	for i := range want {
+		if anchors[i].Term != want[i].Term || !slices.Equal(anchors[i].Positives, want[i].Positives) {
+			t.Fatalf("anchor %d = %v, want %v", i, anchors[i], want[i])
+		}
+	}
+	wantStats := PairStats{Lines: 8, Blank: 2, Pairs: 6, Used: 4, SkippedOOV: 1, SkippedSelf: 1, AlreadyLinked: 1}
+	if stats != wantStats {
+		t.Fatalf("stats %+v, want %+v", stats, wantStats)
+	}
+}
+
+func TestReadPairsRefusesBadInput(t *testing.T) {
+	v, _ := NewVocab([]string{"a", "b"})
+	for _, tc := range []struct {
+		name, content string
+		wantErr       error
+		msg           string
+	}{
+		{"malformed", `{"source": "a", "target": "b"}` + "\n" + `{"source": "a", "target"`, ErrPairs, "line 2: malformed JSON"},
+		{"missing source", `{"target": "b"}`, ErrPairs, `line 1: missing "source"`},
+		{"missing target", `{"source": "a", "similarity": 1}`, ErrPairs, `line 1: missing "target"`},
+		{"missing both", `{"similarity": 1}`, ErrPairs, `line 1: missing "source" and "target"`},
+		{"array", `["a", "b"]`, ErrPairs, "line 1: want a JSON object, found an array"},
+		{"bare string", `"a"`, ErrPairs, "line 1: want a JSON object, found a string"},
+		{"number source", `{"source": 1, "target": "b"}`, ErrPairs, `line 1: field "source": want a string, found number`},
+		{"string similarity", `{"source": "a", "target": "b", "similarity": "high"}`, ErrPairs, `line 1: field "similarity": want a number, found string`},
+		{"two objects", `{"source": "a", "target": "b"} {"source": "a"}`, ErrPairs, "line 1: data after"},
+		{"invalid utf8", "\n{\"source\": \"a\xfe\", \"target\": \"b\"}", ErrPairs, "line 2: invalid UTF-8 at column 14"},
+		{"empty file", "", ErrNoPairs, "no pairs (0 lines)"},
+		{"only blank lines", "\n  \n\n", ErrNoPairs, "no pairs (3 lines)"},
+		{"nothing in vocabulary", `{"source": "x", "target": "y"}` + "\n" + `{"source": "a", "target": "a"}`, ErrNoPairs, "none of the 2 pairs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeTemp(t, "p.jsonl", tc.content)
+			_, _, err := ReadPairs(p, v)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), p) {
+				t.Fatalf("error %q does not name the file and %q", err, tc.msg)
+			}
+		})
+	}
+}
