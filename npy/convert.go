@@ -1,0 +1,69 @@
+package npy
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/x448/float16"
+)
+
+// The decoders read little-endian bytes whatever the host's byte order;
+// the compiler turns each binary.LittleEndian load into one instruction on
+// little-endian machines, so a pure-Go loop is all there is.
+
+func decodeFloat16(dst []float32, src []byte) {
+	src = src[:2*len(dst)]
+	for i := range dst {
+		dst[i] = float16to32(binary.LittleEndian.Uint16(src[2*i:]))
+	}
+}
+
+// float16to32 converts exactly, like float16.Float16.Float32, but small
+// enough to inline, which makes reading a float16 file several times
+// faster. NaN payloads are kept as numpy keeps them.
+func float16to32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	mag := uint32(h & 0x7fff)
+	switch {
+	case mag >= 0x7c00: // inf, NaN
+		return math.Float32frombits(sign | 0x7f800000 | (mag&0x3ff)<<13)
+	case mag >= 0x0400: // normal: rebias the exponent from 15 to 127
+		return math.Float32frombits(sign | (mag<<13 + (127-15)<<23))
+	default: // zero or subnormal: mag units of 2^-24, exact in float32
+		return math.Float32frombits(sign | math.Float32bits(float32(mag)*0x1p-24))
+	}
+}
+
+func decodeFloat32(dst []float32, src []byte) {
+	src = src[:4*len(dst)]
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	}
+}
+
+func decodeFloat64(dst []float32, src []byte) {
+	src = src[:8*len(dst)]
+	for i := range dst {
+		dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:])))
+	}
+}
+
+// encode appends src to dst in dtype's little-endian layout. float16
+// rounds to nearest, ties to even, as numpy's astype does.
+func encode(dst []byte, src []float32, dtype DType) []byte {
+	switch dtype {
+	case Float16:
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint16(dst, float16.Fromfloat32(v).Bits())
+		}
+	case Float32:
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
+		}
+	case Float64:
+		for _, v := range src {
+			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(float64(v)))
+		}
+	}
+	return dst
+}

@@ -1,0 +1,9 @@
+//go:build !linux && !darwin
+
+package npy
+
+import "os"
+
+func mapFile(f *os.File, size int) (data []byte, unmap func() error, err error) {
+	return readFile(f, size)
+}
