@@ -1,0 +1,143 @@
+package mine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+
+	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/vocab"
+)
+
+// Sentinel errors, tested with errors.Is; the CLI maps them to exit codes.
+var (
+	// ErrConfig reports settings that cannot work together.
+	ErrConfig = errors.New("invalid settings")
+	// ErrInput reports an input file that cannot be used as it is.
+	ErrInput = errors.New("invalid input")
+	// ErrOutputExists reports outputs that would be overwritten without Force.
+	ErrOutputExists = errors.New("output exists")
+)
+
+// Output names, as the notebook writes them.
+const (
+	DatasetDir = "triplet_dataset"
+	TrainJSONL = "train_triplets.jsonl"
+	ValJSONL   = "val_triplets.jsonl"
+	StatsFile  = "data_preparation_stats.json"
+)
+
+// Outputs lists every entry a run writes into the output folder.
+var Outputs = []string{DatasetDir, TrainJSONL, ValJSONL, StatsFile}
+
+// Band is a named similarity band [Lo, Hi) and the share of negatives it
+// should supply. Its name is the difficulty label in the output.
+type Band struct {
+	Name   string
+	Lo, Hi float64
+	Ratio  float64
+}
+
+// DefaultBands are the notebook's bands.
+func DefaultBands() []Band {
+	return []Band{
+		{Name: "easy", Lo: 0.3, Hi: 0.5, Ratio: 0.33},
+		{Name: "medium", Lo: 0.5, Hi: 0.7, Ratio: 0.33},
+		{Name: "hard", Lo: 0.7, Hi: 0.9, Ratio: 0.34},
+	}
+}
+
+// Config is everything a run needs. DefaultConfig fills in the notebook's
+// values.
+type Config struct {
+	PairsPath      string
+	EmbeddingsPath string
+	TermsPath      string
+	OutDir         string
+
+	Bands              []Band
+	NegativesPerAnchor int
+	TrainRatio         float64
+	ValRatio           float64
+	Seed               uint64
+	Quota              sample.Mode
+
+	// Threads is the number of workers; 0 means all cores. It never
+	// changes the output.
+	Threads int
+	// Force lets the run replace outputs that already exist.
+	Force bool
+}
+
+// DefaultConfig is the notebook's configuration for the data in dataDir,
+// writing into dataDir as the notebook does.
+func DefaultConfig(dataDir string) Config {
+	return Config{
+		PairsPath:          filepath.Join(dataDir, vocab.PairsFile),
+		EmbeddingsPath:     filepath.Join(dataDir, vocab.EmbeddingsFile),
+		TermsPath:          filepath.Join(dataDir, vocab.TermsFile),
+		OutDir:             dataDir,
+		Bands:              DefaultBands(),
+		NegativesPerAnchor: 5,
+		TrainRatio:         0.9,
+		ValRatio:           0.1,
+		Seed:               42,
+		Quota:              sample.Balanced,
+	}
+}
+
+var bandName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Validate reports the first setting that cannot work, wrapped in ErrConfig.
+func (c *Config) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	}
+	for _, p := range []struct{ name, path string }{{"pairs", c.PairsPath}, {"embeddings", c.EmbeddingsPath}, {"terms", c.TermsPath}, {"output", c.OutDir}} {
+		if p.path == "" {
+			return bad("no %s path", p.name)
+		}
+	}
+	if len(c.Bands) == 0 {
+		return bad("no bands")
+	}
+	sum := 0.0
+	seen := map[string]bool{}
+	for i, b := range c.Bands {
+		switch {
+		case !bandName.MatchString(b.Name):
+			return bad("band %d: name %q must be letters, digits, '_' or '-'", i, b.Name)
+		case seen[b.Name]:
+			return bad("band name %q is used twice", b.Name)
+		case math.IsNaN(b.Lo) || math.IsNaN(b.Hi) || !(b.Lo < b.Hi):
+			return bad("band %s: range [%v, %v) is empty", b.Name, b.Lo, b.Hi)
+		case b.Lo < -1 || b.Hi > 1.000001:
+			return bad("band %s: range [%v, %v) is outside the cosine range [-1, 1]", b.Name, b.Lo, b.Hi)
+		case i > 0 && b.Lo < c.Bands[i-1].Hi:
+			return bad("band %s [%v, %v) overlaps or precedes band %s [%v, %v); list bands in increasing order",
+				b.Name, b.Lo, b.Hi, c.Bands[i-1].Name, c.Bands[i-1].Lo, c.Bands[i-1].Hi)
+		case !(b.Ratio >= 0 && b.Ratio <= 1):
+			return bad("band %s: ratio %v is not in [0, 1]", b.Name, b.Ratio)
+		}
+		seen[b.Name] = true
+		sum += b.Ratio
+	}
+	if math.Abs(sum-1) > 1e-6 {
+		return bad("band ratios sum to %v, not 1", sum)
+	}
+	if c.NegativesPerAnchor < 1 {
+		return bad("negatives per anchor is %d; it must be at least 1", c.NegativesPerAnchor)
+	}
+	if !(c.TrainRatio >= 0 && c.TrainRatio <= 1) || !(c.ValRatio >= 0 && c.ValRatio <= 1) {
+		return bad("train ratio %v and validation ratio %v must be in [0, 1]", c.TrainRatio, c.ValRatio)
+	}
+	if math.Abs(c.TrainRatio+c.ValRatio-1) > 1e-9 {
+		return bad("train ratio %v and validation ratio %v must sum to 1", c.TrainRatio, c.ValRatio)
+	}
+	if c.Threads < 0 {
+		return bad("threads is %d", c.Threads)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package mine
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/scan"
+)
+
+// loadEmbeddings converts the .npy matrix to float32 and scales every row to
+// unit length, once, so that the scan's dot products are cosines. A zero or
+// non-finite row is refused, naming the row and its term.
+func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, threads int) (*scan.Matrix, error) {
+	rows, cols := f.Rows(), f.Cols()
+	m := &scan.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+	const chunk = 1024
+	// Each chunk keeps its own error so that, with several bad rows, the
+	// first one is reported whatever the scheduling.
+	errs := make([]error, (rows+chunk-1)/chunk)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(threads, 1))
+	for lo := 0; lo < rows; lo += chunk {
+		hi := min(lo+chunk, rows)
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			f.ReadFloat32(m.Data[lo*cols:hi*cols], lo)
+			for r := lo; r < hi; r++ {
+				if err := normalize(m.Row(r)); err != nil {
+					errs[lo/chunk] = fmt.Errorf("%w: %s: row %d (term %q): %v", ErrInput, f.Path(), r, terms[r], err)
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// normalize scales row to unit length, summing squares in float64 so that
+// the norm is exact to float32 precision whatever the dimension.
+func normalize(row []float32) error {
+	var ss float64
+	for i, v := range row {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("column %d is %v; every value must be finite", i, v)
+		}
+		ss += float64(v) * float64(v)
+	}
+	if ss == 0 {
+		return fmt.Errorf("the row is all zeros and has no direction")
+	}
+	inv := 1 / math.Sqrt(ss)
+	for i, v := range row {
+		row[i] = float32(float64(v) * inv)
+	}
+	return nil
+}

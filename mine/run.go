@@ -1,0 +1,328 @@
+package mine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/hardneg/hardneg/hfds"
+	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/output"
+	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/split"
+	"github.com/hardneg/hardneg/vocab"
+)
+
+// Hooks let a caller watch a run. Every field may be nil.
+type Hooks struct {
+	// Log receives one line per stage.
+	Log io.Writer
+	// ScanStart is called with the number of anchors before the scan, and
+	// ScanProgress with the number finished since its last call (from
+	// several goroutines at once).
+	ScanStart    func(anchors int)
+	ScanProgress func(anchors int)
+	ScanDone     func()
+}
+
+func (h Hooks) logf(format string, args ...any) {
+	if h.Log != nil {
+		fmt.Fprintf(h.Log, format+"\n", args...)
+	}
+}
+
+// Result is what a run produced.
+type Result struct {
+	Stats   Stats
+	OutDir  string
+	Outputs []string // paths written
+}
+
+// Run mines the data set described by cfg and writes the outputs into
+// cfg.OutDir. On any error, including cancellation of ctx, the output folder
+// is left as it was.
+func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	threads := cfg.Threads
+	if threads == 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	// Refuse to overwrite before reading anything.
+	st, err := newStaging(cfg.OutDir, Outputs, cfg.Force)
+	if err != nil {
+		return nil, err
+	}
+	res, err := run(ctx, cfg, threads, st, hooks)
+	if err != nil {
+		return nil, errors.Join(err, st.cleanup())
+	}
+	return res, nil
+}
+
+func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks) (*Result, error) {
+	start := time.Now()
+	voc, err := vocab.ReadTerms(cfg.TermsPath)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	emb, err := npy.Open(cfg.EmbeddingsPath)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	defer emb.Close()
+	if emb.Rows() != voc.Len() {
+		return nil, fmt.Errorf("%w: %s has %d rows but %s lists %d terms; row i must be the embedding of term i",
+			ErrInput, cfg.EmbeddingsPath, emb.Rows(), cfg.TermsPath, voc.Len())
+	}
+	anchors, pairStats, err := vocab.ReadPairs(cfg.PairsPath, voc)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
+		voc.Len(), pairStats.Pairs, pairStats.Skipped(), pairStats.SkippedOOV, pairStats.SkippedSelf, len(anchors))
+
+	mat, err := loadEmbeddings(ctx, emb, voc.Terms, threads)
+	if err != nil {
+		return nil, err
+	}
+	hooks.logf("normalised %d x %d %s embeddings in %s", mat.Rows, mat.Cols, emb.DType(), since(start))
+
+	// The scan: one query entry per anchor.
+	ids := make([]uint64, voc.Len())
+	for i, t := range voc.Terms {
+		ids[i] = termID(t)
+	}
+	q := scan.Query{
+		Anchors: make([]int32, len(anchors)),
+		Exclude: make([][]int32, len(anchors)),
+		Seeds:   make([]uint64, len(anchors)),
+	}
+	for i, a := range anchors {
+		q.Anchors[i] = a.Term
+		q.Exclude[i] = append([]int32{a.Term}, a.Positives...)
+		q.Seeds[i] = AnchorSeed(cfg.Seed, ids[a.Term])
+	}
+	bands := make([]scan.Band, len(cfg.Bands))
+	for i, b := range cfg.Bands {
+		bands[i] = scan.Band{Lo: b.Lo, Hi: b.Hi}
+	}
+	if hooks.ScanStart != nil {
+		hooks.ScanStart(len(anchors))
+	}
+	scanStart := time.Now()
+	results, err := scan.Scan(ctx, mat, mat, q, scan.Options{
+		Bands: bands, Keep: cfg.NegativesPerAnchor, CandidateIDs: ids, Threads: threads, Progress: hooks.ScanProgress,
+	})
+	if hooks.ScanDone != nil {
+		hooks.ScanDone()
+	}
+	if err != nil {
+		return nil, err
+	}
+	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
+
+	// Quotas and choice.
+	ratios := make([]float64, len(cfg.Bands))
+	names := make([]string, len(cfg.Bands))
+	for i, b := range cfg.Bands {
+		ratios[i], names[i] = b.Ratio, b.Name
+	}
+	weights := make([]int, len(anchors))
+	pools := make([][]int64, len(anchors))
+	for i, a := range anchors {
+		weights[i] = len(a.Positives)
+		pools[i] = results[i].Counts
+	}
+	quotas := sample.Quotas(cfg.Quota, ratios, cfg.NegativesPerAnchor, weights, pools)
+	var triplets []output.Triplet
+	skipped := 0
+	perBand := make([]int, len(cfg.Bands))
+	for i, a := range anchors {
+		negs := sample.Choose(cfg.Quota, quotas[i], cfg.NegativesPerAnchor, results[i].Picks)
+		if len(negs) == 0 {
+			skipped++
+			continue
+		}
+		for _, p := range a.Positives {
+			for _, n := range negs {
+				triplets = append(triplets, output.Triplet{Anchor: a.Term, Positive: p, Negative: n.Row, Sim: n.Sim, Band: int8(n.Band)})
+				perBand[n.Band]++
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	train, val, err := split.ByRow(len(triplets), cfg.TrainRatio, cfg.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	stats := Stats{
+		Config: statsConfig(cfg),
+		Dataset: DatasetStats{
+			TotalTriplets: len(triplets), TrainTriplets: len(train), ValTriplets: len(val),
+			UniqueAnchors: len(anchors), SkippedAnchors: skipped,
+		},
+		Mix:   MixStats{Quota: cfg.Quota.String()},
+		Pairs: pairStats,
+		Inputs: InputStats{
+			Pairs: cfg.PairsPath, Terms: cfg.TermsPath, Embeddings: cfg.EmbeddingsPath,
+			Shape: []int{emb.Rows(), emb.Cols()}, DType: string(emb.DType()),
+		},
+		Tool: Version(),
+	}
+	for b, name := range names {
+		stats.DifficultyDistribution = append(stats.DifficultyDistribution, Field{name, perBand[b]})
+		stats.Mix.Target = append(stats.Mix.Target, Field{name, round2(100 * ratios[b])})
+		share := 0.0
+		if len(triplets) > 0 {
+			share = 100 * float64(perBand[b]) / float64(len(triplets))
+		}
+		stats.Mix.Achieved = append(stats.Mix.Achieved, Field{name, round2(share)})
+		stats.Pools = append(stats.Pools, Field{name, poolStats(pools, b)})
+	}
+
+	// Write everything into the staging folder, then move it into place.
+	writeStart := time.Now()
+	trainRows := output.Rows{Triplets: triplets, Order: train, Terms: voc.Terms, Bands: names}
+	valRows := output.Rows{Triplets: triplets, Order: val, Terms: voc.Terms, Bands: names}
+	if err := hfds.Save(st.path(DatasetDir), []hfds.Split{
+		{Name: "train", Table: output.Table(trainRows)},
+		{Name: "validation", Table: output.Table(valRows)},
+	}, hfds.Options{}); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		rows output.Rows
+	}{{TrainJSONL, trainRows}, {ValJSONL, valRows}} {
+		if err := writeFile(st.path(f.name), func(w io.Writer) error { return output.WriteJSONL(w, f.rows) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := output.WriteJSONFile(st.path(StatsFile), stats); err != nil {
+		return nil, fmt.Errorf("write stats: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := st.commit(); err != nil {
+		return nil, err
+	}
+	hooks.logf("wrote %d triplets (%d train, %d validation) to %s in %s", len(triplets), len(train), len(val), cfg.OutDir, since(writeStart))
+	res := &Result{Stats: stats, OutDir: cfg.OutDir}
+	for _, n := range Outputs {
+		res.Outputs = append(res.Outputs, filepath.Join(cfg.OutDir, n))
+	}
+	return res, nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// inputErr marks an error from a reader as bad input.
+func inputErr(err error) error {
+	return fmt.Errorf("%w: %w", ErrInput, err)
+}
+
+// termID is a term's identity for sampling keys: FNV-1a of its UTF-8 bytes.
+// Keys that follow the term rather than its row keep samples stable when the
+// term list is reordered or split into shards.
+func termID(t string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(t))
+	return h.Sum64()
+}
+
+// AnchorSeed is the seed of one anchor's random choices: a mix of the run's
+// seed and the anchor's identity.
+func AnchorSeed(seed, anchorID uint64) uint64 {
+	return scan.Mix(scan.Mix(seed) ^ anchorID)
+}
+
+func statsConfig(cfg Config) StatsConfig {
+	var c StatsConfig
+	for _, b := range cfg.Bands {
+		c.Bands = append(c.Bands, Field{b.Name + "_range", []float64{b.Lo, b.Hi}})
+	}
+	for _, b := range cfg.Bands {
+		c.Bands = append(c.Bands, Field{b.Name + "_ratio", b.Ratio})
+	}
+	c.Rest = Object{
+		{"negatives_per_anchor", cfg.NegativesPerAnchor},
+		{"train_ratio", cfg.TrainRatio},
+		{"val_ratio", cfg.ValRatio},
+		{"seed", cfg.Seed},
+		{"quota", cfg.Quota.String()},
+		{"split_by", "row"},
+	}
+	return c
+}
+
+func poolStats(pools [][]int64, b int) PoolStats {
+	if len(pools) == 0 {
+		return PoolStats{}
+	}
+	v := make([]int64, len(pools))
+	empty := 0
+	for i, p := range pools {
+		v[i] = p[b]
+		if p[b] == 0 {
+			empty++
+		}
+	}
+	slices.Sort(v)
+	return PoolStats{Min: v[0], Median: v[len(v)/2], Max: v[len(v)-1], EmptyAnchors: empty}
+}
+
+func round2(x float64) float64 {
+	return float64(int64(x*100+0.5)) / 100
+}
+
+func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
+
+// Version is the module version from the build info, e.g. "hardneg v0.1.0"
+// or "hardneg (devel)" with the VCS revision when there is one.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "hardneg (unknown)"
+	}
+	v := "hardneg " + bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+		if s.Key == "vcs.modified" && s.Value == "true" {
+			v += "+dirty"
+		}
+	}
+	return v
+}

@@ -1,0 +1,92 @@
+package mine
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hardneg/hardneg/synth"
+)
+
+func smallData(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := synth.DefaultConfig()
+	cfg.Terms, cfg.Anchors = 1500, 300
+	d, err := synth.Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestCancelledRunLeavesOutputsAlone cancels a forced rerun in the middle of
+// the scan and checks that the earlier outputs and nothing else remain.
+func TestCancelledRunLeavesOutputsAlone(t *testing.T) {
+	data := smallData(t)
+	cfg := DefaultConfig(data)
+	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(data, TrainJSONL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg.Force = true
+	cfg.Seed = 7 // a different result, were it written
+	cfg.Threads = 1
+	_, err = Run(ctx, cfg, Hooks{ScanProgress: func(int) { cancel() }})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	after, err := os.ReadFile(filepath.Join(data, TrainJSONL))
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("the earlier output changed (%v)", err)
+	}
+	entries, _ := os.ReadDir(data)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), stagingPrefix) {
+			t.Fatalf("staging folder %s left behind", e.Name())
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		msg    string
+	}{
+		{"ratios", func(c *Config) { c.Bands[2].Ratio = 0.5 }, "sum to"},
+		{"overlap", func(c *Config) { c.Bands[1].Lo = 0.4 }, "overlaps"},
+		{"empty band", func(c *Config) { c.Bands[0].Hi = 0.3 }, "is empty"},
+		{"out of range", func(c *Config) { c.Bands[2].Hi = 1.5 }, "outside"},
+		{"bad name", func(c *Config) { c.Bands[0].Name = "e asy" }, "name"},
+		{"duplicate name", func(c *Config) { c.Bands[1].Name = "easy" }, "twice"},
+		{"negatives", func(c *Config) { c.NegativesPerAnchor = 0 }, "at least 1"},
+		{"split", func(c *Config) { c.ValRatio = 0.2 }, "sum to 1"},
+		{"threads", func(c *Config) { c.Threads = -1 }, "threads"},
+		{"no output", func(c *Config) { c.OutDir = "" }, "no output path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig("d")
+			tc.change(&cfg)
+			err := cfg.Validate()
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("error %v, want ErrConfig mentioning %q", err, tc.msg)
+			}
+		})
+	}
+	cfg := DefaultConfig("d")
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("the default config is refused: %v", err)
+	}
+}

@@ -1,0 +1,101 @@
+package mine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// staging is a temporary folder inside the output folder where a run writes
+// everything before moving it into place, so that a run that fails or is
+// interrupted leaves earlier outputs as they were.
+type staging struct {
+	out   string
+	dir   string
+	names []string
+}
+
+// stagingPrefix starts the name of every staging folder; a crashed run's
+// leftovers are recognisable by it.
+const stagingPrefix = ".hardneg-tmp-"
+
+// newStaging checks that the outputs may be written and creates the staging
+// folder. Without force, any existing output is refused before any work.
+func newStaging(out string, names []string, force bool) (*staging, error) {
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("%w: output folder %s is a file", ErrConfig, out)
+	}
+	if !force {
+		var exist []string
+		for _, n := range names {
+			if _, err := os.Lstat(filepath.Join(out, n)); err == nil {
+				exist = append(exist, n)
+			}
+		}
+		if len(exist) > 0 {
+			return nil, fmt.Errorf("%w: %s already holds %s (use --force to replace)", ErrOutputExists, out, strings.Join(exist, ", "))
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("create output folder: %w", err)
+	}
+	dir, err := os.MkdirTemp(out, stagingPrefix)
+	if err != nil {
+		return nil, fmt.Errorf("create staging folder in %s: %w", out, err)
+	}
+	return &staging{out: out, dir: dir, names: names}, nil
+}
+
+// path is where output name is written before it is committed.
+func (s *staging) path(name string) string { return filepath.Join(s.dir, name) }
+
+// commit moves every output into place. Existing outputs are first moved
+// aside into the staging folder; if any move fails, what was moved is put
+// back. The window in which the folder holds a mix of old and new outputs
+// is a few renames long.
+func (s *staging) commit() error {
+	old := filepath.Join(s.dir, ".replaced")
+	if err := os.Mkdir(old, 0o755); err != nil {
+		return fmt.Errorf("commit outputs: %w", err)
+	}
+	var movedAside, placed []string
+	rollback := func(cause error) error {
+		var errs []error
+		for _, n := range placed {
+			errs = append(errs, os.Rename(filepath.Join(s.out, n), s.path(n)))
+		}
+		for _, n := range movedAside {
+			errs = append(errs, os.Rename(filepath.Join(old, n), filepath.Join(s.out, n)))
+		}
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("commit outputs: %w (and restoring the earlier outputs failed: %v; they are in %s)", cause, err, old)
+		}
+		return fmt.Errorf("commit outputs: %w", cause)
+	}
+	for _, n := range s.names {
+		target := filepath.Join(s.out, n)
+		if _, err := os.Lstat(target); err == nil {
+			if err := os.Rename(target, filepath.Join(old, n)); err != nil {
+				return rollback(err)
+			}
+			movedAside = append(movedAside, n)
+		}
+	}
+	for _, n := range s.names {
+		if err := os.Rename(s.path(n), filepath.Join(s.out, n)); err != nil {
+			return rollback(err)
+		}
+		placed = append(placed, n)
+	}
+	return s.cleanup()
+}
+
+// cleanup removes the staging folder and whatever is left in it.
+func (s *staging) cleanup() error {
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("remove staging folder: %w", err)
+	}
+	return nil
+}
