@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hardneg/hardneg/internal/arrowcheck"
+	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/vocab"
+)
+
+// triplet is one JSONL row as a reader sees it.
+type triplet struct {
+	Anchor     string  `json:"anchor"`
+	Positive   string  `json:"positive"`
+	Negative   string  `json:"negative"`
+	Similarity float64 `json:"negative_similarity"`
+	Difficulty string  `json:"difficulty"`
+}
+
+func runCLI(t *testing.T, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, args); err != nil {
+		t.Fatalf("hardneg %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String()
+}
+
+// synthData writes a synth data set with the CLI.
+func synthData(t *testing.T, extra ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	runCLI(t, append([]string{"synth", "--out", dir}, extra...)...)
+	return dir
+}
+
+func readJSONL(t *testing.T, path string) []triplet {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []triplet
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r triplet
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		rows = append(rows, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// truth is what the test recomputes from the inputs on its own, in float64.
+type truth struct {
+	terms     []string
+	index     map[string]int
+	emb       [][]float64 // unit rows
+	positives map[string]map[string]bool
+}
+
+func loadTruth(t *testing.T, dir string) *truth {
+	t.Helper()
+	var terms []string
+	b, err := os.ReadFile(filepath.Join(dir, vocab.TermsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &terms); err != nil {
+		t.Fatal(err)
+	}
+	tr := &truth{terms: terms, index: map[string]int{}, positives: map[string]map[string]bool{}}
+	for i, term := range terms {
+		tr.index[term] = i
+	}
+	f, err := npy.Open(filepath.Join(dir, vocab.EmbeddingsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	row := make([]float32, f.Cols())
+	for i := range f.Rows() {
+		f.ReadFloat32(row, i)
+		v := make([]float64, len(row))
+		var ss float64
+		for j, x := range row {
+			v[j] = float64(x)
+			ss += v[j] * v[j]
+		}
+		for j := range v {
+			v[j] /= math.Sqrt(ss)
+		}
+		tr.emb = append(tr.emb, v)
+	}
+	pb, err := os.ReadFile(filepath.Join(dir, vocab.PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(pb), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var p struct{ Source, Target string }
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatal(err)
+		}
+		_, okS := tr.index[p.Source]
+		_, okT := tr.index[p.Target]
+		if !okS || !okT || p.Source == p.Target {
+			continue
+		}
+		for _, d := range [][2]string{{p.Source, p.Target}, {p.Target, p.Source}} {
+			if tr.positives[d[0]] == nil {
+				tr.positives[d[0]] = map[string]bool{}
+			}
+			tr.positives[d[0]][d[1]] = true
+		}
+	}
+	return tr
+}
+
+func (tr *truth) cos(a, b string) float64 {
+	x, y := tr.emb[tr.index[a]], tr.emb[tr.index[b]]
+	var s float64
+	for i := range x {
+		s += x[i] * y[i]
+	}
+	return s
+}
+
+// poolBounds counts the anchor's candidates in all bands, once counting
+// only those clearly inside a band and once counting those that may be, so
+// that float32 rounding at a band edge cannot make the test flaky.
+func (tr *truth) poolBounds(anchor string, bands []mine.Band) (lo, hi int) {
+	const eps = 1e-5
+	for _, c := range tr.terms {
+		if c == anchor || tr.positives[anchor][c] {
+			continue
+		}
+		s := tr.cos(anchor, c)
+		for _, b := range bands {
+			if s >= b.Lo+eps && s < b.Hi-eps {
+				lo++
+			}
+			if s >= b.Lo-eps && s < b.Hi+eps {
+				hi++
+			}
+		}
+	}
+	return lo, hi
+}
+
+func bandOf(bands []mine.Band, s float64) string {
+	for _, b := range bands {
+		if s >= b.Lo && s < b.Hi {
+			return b.Name
+		}
+	}
+	return ""
+}
+
+// TestEndToEnd runs synth and mine through the CLI and checks every promise
+// of the output from the written files alone.
+func TestEndToEnd(t *testing.T) {
+	data := synthData(t)
+	out1, out2 := t.TempDir(), t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", out1, "--threads", "1", "-q")
+	runCLI(t, "mine", "--data-dir", data, "--out", out2, "--threads", "2", "-q")
+
+	t.Run("byte-identical for 1 and 2 threads", func(t *testing.T) {
+		a, b := treeBytes(t, out1), treeBytes(t, out2)
+		if len(a) != 8+2 || len(a) != len(b) {
+			t.Fatalf("output trees have %d and %d files", len(a), len(b))
+		}
+		for name, content := range a {
+			if !bytes.Equal(content, b[name]) {
+				t.Errorf("%s differs between --threads 1 and --threads 2", name)
+			}
+		}
+	})
+
+	tr := loadTruth(t, data)
+	bands := mine.DefaultBands()
+	train := readJSONL(t, filepath.Join(out1, mine.TrainJSONL))
+	val := readJSONL(t, filepath.Join(out1, mine.ValJSONL))
+	all := slices.Concat(train, val)
+
+	t.Run("split is 90/10 by row with no shared row", func(t *testing.T) {
+		if want := int(float64(len(all)) * 0.9); len(train) != want {
+			t.Fatalf("%d train rows of %d, want %d", len(train), len(all), want)
+		}
+		seen := map[[3]string]bool{}
+		for _, r := range all {
+			k := [3]string{r.Anchor, r.Positive, r.Negative}
+			if seen[k] {
+				t.Fatalf("row %v appears twice", k)
+			}
+			seen[k] = true
+		}
+	})
+
+	negs := map[string]map[string][]string{} // anchor -> positive -> negatives
+	for _, r := range all {
+		if negs[r.Anchor] == nil {
+			negs[r.Anchor] = map[string][]string{}
+		}
+		negs[r.Anchor][r.Positive] = append(negs[r.Anchor][r.Positive], r.Negative)
+	}
+
+	t.Run("rows are correct", func(t *testing.T) {
+		for _, r := range all {
+			if r.Negative == r.Anchor || tr.positives[r.Anchor][r.Negative] {
+				t.Fatalf("negative %q of %q is the anchor or a positive", r.Negative, r.Anchor)
+			}
+			if !tr.positives[r.Anchor][r.Positive] {
+				t.Fatalf("%q is not a positive of %q", r.Positive, r.Anchor)
+			}
+			if want := tr.cos(r.Anchor, r.Negative); math.Abs(want-r.Similarity) > 1e-4 {
+				t.Fatalf("similarity of %q and %q is %v, float64 gives %v", r.Anchor, r.Negative, r.Similarity, want)
+			}
+			if want := bandOf(bands, r.Similarity); r.Difficulty != want {
+				t.Fatalf("similarity %v is labelled %q, its band is %q", r.Similarity, r.Difficulty, want)
+			}
+		}
+	})
+
+	t.Run("every anchor with all positives and one negative set", func(t *testing.T) {
+		checked := 0
+		for anchor, pos := range tr.positives {
+			got := negs[anchor]
+			lo, hi := tr.poolBounds(anchor, bands)
+			if hi == 0 {
+				if len(got) != 0 {
+					t.Fatalf("anchor %q has no candidates but has triplets", anchor)
+				}
+				continue
+			}
+			if len(got) != len(pos) {
+				t.Fatalf("anchor %q has triplets for %d positives, want %d", anchor, len(got), len(pos))
+			}
+			var first []string
+			for p := range pos {
+				ns := slices.Sorted(slices.Values(got[p]))
+				if first == nil {
+					first = ns
+				} else if !slices.Equal(first, ns) {
+					t.Fatalf("anchor %q: positives have different negative sets %v and %v", anchor, first, ns)
+				}
+				if len(slices.Compact(slices.Clone(ns))) != len(ns) {
+					t.Fatalf("anchor %q repeats a negative: %v", anchor, ns)
+				}
+			}
+			if len(first) < min(5, lo) || len(first) > min(5, hi) {
+				t.Fatalf("anchor %q has %d negatives, want min(5, pool) with pool in [%d, %d]", anchor, len(first), lo, hi)
+			}
+			checked++
+		}
+		if checked < 500 {
+			t.Fatalf("only %d anchors checked", checked)
+		}
+	})
+
+	t.Run("balanced mix within 1 point of 33/33/34", func(t *testing.T) {
+		counts := map[string]int{}
+		for _, r := range all {
+			counts[r.Difficulty]++
+		}
+		for _, b := range bands {
+			share := 100 * float64(counts[b.Name]) / float64(len(all))
+			if math.Abs(share-100*b.Ratio) > 1 {
+				t.Errorf("%s: %.2f%% of triplets, want %.0f%% ± 1", b.Name, share, 100*b.Ratio)
+			}
+		}
+	})
+
+	t.Run("stats file", func(t *testing.T) {
+		var st struct {
+			Config                 map[string]any `json:"config"`
+			Dataset                map[string]int `json:"dataset"`
+			DifficultyDistribution map[string]int `json:"difficulty_distribution"`
+		}
+		b, err := os.ReadFile(filepath.Join(out1, mine.StatsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"easy_range", "medium_range", "hard_range", "easy_ratio", "medium_ratio", "hard_ratio", "negatives_per_anchor", "train_ratio", "val_ratio"} {
+			if _, ok := st.Config[k]; !ok {
+				t.Errorf("config lacks the notebook's key %q", k)
+			}
+		}
+		want := map[string]int{"total_triplets": len(all), "train_triplets": len(train), "val_triplets": len(val), "unique_anchors": len(tr.positives)}
+		for k, v := range want {
+			if st.Dataset[k] != v {
+				t.Errorf("dataset.%s = %d, want %d", k, st.Dataset[k], v)
+			}
+		}
+		sum := 0
+		for _, v := range st.DifficultyDistribution {
+			sum += v
+		}
+		if sum != len(all) {
+			t.Errorf("difficulty distribution sums to %d, want %d", sum, len(all))
+		}
+	})
+
+	t.Run("arrow read back by apache-arrow matches the JSONL", func(t *testing.T) {
+		for split, rows := range map[string][]triplet{"train": train, "validation": val} {
+			dump := arrowcheck.Read(t, filepath.Join(out1, mine.DatasetDir, split))
+			if len(dump.Rows) != len(rows) {
+				t.Fatalf("%s: %d arrow rows, %d JSONL rows", split, len(dump.Rows), len(rows))
+			}
+			for i, r := range rows {
+				a := dump.Rows[i]
+				num, _ := a["negative_similarity"].(json.Number)
+				sim, err := num.Float64()
+				if err != nil || a["anchor"] != r.Anchor || a["positive"] != r.Positive || a["negative"] != r.Negative ||
+					a["difficulty"] != r.Difficulty || sim != r.Similarity {
+					t.Fatalf("%s row %d: arrow %v, JSONL %+v", split, i, a, r)
+				}
+			}
+		}
+	})
+}
+
+// TestNotebookQuota checks the notebook mode's 1/1/3 quotas: an anchor with
+// enough candidates in every band gets exactly 1 easy, 1 medium and 3 hard.
+func TestNotebookQuota(t *testing.T) {
+	data := synthData(t)
+	out := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", out, "--quota", "notebook", "-q")
+	tr := loadTruth(t, data)
+	bands := mine.DefaultBands()
+	rows := slices.Concat(readJSONL(t, filepath.Join(out, mine.TrainJSONL)), readJSONL(t, filepath.Join(out, mine.ValJSONL)))
+	perAnchor := map[string]map[string]map[string]bool{} // anchor -> band -> negatives
+	for _, r := range rows {
+		if perAnchor[r.Anchor] == nil {
+			perAnchor[r.Anchor] = map[string]map[string]bool{}
+		}
+		if perAnchor[r.Anchor][r.Difficulty] == nil {
+			perAnchor[r.Anchor][r.Difficulty] = map[string]bool{}
+		}
+		perAnchor[r.Anchor][r.Difficulty][r.Negative] = true
+	}
+	full, short := 0, 0
+	for anchor, byBand := range perAnchor {
+		pools := map[string]int{}
+		for _, c := range tr.terms {
+			if c != anchor && !tr.positives[anchor][c] {
+				pools[bandOf(bands, tr.cos(anchor, c))]++
+			}
+		}
+		if pools["easy"] >= 5 && pools["medium"] >= 5 && pools["hard"] >= 5 {
+			full++
+			if len(byBand["easy"]) != 1 || len(byBand["medium"]) != 1 || len(byBand["hard"]) != 3 {
+				t.Fatalf("anchor %q with full pools got %d/%d/%d, want 1/1/3",
+					anchor, len(byBand["easy"]), len(byBand["medium"]), len(byBand["hard"]))
+			}
+		}
+		if pools["hard"] == 0 && pools["medium"] >= 5 {
+			short++
+			// The hard quota of 3 falls to the fill, drawn from the easy
+			// and medium leftovers: 5 negatives all the same.
+			if n := len(byBand["easy"]) + len(byBand["medium"]); n != 5 || len(byBand["easy"]) < 1 || len(byBand["medium"]) < 1 {
+				t.Fatalf("anchor %q without hard candidates got %v", anchor, byBand)
+			}
+		}
+	}
+	if full < 50 || short < 10 {
+		t.Fatalf("synth data gave %d anchors with full pools and %d without hard candidates; the test needs both", full, short)
+	}
+}
+
+// treeBytes reads every file under dir, keyed by relative path.
+func treeBytes(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+// Command hardneg builds contrastive training sets — (anchor, positive,
+// negative) triplets — with hard negatives mined by similarity band. See
+// `hardneg --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hardneg/hardneg/mine"
+)
+
+// Exit codes, listed in --help.
+const (
+	exitOK          = 0
+	exitFailure     = 1   // a run failed for a reason other than those below
+	exitUsage       = 2   // bad flags or settings
+	exitInput       = 3   // an input file cannot be used
+	exitOutputExist = 4   // outputs exist and --force was not given
+	exitSIGINT      = 130 // interrupted (Ctrl-C)
+	exitSIGTERM     = 143 // terminated
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got os.Signal
+	go func() {
+		got = <-sigs
+		cancel()
+		signal.Stop(sigs) // a second signal kills at once
+	}()
+	err := run(ctx, os.Stdout, os.Stderr, os.Args[1:])
+	if err != nil && ctx.Err() != nil {
+		switch got {
+		case syscall.SIGTERM:
+			fmt.Fprintln(os.Stderr, "hardneg: terminated; earlier outputs left as they were")
+			os.Exit(exitSIGTERM)
+		default:
+			fmt.Fprintln(os.Stderr, "hardneg: interrupted; earlier outputs left as they were")
+			os.Exit(exitSIGINT)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "hardneg: %v\n", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue), errors.Is(err, mine.ErrConfig):
+		return exitUsage
+	case errors.Is(err, mine.ErrInput):
+		return exitInput
+	case errors.Is(err, mine.ErrOutputExists):
+		return exitOutputExist
+	}
+	return exitFailure
+}

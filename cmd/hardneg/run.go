@@ -1,0 +1,415 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/synth"
+	"github.com/hardneg/hardneg/vocab"
+)
+
+// usageError is a mistake in the command line.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+const exitCodesHelp = `Exit codes:
+  0    success
+  1    the run failed (I/O error, out of memory, ...)
+  2    bad flags or settings
+  3    an input file cannot be used (the message names the file and line or row)
+  4    outputs already exist and --force was not given
+  130  interrupted by Ctrl-C (SIGINT); earlier outputs are left as they were
+  143  terminated by SIGTERM; earlier outputs are left as they were`
+
+// run is the whole command: tests call it directly.
+func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
+	root := &cobra.Command{
+		Use:   "hardneg",
+		Short: "Mine hard negatives and build contrastive (anchor, positive, negative) training sets",
+		Long: `hardneg builds contrastive training sets — (anchor, positive, negative) triplets —
+from synonym pairs and a term embedding matrix, choosing each anchor's negatives
+from similarity bands (easy, medium, hard) in set proportions.
+
+Start with 'hardneg demo', which makes a small synthetic data set and mines it.
+Then point 'hardneg mine --data-dir DIR' at a folder holding
+filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
+
+` + exitCodesHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetArgs(args)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
+	})
+	root.AddCommand(mineCmd(stderr), synthCmd(stdout), demoCmd(stdout, stderr), versionCmd(stdout))
+	root.SetContext(ctx)
+	err := root.ExecuteContext(ctx)
+	if err != nil && isCobraUsage(err) {
+		return &usageError{err}
+	}
+	return err
+}
+
+// isCobraUsage recognises cobra's own errors for unknown commands and
+// arguments, which it does not type.
+func isCobraUsage(err error) bool {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return false
+	}
+	s := err.Error()
+	return strings.HasPrefix(s, "unknown command") || strings.Contains(s, "arg(s)") || strings.HasPrefix(s, "unknown flag")
+}
+
+// mineFlags holds the mine command's flags until they become a mine.Config.
+type mineFlags struct {
+	dataDir, pairs, embeddings, terms, out string
+	ranges                                 [3]rangeFlag
+	ratios                                 [3]float64
+	negatives                              int
+	trainRatio, valRatio                   float64
+	seed                                   uint64
+	quota                                  string
+	threads                                int
+	batchSize                              int
+	force, quiet                           bool
+}
+
+var bandNames = [3]string{"easy", "medium", "hard"}
+
+func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
+	def := mine.DefaultBands()
+	for i, name := range bandNames {
+		f.ranges[i] = rangeFlag{def[i].Lo, def[i].Hi}
+		fs.Var(&f.ranges[i], name+"-range", fmt.Sprintf("cosine range of the %s band, half-open [LO, HI)", name))
+	}
+	for i, name := range bandNames {
+		fs.Float64Var(&f.ratios[i], name+"-ratio", def[i].Ratio, fmt.Sprintf("share of negatives from the %s band", name))
+	}
+	fs.IntVarP(&f.negatives, "negatives-per-anchor", "n", 5, "negatives per anchor; each makes one triplet per positive")
+	fs.Float64Var(&f.trainRatio, "train-ratio", 0.9, "share of triplets in the train split")
+	fs.Float64Var(&f.valRatio, "val-ratio", 0.1, "share of triplets in the validation split (train + val must be 1)")
+	fs.Uint64Var(&f.seed, "seed", 42, "seed of every random choice; the same seed and inputs give byte-identical outputs")
+	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
+	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
+	fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
+	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+}
+
+// rangeFlag is a band range written LO,HI.
+type rangeFlag struct{ lo, hi float64 }
+
+func (r *rangeFlag) String() string {
+	return strconv.FormatFloat(r.lo, 'g', -1, 64) + "," + strconv.FormatFloat(r.hi, 'g', -1, 64)
+}
+
+func (r *rangeFlag) Set(s string) error {
+	lo, hi, ok := strings.Cut(s, ",")
+	if !ok {
+		return fmt.Errorf("want two numbers LO,HI, got %q", s)
+	}
+	l, err1 := strconv.ParseFloat(strings.TrimSpace(lo), 64)
+	h, err2 := strconv.ParseFloat(strings.TrimSpace(hi), 64)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("want two numbers LO,HI, got %q", s)
+	}
+	r.lo, r.hi = l, h
+	return nil
+}
+
+func (r *rangeFlag) Type() string { return "LO,HI" }
+
+func (f *mineFlags) config() (mine.Config, error) {
+	if f.dataDir == "" && (f.pairs == "" || f.embeddings == "" || f.terms == "") {
+		return mine.Config{}, &usageError{errors.New("give --data-dir, or all of --pairs, --embeddings and --terms")}
+	}
+	cfg := mine.DefaultConfig(f.dataDir)
+	for _, o := range []struct {
+		dst *string
+		v   string
+	}{{&cfg.PairsPath, f.pairs}, {&cfg.EmbeddingsPath, f.embeddings}, {&cfg.TermsPath, f.terms}, {&cfg.OutDir, f.out}} {
+		if o.v != "" {
+			*o.dst = o.v
+		}
+	}
+	if cfg.OutDir == "" {
+		return mine.Config{}, &usageError{errors.New("give --out (there is no --data-dir to default to)")}
+	}
+	cfg.Bands = nil
+	for i, name := range bandNames {
+		r := f.ranges[i]
+		cfg.Bands = append(cfg.Bands, mine.Band{Name: name, Lo: r.lo, Hi: r.hi, Ratio: f.ratios[i]})
+	}
+	mode, err := sample.ParseMode(f.quota)
+	if err != nil {
+		return mine.Config{}, &usageError{err}
+	}
+	cfg.Quota = mode
+	cfg.NegativesPerAnchor = f.negatives
+	cfg.TrainRatio, cfg.ValRatio = f.trainRatio, f.valRatio
+	cfg.Seed = f.seed
+	cfg.Threads = f.threads
+	cfg.Force = f.force
+	if f.batchSize < 1 {
+		return mine.Config{}, &usageError{fmt.Errorf("--batch-size %d must be positive", f.batchSize)}
+	}
+	return cfg, cfg.Validate()
+}
+
+func mineCmd(stderr io.Writer) *cobra.Command {
+	var f mineFlags
+	c := &cobra.Command{
+		Use:   "mine --data-dir DIR [flags]",
+		Short: "Mine triplets from synonym pairs and term embeddings",
+		Long: `Mine reads three files:
+
+  DIR/filtered_synonym_pairs.jsonl  one {"source": ..., "target": ...} object per line
+  DIR/term_embeddings.npy           an N x D float16/32/64 matrix; row i embeds term i
+  DIR/term_list.json                a JSON array of the N terms
+
+Every pair links its two terms both ways; each linked term is an anchor, and
+its partners are its positives. For every anchor it computes the exact cosine
+similarity to every term, sorts the candidates (all terms but the anchor and
+its positives) into the bands, takes --negatives-per-anchor of them in the
+bands' ratios, and writes one triplet per positive and negative. Triplets are
+shuffled with --seed and split by row into train and validation.
+
+It writes into --out (default: DIR), all at once at the end, so a failed or
+interrupted run leaves earlier outputs as they were:
+
+  triplet_dataset/             HuggingFace DatasetDict (datasets.load_from_disk)
+  train_triplets.jsonl         {"anchor", "positive", "negative",
+  val_triplets.jsonl            "negative_similarity", "difficulty"} per line
+  data_preparation_stats.json  settings, counts, target and achieved mix
+
+` + exitCodesHelp,
+		Example: `  hardneg mine --data-dir data/v21.3
+  hardneg mine --data-dir data/v21.3 --out runs/01 --hard-range 0.7,0.85 --seed 7
+  hardneg mine --pairs p.jsonl --embeddings e.npy --terms t.json --out runs/02 --quota notebook`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := f.config()
+			if err != nil {
+				return err
+			}
+			_, err = mine.Run(cmd.Context(), cfg, mineHooks(stderr, f.quiet))
+			return err
+		},
+	}
+	fs := c.Flags()
+	fs.SortFlags = false
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder holding the three input files")
+	fs.StringVar(&f.pairs, "pairs", "", "synonym pairs file (default DIR/"+vocab.PairsFile+")")
+	fs.StringVar(&f.embeddings, "embeddings", "", "embedding matrix (default DIR/"+vocab.EmbeddingsFile+")")
+	fs.StringVar(&f.terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
+	fs.StringVarP(&f.out, "out", "o", "", "output folder (default DIR)")
+	addMineFlags(fs, &f)
+	return c
+}
+
+// mineHooks reports stages on stderr, with a progress bar during the scan
+// when stderr is a terminal.
+func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
+	if quiet {
+		return mine.Hooks{}
+	}
+	h := mine.Hooks{Log: stderr}
+	file, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(file.Fd())) {
+		return h
+	}
+	var bar *progressbar.ProgressBar
+	h.ScanStart = func(n int) {
+		bar = progressbar.NewOptions(n,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("scanning anchors"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("anchors"),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	h.ScanProgress = func(n int) { _ = bar.Add(n) }
+	h.ScanDone = func() {
+		if bar != nil {
+			_ = bar.Finish()
+		}
+	}
+	return h
+}
+
+func synthCmd(stdout io.Writer) *cobra.Command {
+	var (
+		out   string
+		cfg   = synth.DefaultConfig()
+		dtype string
+		force bool
+	)
+	c := &cobra.Command{
+		Use:   "synth --out DIR [flags]",
+		Short: "Write a synthetic data set shaped like the real inputs",
+		Long: `Synth writes filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json
+into DIR: Korean-looking terms (with some Hanja, Latin and multi-word terms),
+embeddings with topic and sub-cluster structure (random pairs near cosine 0.3,
+some anchors with many medium and hard candidates and some with none), synonym
+groups of 2 to 10 terms listed in one or both directions, a few out-of-vocabulary
+pairs and blank lines. The same flags always give the same bytes.
+
+The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.`,
+		Example: `  hardneg synth --out /tmp/small
+  hardneg synth --out /tmp/seed-scale --terms 150000 --dim 1024 --anchors 28000 --dtype f16`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return &usageError{errors.New("give --out DIR")}
+			}
+			dt, err := parseDType(dtype)
+			if err != nil {
+				return err
+			}
+			cfg.DType = dt
+			if err := refuseExisting(out, force, vocab.PairsFile, vocab.EmbeddingsFile, vocab.TermsFile); err != nil {
+				return err
+			}
+			d, err := synth.Generate(cfg)
+			if err != nil {
+				return &usageError{err}
+			}
+			if err := d.WriteDir(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "wrote %d terms x %d dims (%s), %d pairs to %s\n", cfg.Terms, cfg.Dim, dtype, len(d.Pairs), out)
+			return nil
+		},
+	}
+	fs := c.Flags()
+	fs.SortFlags = false
+	fs.StringVarP(&out, "out", "o", "", "folder to write the three files into")
+	fs.IntVar(&cfg.Terms, "terms", cfg.Terms, "vocabulary size")
+	fs.IntVar(&cfg.Dim, "dim", cfg.Dim, "embedding dimension")
+	fs.IntVar(&cfg.Anchors, "anchors", 0, "about how many anchors the pairs yield (0: terms/5)")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.StringVar(&dtype, "dtype", "f32", "embedding dtype: f16 or f32")
+	fs.BoolVar(&force, "force", false, "replace files that already exist")
+	return c
+}
+
+func parseDType(s string) (npy.DType, error) {
+	switch s {
+	case "f16", "float16":
+		return npy.Float16, nil
+	case "f32", "float32":
+		return npy.Float32, nil
+	}
+	return "", &usageError{fmt.Errorf("--dtype %q: want f16 or f32", s)}
+}
+
+func refuseExisting(dir string, force bool, names ...string) error {
+	if force {
+		return nil
+	}
+	var exist []string
+	for _, n := range names {
+		if _, err := os.Lstat(dir + string(os.PathSeparator) + n); err == nil {
+			exist = append(exist, n)
+		}
+	}
+	if len(exist) > 0 {
+		return fmt.Errorf("%w: %s already holds %s (use --force to replace)", mine.ErrOutputExists, dir, strings.Join(exist, ", "))
+	}
+	return nil
+}
+
+func demoCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		out   string
+		quiet bool
+	)
+	c := &cobra.Command{
+		Use:   "demo [--out DIR]",
+		Short: "Make a small synthetic data set and mine it, in seconds",
+		Long: `Demo runs the whole job on built-in synthetic data: it writes a small data set
+(the same as 'hardneg synth' with its defaults), mines it with the notebook's
+settings and the balanced quota, and prints a summary. Without --out it works in
+a new temporary folder and prints where.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				dir, err := os.MkdirTemp("", "hardneg-demo-")
+				if err != nil {
+					return err
+				}
+				out = dir
+			}
+			scfg := synth.DefaultConfig()
+			d, err := synth.Generate(scfg)
+			if err != nil {
+				return err
+			}
+			if err := d.WriteDir(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "synthesised %d terms x %d dims and %d pairs in %s\n", scfg.Terms, scfg.Dim, len(d.Pairs), out)
+			cfg := mine.DefaultConfig(out)
+			cfg.Force = true
+			start := time.Now()
+			res, err := mine.Run(cmd.Context(), cfg, mineHooks(stderr, quiet))
+			if err != nil {
+				return err
+			}
+			printSummary(stdout, res, time.Since(start))
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "out", "o", "", "folder for the data and the outputs (default: a new temporary folder)")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
+	return c
+}
+
+func printSummary(w io.Writer, res *mine.Result, took time.Duration) {
+	s := res.Stats
+	fmt.Fprintf(w, "mined %d anchors (%d without any candidate) into %d triplets: %d train, %d validation, in %s\n",
+		s.Dataset.UniqueAnchors, s.Dataset.SkippedAnchors, s.Dataset.TotalTriplets, s.Dataset.TrainTriplets, s.Dataset.ValTriplets,
+		took.Round(time.Millisecond))
+	fmt.Fprintf(w, "difficulty mix (%s quota):\n", s.Mix.Quota)
+	for i, t := range s.Mix.Target {
+		a := s.Mix.Achieved[i]
+		fmt.Fprintf(w, "  %-8s target %5.1f%%  achieved %5.1f%%  (%v triplets)\n", t.Key, t.Value, a.Value, s.DifficultyDistribution[i].Value)
+	}
+	fmt.Fprintln(w, "outputs:")
+	for _, p := range res.Outputs {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+}
+
+func versionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(*cobra.Command, []string) {
+			fmt.Fprintln(stdout, mine.Version())
+		},
+	}
+}
