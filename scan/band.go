@@ -72,30 +72,36 @@ type bandAcc struct {
 	picks []Pick // sorted by key, at most keep long
 }
 
-// limit is the key a candidate must beat to enter the sample.
-func (a *bandAcc) limit() uint64 {
-	if a.keep == 0 {
-		return 0
-	}
+// below reports whether a candidate with key k and row r would enter the
+// sample: the sample is the keep smallest (key, row) pairs, the row breaking
+// ties so that the result never depends on the order candidates arrive in.
+func (a *bandAcc) below(k uint64, r int32) bool {
 	if len(a.picks) < a.keep {
-		return math.MaxUint64
+		return true
 	}
-	return a.picks[len(a.picks)-1].Key
+	if a.keep == 0 {
+		return false
+	}
+	last := a.picks[len(a.picks)-1]
+	return k < last.Key || (k == last.Key && r < last.Row)
 }
 
-// offer inserts p, which must have a key below limit().
+// offer inserts p, for which below must hold.
 func (a *bandAcc) offer(p Pick) {
-	i, _ := slices.BinarySearchFunc(a.picks, p.Key, func(q Pick, k uint64) int {
-		switch {
-		case q.Key < k:
-			return -1
-		case q.Key > k:
-			return 1
-		}
-		return 0
-	})
+	i, _ := slices.BinarySearchFunc(a.picks, p, comparePicks)
 	if len(a.picks) == a.keep {
 		a.picks = a.picks[:len(a.picks)-1]
 	}
 	a.picks = slices.Insert(a.picks, i, p)
+}
+
+// comparePicks orders picks by key, then row.
+func comparePicks(x, y Pick) int {
+	switch {
+	case x.Key < y.Key:
+		return -1
+	case x.Key > y.Key:
+		return 1
+	}
+	return int(x.Row) - int(y.Row)
 }

@@ -79,13 +79,25 @@ var (
 	ErrQuery = errors.New("scan: malformed query")
 )
 
-// Tile sizes. anchorBlock anchors are packed together and held while tiles of
-// candTile candidates stream past; the similarity tile (anchorBlock ×
-// candTile float32) stays in L1/L2 while it is classified.
+// Block and tile sizes. A worker loads up to maxAnchorBlock anchors into a
+// kernel.Block and streams the candidates past it candTile at a time; the
+// candidate tile (candTile rows) stays in L2 while every anchor panel of
+// the block passes over it, and the similarity tile (candTile × block) is
+// classified while it is still in cache. Bigger blocks read the candidate
+// matrix from memory fewer times; blocks shrink when there are too few
+// anchors to keep every worker busy. None of this changes the results.
 const (
-	anchorBlock = 64
-	candTile    = 128
+	maxAnchorBlock = 256
+	candTile       = 48
 )
+
+// blockSize picks the anchors per block: as many as maxAnchorBlock, but
+// small enough that each worker gets about four blocks.
+func blockSize(anchors, threads int) int {
+	per := (anchors + 4*threads - 1) / (4 * threads)
+	per = (per + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	return min(maxAnchorBlock, max(kernel.PanelRows, per))
+}
 
 // Scan runs the query over the candidate matrix B, with anchors taken from A.
 // A and B may be the same matrix; they must have the same number of columns.
@@ -95,15 +107,16 @@ func Scan(ctx context.Context, A, B *Matrix, q Query, opt Options) ([]Result, er
 	}
 	cls := newClassifier(opt.Bands)
 	results := make([]Result, len(q.Anchors))
-	nBlocks := (len(q.Anchors) + anchorBlock - 1) / anchorBlock
 	threads := opt.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	threads = min(threads, nBlocks)
+	anchorBlock := blockSize(len(q.Anchors), threads)
+	nBlocks := (len(q.Anchors) + anchorBlock - 1) / anchorBlock
+	threads = max(1, min(threads, nBlocks))
 	var next atomic.Int64
 	work := func(ctx context.Context) error {
-		w := newWorker(A, B, q, opt, cls, results)
+		w := newWorker(A, B, q, opt, cls, results, anchorBlock)
 		for {
 			blk := int(next.Add(1) - 1)
 			if blk >= nBlocks {
@@ -182,15 +195,17 @@ type worker struct {
 	opt     Options
 	cls     classifier
 	results []Result
-	packed  []float32 // the anchor block, rows contiguous
-	tile    []float32 // anchorBlock × candTile similarities
+	kb      kernel.Block
+	rows    [][]float32 // the anchor rows of the current block
+	tile    []float32   // candTile × block stride similarities, candidate-major
 }
 
-func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Result) *worker {
+func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Result, anchorBlock int) *worker {
+	stride := (anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
 	return &worker{
 		A: A, B: B, q: q, opt: opt, cls: cls, results: results,
-		packed: make([]float32, anchorBlock*A.Cols),
-		tile:   make([]float32, anchorBlock*candTile),
+		rows: make([][]float32, 0, anchorBlock),
+		tile: make([]float32, candTile*stride),
 	}
 }
 
@@ -198,33 +213,38 @@ func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Res
 func (w *worker) block(ctx context.Context, lo, hi int) error {
 	d := w.A.Cols
 	m := hi - lo
-	for i := 0; i < m; i++ {
-		copy(w.packed[i*d:(i+1)*d], w.A.Row(int(w.q.Anchors[lo+i])))
+	w.rows = w.rows[:0]
+	for i := lo; i < hi; i++ {
+		w.rows = append(w.rows, w.A.Row(int(w.q.Anchors[i])))
 	}
+	w.kb.Load(w.rows, d)
+	stride := w.kb.Stride()
 	nb := len(w.cls.lo)
 	accs := make([]bandAcc, m*nb)
 	for i := range accs {
 		accs[i].keep = w.opt.Keep
 	}
-	// next[i] indexes the first exclusion of anchor i not yet passed; the
-	// exclusion lists are sorted, and tiles come in increasing row order.
+	// excl[i] holds anchor i's exclusions not yet passed; the lists are
+	// sorted, and tiles come in increasing row order.
 	excl := make([][]int32, m)
 	for i := range excl {
 		excl[i] = sortedCopy(w.q.Exclude[lo+i])
 	}
+	seeds := w.q.Seeds[lo:hi]
 	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
-		if c0&(64*candTile-1) == 0 && ctx.Err() != nil {
+		if c0%(256*candTile) == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		n := min(candTile, w.B.Rows-c0)
-		kernel.DotTile(m, n, d, w.packed, d, w.B.Data[c0*d:], d, w.tile, candTile)
-		for i := 0; i < m; i++ {
-			row := w.tile[i*candTile : i*candTile+n]
+		w.kb.Dots(w.B.Data[c0*d:], d, n, w.tile)
+		for i := range m {
 			for len(excl[i]) > 0 && int(excl[i][0]) < c0+n {
-				row[int(excl[i][0])-c0] = float32(math.Inf(-1))
+				w.tile[(int(excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))
 				excl[i] = excl[i][1:]
 			}
-			w.classify(row, c0, w.q.Seeds[lo+i], accs[i*nb:(i+1)*nb])
+		}
+		for j := range n {
+			w.classify(w.tile[j*stride:j*stride+m], c0+j, seeds, accs, nb)
 		}
 	}
 	for i := 0; i < m; i++ {
@@ -238,12 +258,15 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	return nil
 }
 
-// classify counts each similarity of one anchor's tile row into its band and
-// offers it to that band's sample.
-func (w *worker) classify(row []float32, c0 int, seed uint64, accs []bandAcc) {
+// classify counts the similarities of one candidate to every anchor of the
+// block into their bands and offers each to that band's sample.
+func (w *worker) classify(sims []float32, row int, seeds []uint64, accs []bandAcc, nb int) {
 	cls := &w.cls
-	ids := w.opt.CandidateIDs
-	for j, s := range row {
+	id := uint64(row)
+	if w.opt.CandidateIDs != nil {
+		id = w.opt.CandidateIDs[row]
+	}
+	for i, s := range sims {
 		if !(s >= cls.min && s < cls.max) {
 			continue
 		}
@@ -251,16 +274,11 @@ func (w *worker) classify(row []float32, c0 int, seed uint64, accs []bandAcc) {
 		if b < 0 {
 			continue
 		}
-		acc := &accs[b]
+		acc := &accs[i*nb+b]
 		acc.count++
-		r := c0 + j
-		id := uint64(r)
-		if ids != nil {
-			id = ids[r]
-		}
-		k := Key(seed, id)
-		if k < acc.limit() {
-			acc.offer(Pick{Row: int32(r), Sim: s, Key: k})
+		k := Key(seeds[i], id)
+		if acc.below(k, int32(row)) {
+			acc.offer(Pick{Row: int32(row), Sim: s, Key: k})
 		}
 	}
 }

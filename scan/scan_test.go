@@ -60,15 +60,7 @@ func bruteForce(A, B *Matrix, q Query, opt Options) []Result {
 			r.Picks[b] = append(r.Picks[b], Pick{Row: int32(c), Sim: s, Key: Key(q.Seeds[i], id)})
 		}
 		for b := range r.Picks {
-			slices.SortFunc(r.Picks[b], func(x, y Pick) int {
-				switch {
-				case x.Key < y.Key:
-					return -1
-				case x.Key > y.Key:
-					return 1
-				}
-				return 0
-			})
+			slices.SortFunc(r.Picks[b], comparePicks)
 			r.Picks[b] = r.Picks[b][:min(len(r.Picks[b]), opt.Keep)]
 			if len(r.Picks[b]) == 0 {
 				r.Picks[b] = nil
@@ -266,7 +258,7 @@ func TestKeysSampleUniformly(t *testing.T) {
 		acc := bandAcc{keep: keep}
 		for c := range n {
 			k := Key(Mix(uint64(s)), uint64(c))
-			if k < acc.limit() {
+			if acc.below(k, int32(c)) {
 				acc.offer(Pick{Row: int32(c), Key: k})
 			}
 		}

@@ -2,8 +2,14 @@ package kernel
 
 // dotTileGeneric works on 2 rows of a by 4 rows of b at a time, so that each
 // loaded element is used several times while eight sums stay in registers.
+//
+// It sets c[i*ldc+j] to the dot product of row i of a and row j of b, for
+// i < m and j < n, each row k elements long, summing in increasing k with
+// each product rounded to float32.
 func dotTileGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	checkTile(m, n, k, a, lda, b, ldb, c, ldc)
+	if m < 0 || n < 0 || k < 0 || lda < k || ldb < k || ldc < n {
+		panic("kernel: bad tile dimensions")
+	}
 	i := 0
 	for ; i+2 <= m; i += 2 {
 		a0 := a[i*lda : i*lda+k]

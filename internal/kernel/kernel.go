@@ -1,32 +1,115 @@
 package kernel
 
-// DotTile sets c[i*ldc+j] to the dot product of row i of a and row j of b,
-// for i < m and j < n, each row k elements long:
+// PanelRows is the number of anchor rows the assembly kernel packs together.
+const PanelRows = 16
+
+// Block holds a block of anchor rows, laid out for the kernel in use, so
+// that candidate rows can stream past it.
+type Block struct {
+	m, k   int
+	rows   []float32 // m × k, row-major: the pure-Go path
+	panels []float32 // ⌈m/16⌉ panels, each k × 16 (k-major): the assembly path
+}
+
+// Load copies the anchor rows, each k long, into the block. It reuses the
+// block's memory when it can.
+func (b *Block) Load(rows [][]float32, k int) {
+	b.m, b.k = len(rows), k
+	if !useAsm {
+		b.rows = grow(b.rows, b.m*k)
+		for i, r := range rows {
+			copy(b.rows[i*k:(i+1)*k], r[:k])
+		}
+		return
+	}
+	np := (b.m + PanelRows - 1) / PanelRows
+	b.panels = grow(b.panels, np*PanelRows*k)
+	clear(b.panels)
+	for i, r := range rows {
+		p, lane := i/PanelRows, i%PanelRows
+		panel := b.panels[p*PanelRows*k : (p+1)*PanelRows*k]
+		for q, v := range r[:k] {
+			panel[q*PanelRows+lane] = v
+		}
+	}
+}
+
+// Rows is the number of anchors loaded.
+func (b *Block) Rows() int { return b.m }
+
+// Stride is the distance between candidates in the output of Dots: the
+// number of anchors rounded up to a whole panel.
+func (b *Block) Stride() int { return (b.m + PanelRows - 1) / PanelRows * PanelRows }
+
+// Dots sets c[j*Stride()+i] to the dot product of anchor i and candidate j,
+// for i < Rows() and j < n, where candidate j is cand[j*ldc : j*ldc+k]:
 //
-//	for i := 0; i < m; i++ {
-//		for j := 0; j < n; j++ {
+//	for j := 0; j < n; j++ {
+//		for i := 0; i < b.Rows(); i++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s += float32(a[i*lda+p] * b[j*ldb+p])
+//				s += float32(anchor[i][p] * cand[j*ldc+p])
 //			}
-//			c[i*ldc+j] = s
+//			c[j*b.Stride()+i] = s
 //		}
 //	}
 //
-// It is a variable so that a faster path can replace it at init and tests
-// can force the reference path.
-var DotTile = dotTileGeneric
-
-// DotTileGeneric is the pure-Go path, kept reachable for differential tests.
-func DotTileGeneric(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	dotTileGeneric(m, n, k, a, lda, b, ldb, c, ldc)
+// Every path sums in that order, each product rounded to float32 before it
+// is added (no fused multiply-add), so every path gives the same bits.
+// Entries for i in [Rows(), Stride()) are left unspecified.
+func (b *Block) Dots(cand []float32, ldc, n int, c []float32) {
+	stride := b.Stride()
+	if n < 0 || ldc < b.k || (n > 0 && len(cand) < (n-1)*ldc+b.k) || (n > 0 && len(c) < (n-1)*stride+b.m) {
+		panic("kernel: bad arguments to Dots")
+	}
+	if n == 0 || b.m == 0 {
+		return
+	}
+	if !useAsm {
+		dotTileGeneric(n, b.m, b.k, cand, ldc, b.rows, b.k, c, stride)
+		return
+	}
+	k := b.k
+	for p := 0; p*PanelRows < b.m; p++ {
+		panel := b.panels[p*PanelRows*k : (p+1)*PanelRows*k]
+		j := 0
+		if k > 0 {
+			for ; j+6 <= n; j += 6 {
+				dot16x6(k, panel, cand[j*ldc:], ldc, c[j*stride+p*PanelRows:], stride)
+			}
+		}
+		// The last few candidates: the same sums, one at a time.
+		for ; j < n; j++ {
+			cj := cand[j*ldc : j*ldc+k]
+			for lane := 0; lane < PanelRows && p*PanelRows+lane < b.m; lane++ {
+				var s float32
+				for q, v := range cj {
+					s += float32(panel[q*PanelRows+lane] * v)
+				}
+				c[j*stride+p*PanelRows+lane] = s
+			}
+		}
+	}
 }
 
-func checkTile(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	if m < 0 || n < 0 || k < 0 || lda < k || ldb < k || ldc < n {
-		panic("kernel: bad tile dimensions")
+// useAsm says whether the assembly path runs; it is set once at init.
+var useAsm bool
+
+// Accelerated reports whether an assembly kernel is in use.
+func Accelerated() bool { return useAsm }
+
+// ForceGeneric switches to the pure-Go path (on) or back to the best path
+// for this CPU (off), for tests and benchmarks. Blocks loaded before the
+// switch must be loaded again.
+func ForceGeneric(on bool) {
+	useAsm = !on && asmSupported()
+}
+
+func init() { useAsm = asmSupported() }
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
 	}
-	if m > 0 && len(a) < (m-1)*lda+k || n > 0 && len(b) < (n-1)*ldb+k || m > 0 && len(c) < (m-1)*ldc+n {
-		panic("kernel: slice too short for tile")
-	}
+	return s[:n]
 }

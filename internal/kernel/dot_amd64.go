@@ -1,0 +1,20 @@
+//go:build !noasm
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+//go:generate sh -c "cd ../../_generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go -pkg kernel"
+
+// asmSupported reports whether the CPU and OS support the AVX registers the
+// assembly kernel uses (x/sys/cpu checks that the OS saves them).
+func asmSupported() bool { return cpu.X86.HasAVX }
+
+// dot16x6 runs the assembly kernel on one panel and six candidates. The
+// slices are checked here so that the assembly can trust them.
+func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int) {
+	if len(panel) < k*PanelRows || len(cand) < 5*ldc+k || len(c) < 5*stride+PanelRows {
+		panic("kernel: bad arguments to dot16x6")
+	}
+	dot16x6AVX2(k, &panel[0], &cand[0], ldc, &c[0], stride)
+}
