@@ -21,10 +21,12 @@ func main() {
 	Package("github.com/hardneg/hardneg/internal/kernel")
 	ConstraintExpr("!noasm")
 
-	TEXT("dot16x6AVX2", NOSPLIT, "func(k int, ap *float32, b *float32, ldb int, c *float32, ldc int)")
+	TEXT("dot16x6AVX2", NOSPLIT, "func(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)")
 	Doc(
 		"dot16x6AVX2 sets c[j*ldc+i] = Σ_p ap[p*16+i] * b[j*ldb+p] for i < 16, j < 6, p < k,",
 		"adding the float32-rounded products in increasing p. ldb and ldc count float32 elements.",
+		"With accumulate, the sums start from the values already in c instead of zero, so that a",
+		"long k can be done in blocks and still give the bits of one pass.",
 	)
 	k := Load(Param("k"), GP64())
 	ap := Load(Param("ap"), GP64())
@@ -57,8 +59,25 @@ func main() {
 	acc := make([]VecVirtual, 12) // acc[2j], acc[2j+1]: anchors 0-7 and 8-15 for candidate j
 	for i := range acc {
 		acc[i] = YMM()
+	}
+	accumulate := Load(Param("accumulate"), GP8())
+	TESTB(accumulate, accumulate)
+	JNZ(LabelRef("load"))
+	for i := range acc {
 		VXORPS(acc[i], acc[i], acc[i])
 	}
+	JMP(LabelRef("start"))
+	Label("load")
+	cc := GP64()
+	MOVQ(c, cc)
+	for j := 0; j < 6; j++ {
+		VMOVUPS(Mem{Base: cc}, acc[2*j])
+		VMOVUPS(Mem{Base: cc, Disp: 32}, acc[2*j+1])
+		if j < 5 {
+			ADDQ(ldc, cc)
+		}
+	}
+	Label("start")
 	lo, hi, bc, tmp := YMM(), YMM(), YMM(), YMM()
 
 	step := func(u int) {

@@ -4,6 +4,8 @@ go 1.26.0
 
 require github.com/mmcloughlin/avo v0.6.0
 
+require golang.org/x/sys v0.50.0 // indirect
+
 require (
 	github.com/hardneg/hardneg v0.0.0
 	golang.org/x/mod v0.42.0 // indirect

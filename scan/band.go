@@ -68,8 +68,20 @@ func BandOf(bands []Band, sim float64) int {
 // bandAcc is one anchor's count and bottom-k sample for one band.
 type bandAcc struct {
 	count int64
+	// limit is the largest key that can still enter: the last pick's key
+	// once the sample is full (ties then go by row), and before that the
+	// largest key there is.
+	limit uint64
 	keep  int
 	picks []Pick // sorted by key, at most keep long
+}
+
+func newBandAcc(keep int) bandAcc {
+	a := bandAcc{keep: keep, limit: math.MaxUint64}
+	if keep == 0 {
+		a.limit = 0
+	}
+	return a
 }
 
 // below reports whether a candidate with key k and row r would enter the
@@ -93,6 +105,9 @@ func (a *bandAcc) offer(p Pick) {
 		a.picks = a.picks[:len(a.picks)-1]
 	}
 	a.picks = slices.Insert(a.picks, i, p)
+	if len(a.picks) == a.keep {
+		a.limit = a.picks[len(a.picks)-1].Key
+	}
 }
 
 // comparePicks orders picks by key, then row.

@@ -4,8 +4,10 @@ package scan
 // anchor's seed and the candidate's identity (SplitMix64's finaliser, which
 // passes BigCrush). Keys are what make a sample independent of scan order.
 func Key(seed, id uint64) uint64 {
-	return Mix(seed ^ (id * 0x9e3779b97f4a7c15))
+	return Mix(seed ^ idHash(id))
 }
+
+func idHash(id uint64) uint64 { return id * 0x9e3779b97f4a7c15 }
 
 // Mix is SplitMix64's finaliser.
 func Mix(z uint64) uint64 {

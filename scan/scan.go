@@ -222,7 +222,7 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	nb := len(w.cls.lo)
 	accs := make([]bandAcc, m*nb)
 	for i := range accs {
-		accs[i].keep = w.opt.Keep
+		accs[i] = newBandAcc(w.opt.Keep)
 	}
 	// excl[i] holds anchor i's exclusions not yet passed; the lists are
 	// sorted, and tiles come in increasing row order.
@@ -266,6 +266,8 @@ func (w *worker) classify(sims []float32, row int, seeds []uint64, accs []bandAc
 	if w.opt.CandidateIDs != nil {
 		id = w.opt.CandidateIDs[row]
 	}
+	h := idHash(id) // Key(seed, id) == Mix(seed ^ h), hoisted out of the loop
+	seeds = seeds[:len(sims)]
 	for i, s := range sims {
 		if !(s >= cls.min && s < cls.max) {
 			continue
@@ -276,8 +278,9 @@ func (w *worker) classify(sims []float32, row int, seeds []uint64, accs []bandAc
 		}
 		acc := &accs[i*nb+b]
 		acc.count++
-		k := Key(seeds[i], id)
-		if acc.below(k, int32(row)) {
+		// Most candidates lose to the sample's largest key; only the rare
+		// winner (and an exact tie) takes the slow path.
+		if k := Mix(seeds[i] ^ h); k <= acc.limit && acc.below(k, int32(row)) {
 			acc.offer(Pick{Row: int32(row), Sim: s, Key: k})
 		}
 	}

@@ -255,7 +255,7 @@ func TestKeysSampleUniformly(t *testing.T) {
 	const n, keep, trials = 20, 5, 4000
 	hits := make([]int, n)
 	for s := range trials {
-		acc := bandAcc{keep: keep}
+		acc := newBandAcc(keep)
 		for c := range n {
 			k := Key(Mix(uint64(s)), uint64(c))
 			if acc.below(k, int32(c)) {
@@ -292,4 +292,22 @@ func BenchmarkScan(b *testing.B) {
 			b.ReportMetric(float64(sz.anchors)*float64(b.N)/b.Elapsed().Seconds(), "anchors/s")
 		})
 	}
+}
+
+// BenchmarkScanSeedDims scans at the real data's dimension, with enough
+// anchors to use full blocks, and reports the scan's GFLOP/s on all cores.
+func BenchmarkScanSeedDims(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const anchors, rows, dims = 1024, 32768, 1024
+	m := randUnit(r, rows, dims)
+	q := makeQuery(r, anchors, rows, rows)
+	opt := Options{Bands: testBands, Keep: 5}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Scan(context.Background(), m, m, q, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	flops := 2 * float64(anchors) * float64(rows) * float64(dims) * float64(b.N)
+	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

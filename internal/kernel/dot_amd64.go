@@ -12,9 +12,9 @@ func asmSupported() bool { return cpu.X86.HasAVX }
 
 // dot16x6 runs the assembly kernel on one panel and six candidates. The
 // slices are checked here so that the assembly can trust them.
-func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int) {
-	if len(panel) < k*PanelRows || len(cand) < 5*ldc+k || len(c) < 5*stride+PanelRows {
+func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int, accumulate bool) {
+	if k < 1 || len(panel) < k*PanelRows || len(cand) < 5*ldc+k || len(c) < 5*stride+PanelRows {
 		panic("kernel: bad arguments to dot16x6")
 	}
-	dot16x6AVX2(k, &panel[0], &cand[0], ldc, &c[0], stride)
+	dot16x6AVX2(k, &panel[0], &cand[0], ldc, &c[0], stride, accumulate)
 }

@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int)
+// func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)
 // Requires: AVX
-TEXT ·dot16x6AVX2(SB), NOSPLIT, $0-48
+TEXT ·dot16x6AVX2(SB), NOSPLIT, $0-49
 	MOVQ   k+0(FP), AX
 	MOVQ   ap+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -17,6 +17,9 @@ TEXT ·dot16x6AVX2(SB), NOSPLIT, $0-48
 	SHLQ   $0x02, DI
 	LEAQ   (DX)(BX*2), R8
 	ADDQ   BX, R8
+	MOVB   accumulate+48(FP), R9
+	TESTB  R9, R9
+	JNZ    load
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -29,9 +32,32 @@ TEXT ·dot16x6AVX2(SB), NOSPLIT, $0-48
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	MOVQ   AX, R9
-	SHRQ   $0x02, R9
-	JZ     tail
+	JMP    start
+
+load:
+	MOVQ    SI, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS 32(R9), Y1
+	ADDQ    DI, R9
+	VMOVUPS (R9), Y2
+	VMOVUPS 32(R9), Y3
+	ADDQ    DI, R9
+	VMOVUPS (R9), Y4
+	VMOVUPS 32(R9), Y5
+	ADDQ    DI, R9
+	VMOVUPS (R9), Y6
+	VMOVUPS 32(R9), Y7
+	ADDQ    DI, R9
+	VMOVUPS (R9), Y8
+	VMOVUPS 32(R9), Y9
+	ADDQ    DI, R9
+	VMOVUPS (R9), Y10
+	VMOVUPS 32(R9), Y11
+
+start:
+	MOVQ AX, R9
+	SHRQ $0x02, R9
+	JZ   tail
 
 loop:
 	VMOVUPS      (CX), Y12

@@ -6,4 +6,6 @@ package kernel
 
 // dot16x6AVX2 sets c[j*ldc+i] = Σ_p ap[p*16+i] * b[j*ldb+p] for i < 16, j < 6, p < k,
 // adding the float32-rounded products in increasing p. ldb and ldc count float32 elements.
-func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int)
+// With accumulate, the sums start from the values already in c instead of zero, so that a
+// long k can be done in blocks and still give the bits of one pass.
+func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)

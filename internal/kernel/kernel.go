@@ -3,6 +3,10 @@ package kernel
 // PanelRows is the number of anchor rows the assembly kernel packs together.
 const PanelRows = 16
 
+// kBlock is the length of the slices of k the assembly path works on: a
+// 16 × 256 slice of a panel is 16 KiB, half of L1.
+const kBlock = 256
+
 // Block holds a block of anchor rows, laid out for the kernel in use, so
 // that candidate rows can stream past it.
 type Block struct {
@@ -70,16 +74,25 @@ func (b *Block) Dots(cand []float32, ldc, n int, c []float32) {
 		return
 	}
 	k := b.k
+	if k == 0 {
+		for j := range n {
+			clear(c[j*stride : j*stride+b.m])
+		}
+		return
+	}
+	n6 := n / 6 * 6
 	for p := 0; p*PanelRows < b.m; p++ {
 		panel := b.panels[p*PanelRows*k : (p+1)*PanelRows*k]
-		j := 0
-		if k > 0 {
-			for ; j+6 <= n; j += 6 {
-				dot16x6(k, panel, cand[j*ldc:], ldc, c[j*stride+p*PanelRows:], stride)
+		// k is done in blocks so that the slice of the panel in use stays
+		// in L1; the kernel resumes each sum where the last block left it.
+		for k0 := 0; k0 < k; k0 += kBlock {
+			kc := min(kBlock, k-k0)
+			for j := 0; j < n6; j += 6 {
+				dot16x6(kc, panel[k0*PanelRows:], cand[j*ldc+k0:], ldc, c[j*stride+p*PanelRows:], stride, k0 > 0)
 			}
 		}
 		// The last few candidates: the same sums, one at a time.
-		for ; j < n; j++ {
+		for j := n6; j < n; j++ {
 			cj := cand[j*ldc : j*ldc+k]
 			for lane := 0; lane < PanelRows && p*PanelRows+lane < b.m; lane++ {
 				var s float32
