@@ -30,6 +30,9 @@ func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, threads in
 				return err
 			}
 			f.ReadFloat32(m.Data[lo*cols:hi*cols], lo)
+			// The converted rows are all the run needs: let the mapped
+			// pages go, so peak memory is the float32 matrix, not both.
+			f.Release(lo, hi)
 			for r := lo; r < hi; r++ {
 				if err := normalize(m.Row(r)); err != nil {
 					errs[lo/chunk] = fmt.Errorf("%w: %s: row %d (term %q): %v", ErrInput, f.Path(), r, terms[r], err)

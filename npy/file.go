@@ -20,6 +20,7 @@ type File struct {
 	path       string
 	hdr        Header
 	rows, cols int
+	mem        []byte // the whole mapping
 	data       []byte // the data section of the mapping
 	unmap      func() error
 	closed     bool
@@ -87,9 +88,30 @@ func newFile(path string, mem []byte, unmap func() error) (*File, *FormatError) 
 		hdr:   h,
 		rows:  rows,
 		cols:  cols,
+		mem:   mem,
 		data:  mem[h.DataOffset:],
 		unmap: unmap,
 	}, nil
+}
+
+// Release tells the operating system that rows [start, end) will not be
+// read again soon, so that their pages can leave this process's resident
+// memory once they have been converted; reading them later still works, from
+// the page cache or the disk. It is only a hint, and does nothing where the
+// file is read into memory rather than mapped.
+func (f *File) Release(start, end int) {
+	if start < 0 || end > f.rows || start >= end || f.closed {
+		return
+	}
+	rowBytes := int64(f.cols) * int64(f.hdr.DType.Size())
+	lo := f.hdr.DataOffset + int64(start)*rowBytes
+	hi := f.hdr.DataOffset + int64(end)*rowBytes
+	page := int64(pageSize)
+	lo = (lo + page - 1) / page * page // only whole pages inside the rows
+	hi = hi / page * page
+	if lo < hi {
+		dontNeed(f.mem[lo:hi])
+	}
 }
 
 // Path returns the path the file was opened with.

@@ -359,3 +359,33 @@ func TestReadFileFallback(t *testing.T) {
 		})
 	}
 }
+
+// TestReleaseKeepsDataReadable checks that releasing rows is only a hint:
+// the rows read back the same afterwards, and odd ranges are ignored.
+func TestReleaseKeepsDataReadable(t *testing.T) {
+	const rows, cols = 3000, 7 // several pages, rows straddling page edges
+	data := make([]float32, rows*cols)
+	for i := range data {
+		data[i] = float32(i) * 0.5
+	}
+	path := filepath.Join(t.TempDir(), "r.npy")
+	if err := Write(path, rows, cols, data, Float32); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Release(0, rows)
+	f.Release(-1, 5)
+	f.Release(10, 5)
+	f.Release(0, rows+1)
+	got := make([]float32, rows*cols)
+	f.ReadFloat32(got, 0)
+	for i := range data {
+		if got[i] != data[i] {
+			t.Fatalf("element %d is %v after Release, want %v", i, got[i], data[i])
+		}
+	}
+}

@@ -22,3 +22,8 @@ func mapFile(f *os.File, size int) (data []byte, unmap func() error, err error) 
 	}
 	return data, func() error { return unix.Munmap(data) }, nil
 }
+
+var pageSize = os.Getpagesize()
+
+// dontNeed drops b's pages from the process; b must be page-aligned.
+func dontNeed(b []byte) { _ = unix.Madvise(b, unix.MADV_DONTNEED) }

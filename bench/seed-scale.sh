@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Seed-scale benchmark: hardneg end to end on a 150,000 x 1024 float16 synth
+# set with 28,000 anchors, beside a reference SGEMM of the same multiply
+# (Debian's NumPy on OpenBLAS, all cores), in one run on one machine.
+#
+#   bash bench/seed-scale.sh            # as root: installs python3-numpy and OpenBLAS if missing
+#
+# DATA (default /tmp/hardneg-seed-150000x1024) caches the synth set between runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA=${DATA:-/tmp/hardneg-seed-150000x1024}
+BIN=bench/out/hardneg
+mkdir -p bench/out
+
+if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
+  echo "installing python3-numpy and libopenblas0-pthread (needs root)" >&2
+  apt-get update -qq && apt-get install -y -qq python3-numpy libopenblas0-pthread >/dev/null
+fi
+
+go build -o "$BIN" ./cmd/hardneg
+if [ ! -f "$DATA/term_embeddings.npy" ]; then
+  "$BIN" synth --out "$DATA" --terms 150000 --dim 1024 --anchors 28000 --dtype f16
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+/usr/bin/time -v "$BIN" mine --data-dir "$DATA" --out "$out" 2> bench/out/hardneg.log
+cat bench/out/hardneg.log | grep -vE '^\s' || true
+wall=$(grep 'Elapsed (wall clock)' bench/out/hardneg.log | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+rss=$(grep 'Maximum resident set size' bench/out/hardneg.log | awk '{print $NF}')
+
+# The reference: the same normalised float32 matrices, anchors x terms,
+# multiplied in chunks of anchors so the result fits in memory; only the
+# multiplies are timed. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this
+# machine may set for old OpenBLAS builds, slow a current one down; they are
+# unset for this command alone.
+ref=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 - "$DATA" <<'PY'
+import sys, time, json
+import numpy as np
+d = sys.argv[1]
+e = np.load(d + "/term_embeddings.npy").astype(np.float32)
+e /= np.linalg.norm(e, axis=1, keepdims=True)
+terms = json.load(open(d + "/term_list.json"))
+anchors = set()
+for line in open(d + "/filtered_synonym_pairs.jsonl", encoding="utf-8"):
+    if line.strip():
+        p = json.loads(line)
+        anchors.update((p["source"], p["target"]))
+idx = [i for i, t in enumerate(terms) if t in anchors]
+a = np.ascontiguousarray(e[idx])
+bt = np.ascontiguousarray(e.T)
+a[:512] @ bt  # warm-up
+t = time.perf_counter()
+for i in range(0, len(a), 2048):
+    a[i:i+2048] @ bt
+t = time.perf_counter() - t
+print(f"{t:.3f} {len(a)} {2*len(a)*e.shape[0]*e.shape[1]/t/1e9:.1f}")
+PY
+)
+read -r reft nanch gflops <<<"$ref"
+f32=$(( 150000 * 1024 * 4 / 1024 ))
+echo "hardneg end to end:      ${wall} s, peak RSS ${rss} KiB ($(awk "BEGIN{printf \"%.2f\", $rss/$f32}") x the float32 matrix)"
+echo "reference SGEMM (NumPy): ${reft} s for ${nanch} anchors x 150000 x 1024 (${gflops} GFLOP/s)"
+echo "ratio hardneg / SGEMM:   $(awk "BEGIN{printf \"%.2f\", $wall/$reft}") (goal <= 1.25)"
