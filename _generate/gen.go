@@ -9,6 +9,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -20,7 +22,13 @@ const unroll = 4
 func main() {
 	Package("github.com/hardneg/hardneg/internal/kernel")
 	ConstraintExpr("!noasm")
+	dot16x6()
+	classify16()
+	Generate()
+}
 
+// dot16x6 writes the dot-product micro-kernel.
+func dot16x6() {
 	TEXT("dot16x6AVX2", NOSPLIT, "func(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)")
 	Doc(
 		"dot16x6AVX2 sets c[j*ldc+i] = Σ_p ap[p*16+i] * b[j*ldb+p] for i < 16, j < 6, p < k,",
@@ -127,6 +135,92 @@ func main() {
 	}
 	VZEROUPPER()
 	RET()
+}
 
-	Generate()
+// classify16 writes the band classifier of Classify16: branch-free counts
+// per band and lane, and a flag for every similarity whose sampling key may
+// enter its band's sample.
+func classify16() {
+	TEXT("classify16AVX2", NOSPLIT, "func(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)")
+	Doc("classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.")
+	n := Load(Param("n"), GP64())
+	c := Load(Param("c"), GP64())
+	stride := Load(Param("stride"), GP64())
+	h := Load(Param("h"), GP64())
+	seeds := Load(Param("seeds"), GP64())
+	edges := Load(Param("edges"), GP64())
+	nb := Load(Param("nb"), GP64())
+	counts := Load(Param("counts"), GP64())
+	limits := Load(Param("limits"), GP64())
+	flags := Load(Param("flags"), GP64())
+	SHLQ(U8(2), stride)
+
+	seed := []VecVirtual{YMM(), YMM()}
+	VMOVDQU(Mem{Base: seeds}, seed[0])
+	VMOVDQU(Mem{Base: seeds, Disp: 32}, seed[1])
+	m1 := GLOBL("fmix32_m1", RODATA|NOPTR)
+	DATA(0, U32(0x85ebca6b))
+	m2 := GLOBL("fmix32_m2", RODATA|NOPTR)
+	DATA(0, U32(0xc2b2ae35))
+	c1, c2 := YMM(), YMM()
+	VPBROADCASTD(m1, c1)
+	VPBROADCASTD(m2, c2)
+
+	hj, s, k, t, lo, hi, m, lim, fl := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+	b, off, mask, word := GP64(), GP64(), GP64(), GP64()
+
+	Label("cand")
+	VPBROADCASTD(Mem{Base: h}, hj)
+	XORQ(word, word)
+	for half := 0; half < 2; half++ {
+		VMOVUPS(Mem{Base: c, Disp: 32 * half}, s)
+		// k = fmix32(seed ^ h[j])
+		VPXOR(seed[half], hj, k)
+		VPSRLD(U8(16), k, t)
+		VPXOR(t, k, k)
+		VPMULLD(c1, k, k)
+		VPSRLD(U8(13), k, t)
+		VPXOR(t, k, k)
+		VPMULLD(c2, k, k)
+		VPSRLD(U8(16), k, t)
+		VPXOR(t, k, k)
+		VPXOR(fl, fl, fl)
+
+		XORQ(b, b)
+		XORQ(off, off)
+		Label(fmt.Sprintf("band%d", half))
+		VBROADCASTSS(Mem{Base: edges, Index: b, Scale: 8}, lo)
+		VBROADCASTSS(Mem{Base: edges, Index: b, Scale: 8, Disp: 4}, hi)
+		VCMPPS(U8(0x1d), lo, s, m) // s >= lo, ordered
+		VCMPPS(U8(0x11), hi, s, t) // s < hi, ordered
+		VANDPS(t, m, m)
+		// counts -= m (m is -1 where s is in the band)
+		VMOVDQU(Mem{Base: counts, Index: off, Scale: 1, Disp: 32 * half}, t)
+		VPSUBD(m, t, t)
+		VMOVDQU(t, Mem{Base: counts, Index: off, Scale: 1, Disp: 32 * half})
+		// flag where k <= limit: max(k, limit) == limit
+		VMOVDQU(Mem{Base: limits, Index: off, Scale: 1, Disp: 32 * half}, lim)
+		VPMAXUD(lim, k, t)
+		VPCMPEQD(lim, t, t)
+		VPAND(m, t, t)
+		VPOR(t, fl, fl)
+		INCQ(b)
+		ADDQ(U8(64), off)
+		CMPQ(b, nb)
+		JL(LabelRef(fmt.Sprintf("band%d", half)))
+
+		VMOVMSKPS(fl, mask.As32())
+		if half == 1 {
+			SHLQ(U8(8), mask)
+		}
+		ORQ(mask, word)
+	}
+	MOVW(word.As16(), Mem{Base: flags})
+	ADDQ(U8(4), h)
+	ADDQ(U8(2), flags)
+	ADDQ(stride, c)
+	DECQ(n)
+	JNZ(LabelRef("cand"))
+	VZEROUPPER()
+	RET()
 }

@@ -148,7 +148,7 @@ func Choose(mode Mode, quota []int, n int, picks [][]scan.Pick) []Negative {
 		return out
 	}
 	var rest []Negative
-	var keys []uint64
+	var keys []uint32
 	for b, q := range quota {
 		for _, p := range picks[b][q:] {
 			rest = append(rest, Negative{Row: p.Row, Sim: p.Sim, Band: b})

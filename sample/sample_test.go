@@ -122,7 +122,7 @@ func TestBalancedSpreadsShortfallByRatio(t *testing.T) {
 	}
 }
 
-func picksOf(band int, keys ...uint64) []scan.Pick {
+func picksOf(band int, keys ...uint32) []scan.Pick {
 	var p []scan.Pick
 	for i, k := range keys {
 		p = append(p, scan.Pick{Row: int32(100*band + i), Sim: float32(band), Key: k})

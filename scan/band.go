@@ -71,13 +71,13 @@ type bandAcc struct {
 	// limit is the largest key that can still enter: the last pick's key
 	// once the sample is full (ties then go by row), and before that the
 	// largest key there is.
-	limit uint64
+	limit uint32
 	keep  int
 	picks []Pick // sorted by key, at most keep long
 }
 
 func newBandAcc(keep int) bandAcc {
-	a := bandAcc{keep: keep, limit: math.MaxUint64}
+	a := bandAcc{keep: keep, limit: math.MaxUint32}
 	if keep == 0 {
 		a.limit = 0
 	}
@@ -87,7 +87,7 @@ func newBandAcc(keep int) bandAcc {
 // below reports whether a candidate with key k and row r would enter the
 // sample: the sample is the keep smallest (key, row) pairs, the row breaking
 // ties so that the result never depends on the order candidates arrive in.
-func (a *bandAcc) below(k uint64, r int32) bool {
+func (a *bandAcc) below(k uint32, r int32) bool {
 	if len(a.picks) < a.keep {
 		return true
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -60,7 +61,7 @@ type Options struct {
 type Pick struct {
 	Row int32   // candidate row
 	Sim float32 // its similarity to the anchor
-	Key uint64  // its sampling key
+	Key uint32  // its sampling key
 }
 
 // Result is what the scan found for one anchor.
@@ -194,19 +195,36 @@ type worker struct {
 	q       Query
 	opt     Options
 	cls     classifier
+	edges   []float32 // lo, hi of each band, for kernel.Classify16
 	results []Result
 	kb      kernel.Block
 	rows    [][]float32 // the anchor rows of the current block
 	tile    []float32   // candTile × block stride similarities, candidate-major
+	h       []uint32    // the tile's candidate hashes
+	flags   []uint16
 }
 
 func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Result, anchorBlock int) *worker {
 	stride := (anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
-	return &worker{
+	w := &worker{
 		A: A, B: B, q: q, opt: opt, cls: cls, results: results,
-		rows: make([][]float32, 0, anchorBlock),
-		tile: make([]float32, candTile*stride),
+		rows:  make([][]float32, 0, anchorBlock),
+		tile:  make([]float32, candTile*stride),
+		h:     make([]uint32, candTile),
+		flags: make([]uint16, candTile),
 	}
+	for b := range cls.lo {
+		w.edges = append(w.edges, cls.lo[b], cls.hi[b])
+	}
+	return w
+}
+
+// panelState is what the classifier keeps for one panel of 16 anchors.
+type panelState struct {
+	seeds  [kernel.PanelRows]uint32
+	counts []int32  // [band][lane]
+	limits []uint32 // [band][lane]: the key a candidate must not exceed to be looked at
+	valid  uint16   // lanes that hold an anchor
 }
 
 // block scans anchors [lo, hi) against every candidate.
@@ -224,13 +242,29 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	for i := range accs {
 		accs[i] = newBandAcc(w.opt.Keep)
 	}
+	panels := make([]panelState, stride/kernel.PanelRows)
+	for p := range panels {
+		ps := &panels[p]
+		ps.counts = make([]int32, nb*kernel.PanelRows)
+		ps.limits = make([]uint32, nb*kernel.PanelRows)
+		for lane := range kernel.PanelRows {
+			i := p*kernel.PanelRows + lane
+			if i >= m {
+				continue
+			}
+			ps.valid |= 1 << lane
+			ps.seeds[lane] = seed32(w.q.Seeds[lo+i])
+			for b := range nb {
+				ps.limits[b*kernel.PanelRows+lane] = accs[i*nb+b].limit
+			}
+		}
+	}
 	// excl[i] holds anchor i's exclusions not yet passed; the lists are
 	// sorted, and tiles come in increasing row order.
 	excl := make([][]int32, m)
 	for i := range excl {
 		excl[i] = sortedCopy(w.q.Exclude[lo+i])
 	}
-	seeds := w.q.Seeds[lo:hi]
 	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
 		if c0%(256*candTile) == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -244,13 +278,21 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 			}
 		}
 		for j := range n {
-			w.classify(w.tile[j*stride:j*stride+m], c0+j, seeds, accs, nb)
+			id := uint64(c0 + j)
+			if w.opt.CandidateIDs != nil {
+				id = w.opt.CandidateIDs[c0+j]
+			}
+			w.h[j] = IDHash(id)
+		}
+		for p := range panels {
+			w.classify(&panels[p], p, c0, n, stride, accs, nb)
 		}
 	}
 	for i := 0; i < m; i++ {
 		r := Result{Counts: make([]int64, nb), Picks: make([][]Pick, nb)}
+		p, lane := i/kernel.PanelRows, i%kernel.PanelRows
 		for b := range nb {
-			r.Counts[b] = accs[i*nb+b].count
+			r.Counts[b] = int64(panels[p].counts[b*kernel.PanelRows+lane])
 			r.Picks[b] = accs[i*nb+b].picks
 		}
 		w.results[lo+i] = r
@@ -258,30 +300,24 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	return nil
 }
 
-// classify counts the similarities of one candidate to every anchor of the
-// block into their bands and offers each to that band's sample.
-func (w *worker) classify(sims []float32, row int, seeds []uint64, accs []bandAcc, nb int) {
-	cls := &w.cls
-	id := uint64(row)
-	if w.opt.CandidateIDs != nil {
-		id = w.opt.CandidateIDs[row]
-	}
-	h := idHash(id) // Key(seed, id) == Mix(seed ^ h), hoisted out of the loop
-	seeds = seeds[:len(sims)]
-	for i, s := range sims {
-		if !(s >= cls.min && s < cls.max) {
-			continue
-		}
-		b := cls.band(s)
-		if b < 0 {
-			continue
-		}
-		acc := &accs[i*nb+b]
-		acc.count++
-		// Most candidates lose to the sample's largest key; only the rare
-		// winner (and an exact tie) takes the slow path.
-		if k := Mix(seeds[i] ^ h); k <= acc.limit && acc.below(k, int32(row)) {
-			acc.offer(Pick{Row: int32(row), Sim: s, Key: k})
+// classify counts one panel's similarities to the tile's candidates into
+// their bands, and offers the few whose keys may enter a sample.
+func (w *worker) classify(ps *panelState, p, c0, n, stride int, accs []bandAcc, nb int) {
+	kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, w.edges, ps.counts, ps.limits, w.flags)
+	for j, f := range w.flags[:n] {
+		f &= ps.valid
+		for f != 0 {
+			lane := bits.TrailingZeros16(f)
+			f &= f - 1
+			i := p*kernel.PanelRows + lane
+			s := w.tile[j*stride+i]
+			b := w.cls.band(s)
+			acc := &accs[i*nb+b]
+			row := int32(c0 + j)
+			if k := kernel.Fmix32(ps.seeds[lane] ^ w.h[j]); acc.below(k, row) {
+				acc.offer(Pick{Row: row, Sim: s, Key: k})
+				ps.limits[b*kernel.PanelRows+lane] = acc.limit
+			}
 		}
 	}
 }

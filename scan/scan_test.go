@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/hardneg/hardneg/internal/kernel"
 )
 
 func randUnit(r *rand.Rand, rows, cols int) *Matrix {
@@ -310,4 +312,27 @@ func BenchmarkScanSeedDims(b *testing.B) {
 	}
 	flops := 2 * float64(anchors) * float64(rows) * float64(dims) * float64(b.N)
 	b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// TestPathsGiveSameResults scans the same data with the assembly kernels
+// and with pure Go, in one binary, and wants identical counts and picks.
+func TestPathsGiveSameResults(t *testing.T) {
+	if !kernel.Accelerated() {
+		t.Skip("no assembly kernel on this CPU or build")
+	}
+	r := rand.New(rand.NewPCG(11, 11))
+	m := randUnit(r, 700, 40)
+	q := makeQuery(r, 90, 700, 700)
+	opt := Options{Bands: testBands, Keep: 5, Threads: 2}
+	best, err := Scan(context.Background(), m, m, q, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernel.ForceGeneric(true)
+	defer kernel.ForceGeneric(false)
+	generic, err := Scan(context.Background(), m, m, q, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalResults(t, best, generic)
 }

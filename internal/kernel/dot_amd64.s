@@ -257,3 +257,109 @@ store:
 	VMOVUPS Y11, 32(SI)
 	VZEROUPPER
 	RET
+
+// func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+// Requires: AVX, AVX2
+TEXT ·classify16AVX2(SB), NOSPLIT, $0-80
+	MOVQ         n+0(FP), AX
+	MOVQ         c+8(FP), CX
+	MOVQ         stride+16(FP), DX
+	MOVQ         h+24(FP), BX
+	MOVQ         seeds+32(FP), SI
+	MOVQ         edges+40(FP), DI
+	MOVQ         nb+48(FP), R8
+	MOVQ         counts+56(FP), R9
+	MOVQ         limits+64(FP), R10
+	MOVQ         flags+72(FP), R11
+	SHLQ         $0x02, DX
+	VMOVDQU      (SI), Y0
+	VMOVDQU      32(SI), Y1
+	VPBROADCASTD fmix32_m1<>+0(SB), Y2
+	VPBROADCASTD fmix32_m2<>+0(SB), Y3
+
+cand:
+	VPBROADCASTD (BX), Y4
+	XORQ         R13, R13
+	VMOVUPS      (CX), Y5
+	VPXOR        Y0, Y4, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPMULLD      Y2, Y6, Y6
+	VPSRLD       $0x0d, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPMULLD      Y3, Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y10, Y10, Y10
+	XORQ         SI, SI
+	XORQ         R12, R12
+
+band0:
+	VBROADCASTSS (DI)(SI*8), Y8
+	VBROADCASTSS 4(DI)(SI*8), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VMOVDQU      (R9)(R12*1), Y7
+	VPSUBD       Y8, Y7, Y7
+	VMOVDQU      Y7, (R9)(R12*1)
+	VMOVDQU      (R10)(R12*1), Y9
+	VPMAXUD      Y9, Y6, Y7
+	VPCMPEQD     Y9, Y7, Y7
+	VPAND        Y8, Y7, Y7
+	VPOR         Y7, Y10, Y10
+	INCQ         SI
+	ADDQ         $0x40, R12
+	CMPQ         SI, R8
+	JL           band0
+	VMOVMSKPS    Y10, SI
+	ORQ          SI, R13
+	VMOVUPS      32(CX), Y5
+	VPXOR        Y1, Y4, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPMULLD      Y2, Y6, Y6
+	VPSRLD       $0x0d, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPMULLD      Y3, Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPXOR        Y7, Y6, Y6
+	VPXOR        Y10, Y10, Y10
+	XORQ         SI, SI
+	XORQ         R12, R12
+
+band1:
+	VBROADCASTSS (DI)(SI*8), Y8
+	VBROADCASTSS 4(DI)(SI*8), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VMOVDQU      32(R9)(R12*1), Y7
+	VPSUBD       Y8, Y7, Y7
+	VMOVDQU      Y7, 32(R9)(R12*1)
+	VMOVDQU      32(R10)(R12*1), Y9
+	VPMAXUD      Y9, Y6, Y7
+	VPCMPEQD     Y9, Y7, Y7
+	VPAND        Y8, Y7, Y7
+	VPOR         Y7, Y10, Y10
+	INCQ         SI
+	ADDQ         $0x40, R12
+	CMPQ         SI, R8
+	JL           band1
+	VMOVMSKPS    Y10, SI
+	SHLQ         $0x08, SI
+	ORQ          SI, R13
+	MOVW         R13, (R11)
+	ADDQ         $0x04, BX
+	ADDQ         $0x02, R11
+	ADDQ         DX, CX
+	DECQ         AX
+	JNZ          cand
+	VZEROUPPER
+	RET
+
+DATA fmix32_m1<>+0(SB)/4, $0x85ebca6b
+GLOBL fmix32_m1<>(SB), RODATA|NOPTR, $4
+
+DATA fmix32_m2<>+0(SB)/4, $0xc2b2ae35
+GLOBL fmix32_m2<>(SB), RODATA|NOPTR, $4

@@ -9,3 +9,6 @@ package kernel
 // With accumulate, the sums start from the values already in c instead of zero, so that a
 // long k can be done in blocks and still give the bits of one pass.
 func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)
+
+// classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.
+func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
