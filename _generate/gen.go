@@ -24,6 +24,7 @@ func main() {
 	ConstraintExpr("!noasm")
 	dot16x6()
 	classify16()
+	halfToFloat()
 	Generate()
 }
 
@@ -221,6 +222,25 @@ func classify16() {
 	ADDQ(stride, c)
 	DECQ(n)
 	JNZ(LabelRef("cand"))
+	VZEROUPPER()
+	RET()
+}
+
+// halfToFloat writes the F16C conversion loop of HalfToFloat.
+func halfToFloat() {
+	TEXT("halfToFloatF16C", NOSPLIT, "func(dst *float32, src *uint16, blocks int)")
+	Doc("halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.")
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("src"), GP64())
+	n := Load(Param("blocks"), GP64())
+	x := YMM()
+	Label("conv")
+	VCVTPH2PS(Mem{Base: src}, x)
+	VMOVUPS(x, Mem{Base: dst})
+	ADDQ(U8(16), src)
+	ADDQ(U8(32), dst)
+	DECQ(n)
+	JNZ(LabelRef("conv"))
 	VZEROUPPER()
 	RET()
 }

@@ -4,7 +4,10 @@ go 1.26.0
 
 require github.com/mmcloughlin/avo v0.6.0
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/x448/float16 v0.8.4 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
 
 require (
 	github.com/hardneg/hardneg v0.0.0

@@ -40,6 +40,12 @@ type Band struct {
 	Ratio  float64
 }
 
+// Values of Config.Store.
+const (
+	StoreF32 = "f32"
+	StoreF16 = "f16"
+)
+
 // DefaultBands are the notebook's bands.
 func DefaultBands() []Band {
 	return []Band{
@@ -64,6 +70,12 @@ type Config struct {
 	Seed               uint64
 	Quota              sample.Mode
 
+	// Store is how the normalised embeddings are kept for the scan:
+	// StoreF32, or StoreF16 to halve the memory at the cost of rounding
+	// every normalised value to half precision (similarities then move by
+	// about 1e-3, and a few candidates near a band edge change band).
+	Store string
+
 	// Threads is the number of workers; 0 means all cores. It never
 	// changes the output.
 	Threads int
@@ -85,6 +97,7 @@ func DefaultConfig(dataDir string) Config {
 		ValRatio:           0.1,
 		Seed:               42,
 		Quota:              sample.Balanced,
+		Store:              StoreF32,
 	}
 }
 
@@ -135,6 +148,9 @@ func (c *Config) Validate() error {
 	}
 	if math.Abs(c.TrainRatio+c.ValRatio-1) > 1e-9 {
 		return bad("train ratio %v and validation ratio %v must sum to 1", c.TrainRatio, c.ValRatio)
+	}
+	if c.Store != StoreF32 && c.Store != StoreF16 {
+		return bad("store %q: want %q or %q", c.Store, StoreF32, StoreF16)
 	}
 	if c.Threads < 0 {
 		return bad("threads is %d", c.Threads)

@@ -7,16 +7,23 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hardneg/hardneg/internal/kernel"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/scan"
 )
 
 // loadEmbeddings converts the .npy matrix to float32 and scales every row to
-// unit length, once, so that the scan's dot products are cosines. A zero or
+// unit length, once, so that the scan's dot products are cosines; with
+// store f16 the unit rows are then rounded to half precision. A zero or
 // non-finite row is refused, naming the row and its term.
-func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, threads int) (*scan.Matrix, error) {
+func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, store string, threads int) (*scan.Matrix, error) {
 	rows, cols := f.Rows(), f.Cols()
-	m := &scan.Matrix{Rows: rows, Cols: cols, Data: make([]float32, rows*cols)}
+	m := &scan.Matrix{Rows: rows, Cols: cols}
+	if store == StoreF16 {
+		m.Half = make([]uint16, rows*cols)
+	} else {
+		m.Data = make([]float32, rows*cols)
+	}
 	const chunk = 1024
 	// Each chunk keeps its own error so that, with several bad rows, the
 	// first one is reported whatever the scheduling.
@@ -29,15 +36,24 @@ func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, threads in
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			f.ReadFloat32(m.Data[lo*cols:hi*cols], lo)
+			buf := m.Data
+			if m.Half != nil {
+				buf = make([]float32, (hi-lo)*cols)
+			} else {
+				buf = buf[lo*cols : hi*cols]
+			}
+			f.ReadFloat32(buf, lo)
 			// The converted rows are all the run needs: let the mapped
-			// pages go, so peak memory is the float32 matrix, not both.
+			// pages go, so peak memory is the stored matrix, not both.
 			f.Release(lo, hi)
 			for r := lo; r < hi; r++ {
-				if err := normalize(m.Row(r)); err != nil {
+				if err := normalize(buf[(r-lo)*cols : (r-lo+1)*cols]); err != nil {
 					errs[lo/chunk] = fmt.Errorf("%w: %s: row %d (term %q): %v", ErrInput, f.Path(), r, terms[r], err)
 					return nil
 				}
+			}
+			if m.Half != nil {
+				kernel.FloatToHalf(m.Half[lo*cols:hi*cols], buf)
 			}
 			return nil
 		})

@@ -92,11 +92,11 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 		voc.Len(), pairStats.Pairs, pairStats.Skipped(), pairStats.SkippedOOV, pairStats.SkippedSelf, len(anchors))
 
-	mat, err := loadEmbeddings(ctx, emb, voc.Terms, threads)
+	mat, err := loadEmbeddings(ctx, emb, voc.Terms, cfg.Store, threads)
 	if err != nil {
 		return nil, err
 	}
-	hooks.logf("normalised %d x %d %s embeddings in %s", mat.Rows, mat.Cols, emb.DType(), since(start))
+	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(start))
 
 	// The scan: one query entry per anchor.
 	ids := make([]uint64, voc.Len())
@@ -281,6 +281,7 @@ func statsConfig(cfg Config) StatsConfig {
 		{"val_ratio", cfg.ValRatio},
 		{"seed", cfg.Seed},
 		{"quota", cfg.Quota.String()},
+		{"store", cfg.Store},
 		{"split_by", "row"},
 	}
 	return c

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/x448/float16"
+
+	"github.com/hardneg/hardneg/internal/kernel"
 )
 
 // The decoders read little-endian bytes whatever the host's byte order;
@@ -14,23 +16,7 @@ import (
 func decodeFloat16(dst []float32, src []byte) {
 	src = src[:2*len(dst)]
 	for i := range dst {
-		dst[i] = float16to32(binary.LittleEndian.Uint16(src[2*i:]))
-	}
-}
-
-// float16to32 converts exactly, like float16.Float16.Float32, but small
-// enough to inline, which makes reading a float16 file several times
-// faster. NaN payloads are kept as numpy keeps them.
-func float16to32(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	mag := uint32(h & 0x7fff)
-	switch {
-	case mag >= 0x7c00: // inf, NaN
-		return math.Float32frombits(sign | 0x7f800000 | (mag&0x3ff)<<13)
-	case mag >= 0x0400: // normal: rebias the exponent from 15 to 127
-		return math.Float32frombits(sign | (mag<<13 + (127-15)<<23))
-	default: // zero or subnormal: mag units of 2^-24, exact in float32
-		return math.Float32frombits(sign | math.Float32bits(float32(mag)*0x1p-24))
+		dst[i] = kernel.Float16To32(binary.LittleEndian.Uint16(src[2*i:]))
 	}
 }
 

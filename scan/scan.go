@@ -15,15 +15,36 @@ import (
 	"github.com/hardneg/hardneg/internal/kernel"
 )
 
-// Matrix is a row-major float32 matrix whose rows are expected to be unit
-// length, so that a dot product is a cosine similarity.
+// Matrix is a row-major matrix whose rows are expected to be unit length,
+// so that a dot product is a cosine similarity. It holds float32 values in
+// Data, or, to halve its memory, half-precision values (as bits) in Half;
+// exactly one of the two is set. Half rows are converted to float32 exactly
+// as they are used, so a similarity is the float32 dot product of the
+// half-precision vectors.
 type Matrix struct {
 	Rows, Cols int
 	Data       []float32
+	Half       []uint16
 }
 
-// Row returns row i.
+// Row returns row i of a float32 matrix.
 func (m *Matrix) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols] }
+
+// rowsTo32 writes rows [lo, hi) into dst as float32 and returns dst's
+// filled part; for a float32 matrix it returns the rows in place.
+func (m *Matrix) rowsTo32(dst []float32, lo, hi int) []float32 {
+	if m.Half == nil {
+		return m.Data[lo*m.Cols : hi*m.Cols]
+	}
+	dst = dst[:(hi-lo)*m.Cols]
+	kernel.HalfToFloat(dst, m.Half[lo*m.Cols:hi*m.Cols])
+	return dst
+}
+
+func (m *Matrix) valid() bool {
+	n := m.Rows * m.Cols
+	return m.Rows >= 0 && m.Cols >= 0 && (m.Half == nil && len(m.Data) == n || m.Data == nil && len(m.Half) == n)
+}
 
 // Band is a half-open similarity range [Lo, Hi).
 type Band struct{ Lo, Hi float64 }
@@ -156,8 +177,8 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 	if A.Cols != B.Cols {
 		return fmt.Errorf("%w: anchor matrix has %d columns, candidate matrix %d", ErrQuery, A.Cols, B.Cols)
 	}
-	if len(A.Data) != A.Rows*A.Cols || len(B.Data) != B.Rows*B.Cols {
-		return fmt.Errorf("%w: matrix data does not match its shape", ErrQuery)
+	if !A.valid() || !B.valid() {
+		return fmt.Errorf("%w: matrix data does not match its shape, or both Data and Half are set", ErrQuery)
 	}
 	if len(q.Exclude) != len(q.Anchors) || len(q.Seeds) != len(q.Anchors) {
 		return fmt.Errorf("%w: %d anchors, %d exclusion lists, %d seeds", ErrQuery, len(q.Anchors), len(q.Exclude), len(q.Seeds))
@@ -199,6 +220,8 @@ type worker struct {
 	results []Result
 	kb      kernel.Block
 	rows    [][]float32 // the anchor rows of the current block
+	rowBuf  []float32   // float32 copies of half-precision anchor rows
+	candBuf []float32   // float32 copy of a half-precision candidate tile
 	tile    []float32   // candTile × block stride similarities, candidate-major
 	h       []uint32    // the tile's candidate hashes
 	flags   []uint16
@@ -215,6 +238,12 @@ func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Res
 	}
 	for b := range cls.lo {
 		w.edges = append(w.edges, cls.lo[b], cls.hi[b])
+	}
+	if A.Half != nil {
+		w.rowBuf = make([]float32, anchorBlock*A.Cols)
+	}
+	if B.Half != nil {
+		w.candBuf = make([]float32, candTile*B.Cols)
 	}
 	return w
 }
@@ -233,7 +262,12 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	m := hi - lo
 	w.rows = w.rows[:0]
 	for i := lo; i < hi; i++ {
-		w.rows = append(w.rows, w.A.Row(int(w.q.Anchors[i])))
+		a := int(w.q.Anchors[i])
+		buf := w.rowBuf
+		if buf != nil {
+			buf = buf[(i-lo)*d:]
+		}
+		w.rows = append(w.rows, w.A.rowsTo32(buf, a, a+1))
 	}
 	w.kb.Load(w.rows, d)
 	stride := w.kb.Stride()
@@ -270,7 +304,7 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 			return ctx.Err()
 		}
 		n := min(candTile, w.B.Rows-c0)
-		w.kb.Dots(w.B.Data[c0*d:], d, n, w.tile)
+		w.kb.Dots(w.B.rowsTo32(w.candBuf, c0, c0+n), d, n, w.tile)
 		for i := range m {
 			for len(excl[i]) > 0 && int(excl[i][0]) < c0+n {
 				w.tile[(int(excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))

@@ -336,3 +336,27 @@ func TestPathsGiveSameResults(t *testing.T) {
 	}
 	equalResults(t, best, generic)
 }
+
+// TestHalfMatrixMatchesItsFloatValues scans half-precision matrices and
+// compares with the brute force over their exact float32 values.
+func TestHalfMatrixMatchesItsFloatValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 21))
+	f := randUnit(r, 300, 37)
+	half := &Matrix{Rows: f.Rows, Cols: f.Cols, Half: make([]uint16, len(f.Data))}
+	kernel.FloatToHalf(half.Half, f.Data)
+	exact := &Matrix{Rows: f.Rows, Cols: f.Cols, Data: make([]float32, len(f.Data))}
+	kernel.HalfToFloat(exact.Data, half.Half)
+	q := makeQuery(r, 70, 300, 300)
+	opt := Options{Bands: testBands, Keep: 5, Threads: 2}
+	got, err := Scan(context.Background(), half, half, q, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalResults(t, got, bruteForce(exact, exact, q, opt))
+	// and a half-precision candidate matrix beside float32 anchors
+	got, err = Scan(context.Background(), exact, half, q, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equalResults(t, got, bruteForce(exact, exact, q, opt))
+}

@@ -88,7 +88,7 @@ type mineFlags struct {
 	negatives                              int
 	trainRatio, valRatio                   float64
 	seed                                   uint64
-	quota                                  string
+	quota, store                           string
 	threads                                int
 	batchSize                              int
 	force, quiet                           bool
@@ -110,6 +110,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.Float64Var(&f.valRatio, "val-ratio", 0.1, "share of triplets in the validation split (train + val must be 1)")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of every random choice; the same seed and inputs give byte-identical outputs")
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
+	fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
@@ -168,6 +169,7 @@ func (f *mineFlags) config() (mine.Config, error) {
 	cfg.NegativesPerAnchor = f.negatives
 	cfg.TrainRatio, cfg.ValRatio = f.trainRatio, f.valRatio
 	cfg.Seed = f.seed
+	cfg.Store = f.store
 	cfg.Threads = f.threads
 	cfg.Force = f.force
 	if f.batchSize < 1 {

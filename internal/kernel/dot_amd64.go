@@ -22,3 +22,9 @@ func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int, acc
 func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
 	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0])
 }
+
+var hasF16C = cpu.X86.HasF16C
+
+func halfToFloat(dst []float32, src []uint16) {
+	halfToFloatF16C(&dst[0], &src[0], len(dst)/8)
+}

@@ -363,3 +363,20 @@ GLOBL fmix32_m1<>(SB), RODATA|NOPTR, $4
 
 DATA fmix32_m2<>+0(SB)/4, $0xc2b2ae35
 GLOBL fmix32_m2<>(SB), RODATA|NOPTR, $4
+
+// func halfToFloatF16C(dst *float32, src *uint16, blocks int)
+// Requires: AVX, F16C
+TEXT ·halfToFloatF16C(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ blocks+16(FP), DX
+
+conv:
+	VCVTPH2PS (CX), Y0
+	VMOVUPS   Y0, (AX)
+	ADDQ      $0x10, CX
+	ADDQ      $0x20, AX
+	DECQ      DX
+	JNZ       conv
+	VZEROUPPER
+	RET

@@ -11,3 +11,9 @@ func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int, acc
 func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
 	panic("kernel: no assembly kernel in this build")
 }
+
+const hasF16C = false
+
+func halfToFloat(dst []float32, src []uint16) {
+	panic("kernel: no assembly kernel in this build")
+}

@@ -12,3 +12,6 @@ func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, a
 
 // classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.
 func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+
+// halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
+func halfToFloatF16C(dst *float32, src *uint16, blocks int)
