@@ -30,17 +30,28 @@ func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, store stri
 	errs := make([]error, (rows+chunk-1)/chunk)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(threads, 1))
+	// With half-precision storage each running chunk needs a float32
+	// buffer; a fixed set of them keeps the garbage collector from letting
+	// a matrix's worth of dead buffers pile up.
+	bufs := make(chan []float32, max(threads, 1))
+	if m.Half != nil {
+		for range max(threads, 1) {
+			bufs <- make([]float32, chunk*cols)
+		}
+	}
 	for lo := 0; lo < rows; lo += chunk {
 		hi := min(lo+chunk, rows)
 		g.Go(func() error {
 			if err := gctx.Err(); err != nil {
 				return err
 			}
-			buf := m.Data
+			var buf []float32
 			if m.Half != nil {
-				buf = make([]float32, (hi-lo)*cols)
+				buf = <-bufs
+				defer func() { bufs <- buf }()
+				buf = buf[:(hi-lo)*cols]
 			} else {
-				buf = buf[lo*cols : hi*cols]
+				buf = m.Data[lo*cols : hi*cols]
 			}
 			f.ReadFloat32(buf, lo)
 			// The converted rows are all the run needs: let the mapped

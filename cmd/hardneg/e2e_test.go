@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hardneg/hardneg/internal/arrowcheck"
+	"github.com/hardneg/hardneg/internal/kernel"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/vocab"
@@ -441,4 +442,27 @@ func TestStoreF16(t *testing.T) {
 		t.Error("f16 and f32 storage wrote the same triplets; the flag seems to have no effect")
 	}
 	t.Logf("largest difference from float64: %.2g", worst)
+}
+
+// TestAssemblyAndPureGoWriteTheSameBytes mines the same data with the
+// assembly kernels and with the pure-Go ones and compares every output file.
+func TestAssemblyAndPureGoWriteTheSameBytes(t *testing.T) {
+	if !kernel.Accelerated() {
+		t.Skip("no assembly kernel on this CPU or build")
+	}
+	data := synthData(t)
+	outAsm, outGo := t.TempDir(), t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", outAsm, "-q")
+	kernel.ForceGeneric(true)
+	defer kernel.ForceGeneric(false)
+	runCLI(t, "mine", "--data-dir", data, "--out", outGo, "-q")
+	a, b := treeBytes(t, outAsm), treeBytes(t, outGo)
+	if len(a) != len(b) {
+		t.Fatalf("%d and %d files", len(a), len(b))
+	}
+	for name, content := range a {
+		if !bytes.Equal(content, b[name]) {
+			t.Errorf("%s differs between the assembly and the pure-Go kernels", name)
+		}
+	}
 }
