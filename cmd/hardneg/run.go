@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(mineCmd(stderr), synthCmd(stdout), demoCmd(stdout, stderr), versionCmd(stdout))
+	root.AddCommand(mineCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), versionCmd(stdout))
 	root.SetContext(ctx)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsage(err) {
@@ -91,7 +92,8 @@ type mineFlags struct {
 	quota, store                           string
 	threads                                int
 	batchSize                              int
-	force, quiet                           bool
+	force, quiet, printConfig              bool
+	configFile                             string
 }
 
 var bandNames = [3]string{"easy", "medium", "hard"}
@@ -115,6 +117,8 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
+	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 }
 
 // rangeFlag is a band range written LO,HI.
@@ -178,7 +182,7 @@ func (f *mineFlags) config() (mine.Config, error) {
 	return cfg, cfg.Validate()
 }
 
-func mineCmd(stderr io.Writer) *cobra.Command {
+func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f mineFlags
 	c := &cobra.Command{
 		Use:   "mine --data-dir DIR [flags]",
@@ -207,12 +211,35 @@ interrupted run leaves earlier outputs as they were:
 ` + exitCodesHelp,
 		Example: `  hardneg mine --data-dir data/v21.3
   hardneg mine --data-dir data/v21.3 --out runs/01 --hard-range 0.7,0.85 --seed 7
-  hardneg mine --pairs p.jsonl --embeddings e.npy --terms t.json --out runs/02 --quota notebook`,
+  hardneg mine --pairs p.jsonl --embeddings e.npy --terms t.json --out runs/02 --quota notebook
+  hardneg mine --data-dir data/v21.3 --seed 7 --print-config > run.yaml
+  hardneg mine --config run.yaml --out runs/03`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.configFile != "" {
+				if err := applyConfig(cmd.Flags(), f.configFile); err != nil {
+					return err
+				}
+			}
 			cfg, err := f.config()
 			if err != nil {
 				return err
+			}
+			if f.printConfig {
+				// Print absolute paths, so the file works from any folder.
+				for _, p := range []struct{ name, value string }{{"data-dir", f.dataDir}, {"pairs", cfg.PairsPath}, {"embeddings", cfg.EmbeddingsPath}, {"terms", cfg.TermsPath}, {"out", cfg.OutDir}} {
+					if p.value == "" {
+						continue
+					}
+					abs, err := filepath.Abs(p.value)
+					if err != nil {
+						return err
+					}
+					if err := cmd.Flags().Set(p.name, abs); err != nil {
+						return err
+					}
+				}
+				return printConfig(stdout, cmd.Flags())
 			}
 			_, err = mine.Run(cmd.Context(), cfg, mineHooks(stderr, f.quiet))
 			return err

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+)
+
+// Flags that steer the command itself rather than the run; a config file
+// cannot set them and --print-config leaves them out.
+var notInConfig = map[string]bool{"config": true, "print-config": true, "quiet": true, "help": true}
+
+// applyConfig sets every flag named in the YAML file at path that was not
+// given on the command line: flags override the file. Keys are flag names.
+func applyConfig(fs *pflag.FlagSet, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &usageError{fmt.Errorf("read config: %w", err)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return &usageError{fmt.Errorf("config %s: %w", path, err)}
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file sets nothing
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return &usageError{fmt.Errorf("config %s: line %d: want a mapping of flag names to values", path, m.Line)}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		fl := fs.Lookup(k.Value)
+		switch {
+		case fl == nil || notInConfig[k.Value]:
+			return &usageError{fmt.Errorf("config %s: line %d: %q is not a setting of this command", path, k.Line, k.Value)}
+		case v.Kind != yaml.ScalarNode:
+			return &usageError{fmt.Errorf("config %s: line %d: %s: want a single value", path, v.Line, k.Value)}
+		case fl.Changed:
+			continue
+		}
+		if err := fs.Set(k.Value, v.Value); err != nil {
+			return &usageError{fmt.Errorf("config %s: line %d: %s: %w", path, v.Line, k.Value, err)}
+		}
+	}
+	return nil
+}
+
+// printConfig writes every setting flag with its effective value, in the
+// order --help lists them, as YAML that applyConfig reads back.
+func printConfig(w io.Writer, fs *pflag.FlagSet) error {
+	var m yaml.Node
+	m.Kind = yaml.MappingNode
+	fs.VisitAll(func(fl *pflag.Flag) {
+		if notInConfig[fl.Name] {
+			return
+		}
+		v := &yaml.Node{Kind: yaml.ScalarNode, Value: fl.Value.String()}
+		switch fl.Value.Type() {
+		case "string", "LO,HI":
+			v.Style = yaml.DoubleQuotedStyle
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: fl.Name}, v)
+	})
+	var buf bytes.Buffer
+	buf.WriteString("# hardneg mine settings: each key is a flag of 'hardneg mine'.\n")
+	buf.WriteString("# Use with: hardneg mine --config FILE (flags given as well override the file).\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&m); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
