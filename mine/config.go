@@ -19,6 +19,8 @@ var (
 	ErrInput = errors.New("invalid input")
 	// ErrOutputExists reports outputs that would be overwritten without Force.
 	ErrOutputExists = errors.New("output exists")
+	// ErrMemory reports a run that would need more memory than it may use.
+	ErrMemory = errors.New("not enough memory")
 )
 
 // Output names, as the notebook writes them.
@@ -81,6 +83,10 @@ type Config struct {
 	Threads int
 	// Force lets the run replace outputs that already exist.
 	Force bool
+	// MaxMemory caps the memory the run may plan to use, in bytes; 0 means
+	// the memory the system reports available. A run whose estimate
+	// exceeds it is refused before the embeddings are loaded.
+	MaxMemory int64
 }
 
 // DefaultConfig is the notebook's configuration for the data in dataDir,
@@ -151,6 +157,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Store != StoreF32 && c.Store != StoreF16 {
 		return bad("store %q: want %q or %q", c.Store, StoreF32, StoreF16)
+	}
+	if c.MaxMemory < 0 {
+		return bad("max memory is %d bytes", c.MaxMemory)
 	}
 	if c.Threads < 0 {
 		return bad("threads is %d", c.Threads)

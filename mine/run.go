@@ -2,6 +2,8 @@ package mine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -72,6 +74,25 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 
 func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks) (*Result, error) {
 	start := time.Now()
+	var timings Object
+	stage := func(name string, since time.Time) {
+		timings = append(timings, Field{name, round3(time.Since(since).Seconds())})
+	}
+	// Hash the inputs beside the real work; the stats file records them.
+	type hashed struct {
+		files [3]FileStats
+		err   error
+	}
+	hashes := make(chan hashed, 1)
+	go func() {
+		var h hashed
+		for i, p := range []string{cfg.PairsPath, cfg.TermsPath, cfg.EmbeddingsPath} {
+			if h.files[i], h.err = fileStats(p); h.err != nil {
+				break
+			}
+		}
+		hashes <- h
+	}()
 	voc, err := vocab.ReadTerms(cfg.TermsPath)
 	if err != nil {
 		return nil, inputErr(err)
@@ -91,11 +112,30 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	}
 	hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 		voc.Len(), pairStats.Pairs, pairStats.Skipped(), pairStats.SkippedOOV, pairStats.SkippedSelf, len(anchors))
+	stage("read_terms_and_pairs", start)
 
+	need := EstimateMemory(emb.Rows(), emb.Cols(), anchors, cfg, threads)
+	limit, limitFrom := cfg.MaxMemory, "--max-memory"
+	if limit == 0 {
+		limit, limitFrom = availableMemory(), "available memory"
+	}
+	hooks.logf("memory: about %s needed for %d x %d embeddings stored as %s and about %d triplets",
+		FormatBytes(need), emb.Rows(), emb.Cols(), cfg.Store, estimateTriplets(anchors, cfg.NegativesPerAnchor))
+	if limit > 0 && need > limit {
+		hint := "a machine with more memory"
+		if cfg.Store == StoreF32 {
+			hint = "--store f16 (half the memory for the matrix), or " + hint
+		}
+		return nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
+			ErrMemory, FormatBytes(need), limitFrom, FormatBytes(limit), hint)
+	}
+
+	loadStart := time.Now()
 	mat, err := loadEmbeddings(ctx, emb, voc.Terms, cfg.Store, threads)
 	if err != nil {
 		return nil, err
 	}
+	stage("load_embeddings", loadStart)
 	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(start))
 
 	// The scan: one query entry per anchor.
@@ -131,6 +171,8 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 		return nil, err
 	}
 	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
+	stage("scan", scanStart)
+	sampleStart := time.Now()
 
 	// Quotas and choice.
 	ratios := make([]float64, len(cfg.Bands))
@@ -169,6 +211,11 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	stage("sample_and_split", sampleStart)
+	h := <-hashes
+	if h.err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, h.err)
+	}
 	stats := Stats{
 		Config: statsConfig(cfg),
 		Dataset: DatasetStats{
@@ -178,7 +225,7 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 		Mix:   MixStats{Quota: cfg.Quota.String()},
 		Pairs: pairStats,
 		Inputs: InputStats{
-			Pairs: cfg.PairsPath, Terms: cfg.TermsPath, Embeddings: cfg.EmbeddingsPath,
+			Pairs: h.files[0], Terms: h.files[1], Embeddings: h.files[2],
 			Shape: []int{emb.Rows(), emb.Cols()}, DType: string(emb.DType()),
 		},
 		Tool: Version(),
@@ -215,6 +262,9 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 			return nil, err
 		}
 	}
+	stage("write_data", writeStart)
+	stage("total", start)
+	stats.Timings = timings
 	if err := output.WriteJSONFile(st.path(StatsFile), stats); err != nil {
 		return nil, fmt.Errorf("write stats: %w", err)
 	}
@@ -305,6 +355,25 @@ func poolStats(pools [][]int64, b int) PoolStats {
 
 func round2(x float64) float64 {
 	return float64(int64(x*100+0.5)) / 100
+}
+
+func round3(x float64) float64 {
+	return float64(int64(x*1000+0.5)) / 1000
+}
+
+// fileStats reads path once to record its size and SHA-256.
+func fileStats(path string) (FileStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return FileStats{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return FileStats{}, fmt.Errorf("hash %s: %w", path, err)
+	}
+	return FileStats{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

@@ -20,6 +20,10 @@ type Stats struct {
 	Pairs                  vocab.PairStats `json:"pairs"`
 	Inputs                 InputStats      `json:"inputs"`
 	Tool                   string          `json:"tool"`
+	// Timings is the wall time of each stage, in seconds. It is the one
+	// part of the outputs that differs between two runs of the same inputs
+	// and settings.
+	Timings Object `json:"timings_seconds"`
 }
 
 // StatsConfig is the notebook's config section (with <band>_range and
@@ -62,11 +66,18 @@ type PoolStats struct {
 
 // InputStats records what was read.
 type InputStats struct {
-	Pairs      string `json:"pairs"`
-	Terms      string `json:"terms"`
-	Embeddings string `json:"embeddings"`
-	Shape      []int  `json:"shape"`
-	DType      string `json:"dtype"`
+	Pairs      FileStats `json:"pairs"`
+	Terms      FileStats `json:"terms"`
+	Embeddings FileStats `json:"embeddings"`
+	Shape      []int     `json:"shape"`
+	DType      string    `json:"dtype"`
+}
+
+// FileStats identifies an input file.
+type FileStats struct {
+	Path   string `json:"path"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
 }
 
 // Object is a JSON Object whose keys keep their order.

@@ -21,6 +21,7 @@ const (
 	exitUsage       = 2   // bad flags or settings
 	exitInput       = 3   // an input file cannot be used
 	exitOutputExist = 4   // outputs exist and --force was not given
+	exitMemory      = 5   // the run would need more memory than it may use
 	exitSIGINT      = 130 // interrupted (Ctrl-C)
 	exitSIGTERM     = 143 // terminated
 )
@@ -63,6 +64,8 @@ func exitCode(err error) int {
 		return exitInput
 	case errors.Is(err, mine.ErrOutputExists):
 		return exitOutputExist
+	case errors.Is(err, mine.ErrMemory):
+		return exitMemory
 	}
 	return exitFailure
 }

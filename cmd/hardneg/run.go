@@ -35,6 +35,7 @@ const exitCodesHelp = `Exit codes:
   2    bad flags or settings
   3    an input file cannot be used (the message names the file and line or row)
   4    outputs already exist and --force was not given
+  5    the run would need more memory than is available or --max-memory allows
   130  interrupted by Ctrl-C (SIGINT); earlier outputs are left as they were
   143  terminated by SIGTERM; earlier outputs are left as they were`
 
@@ -93,7 +94,7 @@ type mineFlags struct {
 	threads                                int
 	batchSize                              int
 	force, quiet, printConfig              bool
-	configFile                             string
+	configFile, maxMemory                  string
 }
 
 var bandNames = [3]string{"easy", "medium", "hard"}
@@ -114,6 +115,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 	fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
 	fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
@@ -175,6 +177,13 @@ func (f *mineFlags) config() (mine.Config, error) {
 	cfg.Seed = f.seed
 	cfg.Store = f.store
 	cfg.Threads = f.threads
+	if f.maxMemory != "" {
+		n, err := mine.ParseBytes(f.maxMemory)
+		if err != nil {
+			return mine.Config{}, &usageError{fmt.Errorf("--max-memory: %w", err)}
+		}
+		cfg.MaxMemory = n
+	}
 	cfg.Force = f.force
 	if f.batchSize < 1 {
 		return mine.Config{}, &usageError{fmt.Errorf("--batch-size %d must be positive", f.batchSize)}

@@ -1,0 +1,106 @@
+package mine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestParseAndFormatBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"1048576", 1 << 20}, {"512MiB", 512 << 20}, {"512mb", 512 << 20}, {"8GB", 8 << 30}, {"2g", 2 << 30},
+		{"1.5GiB", 3 << 29}, {" 64 K ", 64 << 10}, {"0", 0},
+	} {
+		got, err := ParseBytes(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "lots", "-1G", "1X", "1e30"} {
+		if _, err := ParseBytes(bad); err == nil {
+			t.Errorf("ParseBytes(%q) accepted", bad)
+		}
+	}
+	for _, tc := range []struct {
+		in   int64
+		want string
+	}{{512, "512 B"}, {1536, "1.5 KiB"}, {734 << 20, "734.0 MiB"}, {3 << 30, "3.0 GiB"}} {
+		if got := FormatBytes(tc.in); got != tc.want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestRunRefusesWhatWouldNotFit sets a memory cap below the estimate and
+// checks the run stops before loading anything, with the estimate in the
+// message, and leaves the output folder empty.
+func TestRunRefusesWhatWouldNotFit(t *testing.T) {
+	data := smallData(t)
+	cfg := DefaultConfig(data)
+	cfg.OutDir = filepath.Join(t.TempDir(), "out")
+	cfg.MaxMemory = 1 << 20
+	_, err := Run(context.Background(), cfg, Hooks{})
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "--max-memory is 1.0 MiB") {
+		t.Fatalf("error %v, want ErrMemory with the estimate", err)
+	}
+	if entries, _ := os.ReadDir(cfg.OutDir); len(entries) != 0 {
+		t.Fatalf("the refused run left %d entries", len(entries))
+	}
+	cfg.MaxMemory = 1 << 40
+	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
+		t.Fatalf("a generous cap refused the run: %v", err)
+	}
+}
+
+// TestStatsRecordProvenance checks the inputs' sizes and hashes, the
+// timings and the version in the stats file.
+func TestStatsRecordProvenance(t *testing.T) {
+	data := smallData(t)
+	res, err := Run(context.Background(), DefaultConfig(data), Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(data, StatsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Inputs map[string]json.RawMessage `json:"inputs"`
+		Timing map[string]float64         `json:"timings_seconds"`
+		Tool   string                     `json:"tool"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"pairs", "terms", "embeddings"} {
+		var fs FileStats
+		if err := json.Unmarshal(st.Inputs[name], &fs); err != nil {
+			t.Fatal(err)
+		}
+		content, err := os.ReadFile(fs.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(content)
+		if fs.Bytes != int64(len(content)) || fs.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("%s: recorded %d bytes %s, file has %d bytes %x", name, fs.Bytes, fs.SHA256, len(content), sum)
+		}
+	}
+	for _, stage := range []string{"read_terms_and_pairs", "load_embeddings", "scan", "sample_and_split", "write_data", "total"} {
+		if _, ok := st.Timing[stage]; !ok {
+			t.Errorf("no timing for stage %s", stage)
+		}
+	}
+	if !strings.HasPrefix(st.Tool, "hardneg ") || st.Tool != res.Stats.Tool {
+		t.Errorf("tool %q", st.Tool)
+	}
+}
