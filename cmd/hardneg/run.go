@@ -314,7 +314,9 @@ some anchors with many medium and hard candidates and some with none), synonym
 groups of 2 to 10 terms listed in one or both directions, a few out-of-vocabulary
 pairs and blank lines. The same flags always give the same bytes.
 
-The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.`,
+The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
+
+` + exitCodesHelp,
 		Example: `  hardneg synth --out /tmp/small
   hardneg synth --out /tmp/seed-scale --terms 150000 --dim 1024 --anchors 28000 --dtype f16`,
 		Args: cobra.NoArgs,
@@ -390,7 +392,9 @@ func demoCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Demo runs the whole job on built-in synthetic data: it writes a small data set
 (the same as 'hardneg synth' with its defaults), mines it with the notebook's
 settings and the balanced quota, and prints a summary. Without --out it works in
-a new temporary folder and prints where.`,
+a new temporary folder and prints where.
+
+` + exitCodesHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
