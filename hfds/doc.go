@@ -22,6 +22,7 @@
 // Value("float64") and Value("int64") without nulls, which is what hardneg
 // writes. It is not a general `datasets` writer: it does not write nested
 // features, ClassLabel, images or audio, nulls, indices mappings or cache
-// files, and it does not read datasets back. Parquet and JSONL outputs live in
-// package output.
+// files, and it does not read datasets back. SaveParquet writes the same splits in
+// the Hub's Parquet layout (data/{split}-NNNNN-of-NNNNN.parquet); JSONL lives
+// in package output.
 package hfds

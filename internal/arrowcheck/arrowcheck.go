@@ -61,17 +61,7 @@ func Read(t testing.TB, splitDir string) Dump {
 // the reader's refusal as an error that includes what it printed to stderr.
 func TryRead(t testing.TB, splitDir string) (Dump, error) {
 	t.Helper()
-	root, err := RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, script, err := locate(root)
-	if err != nil {
-		if os.Getenv(EnvRequired) == "required" {
-			t.Fatalf("%v (%s=required)", err, EnvRequired)
-		}
-		t.Skipf("%v; set %s=required to fail instead of skipping", err, EnvRequired)
-	}
+	node, script := tool(t, "apache-arrow", "dump.mjs")
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(t.Context(), node, script, splitDir)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -85,18 +75,43 @@ func TryRead(t testing.TB, splitDir string) (Dump, error) {
 	return d, nil
 }
 
+// tool returns node and tools/arrowcheck/<script> for a test. When either
+// is not installed it skips the test, or fails it if HARDNEG_ARROWCHECK is
+// "required".
+func tool(t testing.TB, pkg, script string) (node, path string) {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, path, err = locateTool(root, pkg, script)
+	if err != nil {
+		if os.Getenv(EnvRequired) == "required" {
+			t.Fatalf("%v (%s=required)", err, EnvRequired)
+		}
+		t.Skipf("%v; set %s=required to fail instead of skipping", err, EnvRequired)
+	}
+	return node, path
+}
+
 // locate returns node and the dump script, or an error that says what is
 // missing and how to install it.
 func locate(root string) (node, script string, err error) {
+	return locateTool(root, "apache-arrow", "dump.mjs")
+}
+
+// locateTool returns node and tools/arrowcheck/<script>, after checking that
+// the npm package pkg that the script imports is installed.
+func locateTool(root, pkg, script string) (node, path string, err error) {
 	node, err = exec.LookPath("node")
 	if err != nil {
 		return "", "", fmt.Errorf("arrowcheck: node not found in PATH: %s", InstallHint)
 	}
 	dir := filepath.Join(root, "tools", "arrowcheck")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "apache-arrow", "package.json")); err != nil {
-		return "", "", fmt.Errorf("arrowcheck: %s is missing apache-arrow: %s", filepath.Join(dir, "node_modules"), InstallHint)
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+		return "", "", fmt.Errorf("arrowcheck: %s is missing %s: %s", filepath.Join(dir, "node_modules"), pkg, InstallHint)
 	}
-	return node, filepath.Join(dir, "dump.mjs"), nil
+	return node, filepath.Join(dir, script), nil
 }
 
 // RepoRoot returns the folder that holds go.mod, walking up from the current

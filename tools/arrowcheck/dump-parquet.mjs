@@ -1,0 +1,178 @@
+// dump-parquet.mjs reads Parquet files with hyparquet, a pure JavaScript Parquet
+// implementation, and prints them as one JSON document, the files' rows in the
+// order the files are given:
+//
+//   {"schema": [{"name", "type", "repetition", "converted"?, "logical"?}],
+//    "metadata": {key: value},
+//    "created_by": "...",
+//    "row_groups": [rows per row group, over all files in order],
+//    "codecs": [compression codecs of the column chunks, sorted, no repeats],
+//    "rows": [{column: value}, ...]}
+//
+// "schema" lists the leaf columns of the Parquet schema: the physical type
+// ("BYTE_ARRAY", "DOUBLE", "INT64", ...), the repetition ("OPTIONAL",
+// "REQUIRED"), the converted type ("UTF8") and the logical type ("STRING") when
+// the file sets them. "metadata" is the file's key-value metadata.
+//
+// It exists so that hardneg's Go tests can check the Go writer's Parquet output
+// with an implementation other than the writer's own (see internal/arrowcheck).
+//
+// Values: strings as JSON strings; floating point numbers as JSON numbers with
+// the shortest digits that round-trip to the same float64 (JSON.stringify), and
+// -0 as -0; NaN, Infinity and -Infinity as the JSON strings "NaN", "Infinity"
+// and "-Infinity"; 64-bit integers (read as BigInt) as JSON numbers with all
+// their decimal digits, so a reader must not decode them into float64; nulls as
+// null.
+//
+// It is stricter than hyparquet's defaults, the way `datasets` is: only columns
+// annotated as UTF8/STRING decode as strings (a bare BYTE_ARRAY is binary to
+// pyarrow and fails here), string values must be valid UTF-8 (hyparquet would
+// replace bad bytes and drop a leading byte order mark), every file must have
+// the same schema and key-value metadata, and every file's row count must match
+// its row groups and the rows read.
+//
+// Exit status: 0 on success, 1 when a file cannot be read, 2 on bad usage.
+
+import { readFileSync } from 'node:fs';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+
+function fail(msg) {
+  throw new Error(`arrowcheck: ${msg}`);
+}
+
+// Strict UTF-8, keeping a leading U+FEFF as a character.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const parsers = {
+  stringFromBytes(bytes) {
+    return bytes && utf8.decode(bytes);
+  },
+};
+
+function jsonValue(v) {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      if (Number.isNaN(v)) return '"NaN"';
+      if (v === Infinity) return '"Infinity"';
+      if (v === -Infinity) return '"-Infinity"';
+      if (Object.is(v, -0)) return '-0';
+      return JSON.stringify(v);
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(v);
+    default:
+      fail(`unsupported value ${Object.prototype.toString.call(v)} (a BYTE_ARRAY without the UTF8/STRING annotation, or a nested column)`);
+  }
+}
+
+function describeSchema(path, schema) {
+  const [root, ...leaves] = schema;
+  if (!root || root.num_children !== leaves.length) {
+    fail(`read ${path}: nested schemas are not supported`);
+  }
+  return leaves.map((e) => {
+    if (e.num_children) fail(`read ${path}: column ${JSON.stringify(e.name)} is nested; nested schemas are not supported`);
+    const d = { name: e.name, type: e.type, repetition: e.repetition_type };
+    if (e.converted_type !== undefined) d.converted = e.converted_type;
+    if (e.logical_type !== undefined) d.logical = e.logical_type.type;
+    return d;
+  });
+}
+
+function describeMetadata(path, kv) {
+  const metadata = {};
+  for (const { key, value } of kv ?? []) {
+    if (Object.hasOwn(metadata, key)) fail(`read ${path}: key-value metadata repeats the key ${JSON.stringify(key)}`);
+    metadata[key] = value ?? null;
+  }
+  return metadata;
+}
+
+async function readFile(path) {
+  let bytes;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    fail(`read ${path}: ${err.message}`);
+  }
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  let metadata;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (err) {
+    fail(`read ${path}: ${err.message}`);
+  }
+  let rows;
+  try {
+    rows = await parquetReadObjects({ file, metadata, parsers, utf8: false });
+  } catch (err) {
+    fail(`read ${path}: ${err.message}`);
+  }
+  const rowGroups = metadata.row_groups.map((rg) => Number(rg.num_rows));
+  const total = rowGroups.reduce((a, b) => a + b, 0);
+  if (Number(metadata.num_rows) !== total || rows.length !== total) {
+    fail(`read ${path}: footer says ${metadata.num_rows} rows, row groups hold ${total}, read ${rows.length}`);
+  }
+  const codecs = new Set();
+  for (const rg of metadata.row_groups) {
+    for (const c of rg.columns) codecs.add(c.meta_data?.codec);
+  }
+  return {
+    schema: describeSchema(path, metadata.schema),
+    metadata: describeMetadata(path, metadata.key_value_metadata),
+    createdBy: metadata.created_by ?? null,
+    rowGroups,
+    codecs,
+    rows,
+  };
+}
+
+async function main(argv) {
+  if (argv.length === 0) {
+    process.stderr.write('usage: node dump-parquet.mjs FILE...\n');
+    return 2;
+  }
+  let first = null;
+  let firstJSON = '';
+  const rowGroups = [];
+  const codecs = new Set();
+  const rows = [];
+  for (const path of argv) {
+    const f = await readFile(path);
+    const fJSON = JSON.stringify([f.schema, f.metadata, f.createdBy]);
+    if (first === null) {
+      const seen = new Set();
+      for (const c of f.schema) {
+        if (seen.has(c.name)) fail(`read ${path}: duplicate column name ${JSON.stringify(c.name)}`);
+        seen.add(c.name);
+      }
+      first = f;
+      firstJSON = fJSON;
+    } else if (fJSON !== firstJSON) {
+      fail(`read ${path}: schema, metadata or created_by differ from the first file's: ${fJSON} != ${firstJSON}`);
+    }
+    rowGroups.push(...f.rowGroups);
+    for (const c of f.codecs) codecs.add(c);
+    const keys = f.schema.map((c) => [c.name, JSON.stringify(c.name)]);
+    for (const row of f.rows) {
+      rows.push('{' + keys.map(([name, key]) => key + ': ' + jsonValue(row[name])).join(', ') + '}');
+    }
+  }
+
+  process.stdout.write('{"schema": ' + JSON.stringify(first.schema) +
+    ',\n"metadata": ' + JSON.stringify(first.metadata) +
+    ',\n"created_by": ' + JSON.stringify(first.createdBy) +
+    ',\n"row_groups": ' + JSON.stringify(rowGroups) +
+    ',\n"codecs": ' + JSON.stringify([...codecs].sort()) +
+    ',\n"rows": [' + rows.join(',\n') + ']}\n');
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err.message}\n`);
+  process.exitCode = 1;
+}
