@@ -1,0 +1,290 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Inputs, as mine writes them; a test in this package holds them equal to
+// the mine constants without importing mine, so that mine may import report.
+const (
+	trainJSONL = "train_triplets.jsonl"
+	valJSONL   = "val_triplets.jsonl"
+	statsFile  = "data_preparation_stats.json"
+)
+
+// Similarity histograms use one fixed grid over the cosine range, binsPerUnit
+// bins per unit of similarity (0.005 wide), so a value's bin does not depend
+// on the bands and every bin edge is a multiple of the width.
+const (
+	binsPerUnit = 200
+	numBins     = 2 * binsPerUnit // [-1, 1]
+)
+
+// maxLine bounds one JSONL line; a triplet is a few hundred bytes.
+const maxLine = 16 << 20
+
+// band is one similarity band from the stats file.
+type band struct {
+	Name   string
+	Lo, Hi float64
+	Ratio  float64 // NaN when the stats file has no <band>_ratio
+}
+
+// stats is what the charts need from data_preparation_stats.json.
+type stats struct {
+	Bands    []band             // in increasing Lo
+	Quota    string             // "" when the file does not say
+	Target   map[string]float64 // percent per band; nil when absent
+	Achieved map[string]float64 // percent per band; nil when absent
+	Total    int                // dataset.total_triplets; 0 when absent
+}
+
+// readStats reads the bands and the mix from a stats file. It accepts the
+// notebook's file too, which has the config and difficulty_distribution but
+// no mix.
+func readStats(path string) (*stats, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: read stats: %w", err)
+	}
+	var raw struct {
+		Config  map[string]json.RawMessage `json:"config"`
+		Dataset struct {
+			Total int `json:"total_triplets"`
+		} `json:"dataset"`
+		Mix struct {
+			Quota    string             `json:"quota"`
+			Target   map[string]float64 `json:"target_percent"`
+			Achieved map[string]float64 `json:"achieved_percent"`
+		} `json:"mix"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("report: %s: %w: %w", path, ErrInput, err)
+	}
+	s := &stats{Quota: raw.Mix.Quota, Target: raw.Mix.Target, Achieved: raw.Mix.Achieved, Total: raw.Dataset.Total}
+	if q, ok := raw.Config["quota"]; ok && s.Quota == "" {
+		_ = json.Unmarshal(q, &s.Quota) // only a label in a title
+	}
+	for key, v := range raw.Config {
+		name, ok := strings.CutSuffix(key, "_range")
+		if !ok || name == "" {
+			continue
+		}
+		var r []float64
+		if err := json.Unmarshal(v, &r); err != nil || len(r) != 2 || !(r[0] < r[1]) {
+			return nil, fmt.Errorf("report: %s: %w: config.%s is %s, not a range [lo, hi] with lo < hi", path, ErrInput, key, v)
+		}
+		b := band{Name: name, Lo: r[0], Hi: r[1], Ratio: math.NaN()}
+		if rv, ok := raw.Config[name+"_ratio"]; ok {
+			if err := json.Unmarshal(rv, &b.Ratio); err != nil {
+				return nil, fmt.Errorf("report: %s: %w: config.%s_ratio is %s, not a number", path, ErrInput, name, rv)
+			}
+		}
+		s.Bands = append(s.Bands, b)
+	}
+	if len(s.Bands) == 0 {
+		return nil, fmt.Errorf("report: %s: %w: config has no <band>_range entries", path, ErrInput)
+	}
+	// Map order is random; bands never overlap, so Lo orders them as mine
+	// listed them. Name breaks ties in a file that breaks that rule.
+	slices.SortFunc(s.Bands, func(a, b band) int {
+		if c := cmpFloat(a.Lo, b.Lo); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return s, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// tally counts what the charts show from the JSONL files, line by line, in
+// memory proportional to the anchors and their distinct positives and
+// negatives, not to the lines.
+type tally struct {
+	// Labels are the difficulty labels in first-seen order; index i owns
+	// Triplets[i] and Hist[i].
+	Labels []string
+	label  map[string]int
+	// Triplets counts lines per label.
+	Triplets []int
+	// Hist counts distinct (anchor, negative) pairs per label in bins of
+	// 1/binsPerUnit over [-1, 1]: bin i is [i/binsPerUnit - 1, (i+1)/binsPerUnit - 1).
+	// A similarity of 1 or more falls in the last bin, -1 or less in the first.
+	Hist [][numBins]int
+	// Lines counts triplet lines read; blank lines are skipped.
+	Lines int
+
+	anchors map[uint64]*seen // by hash64 of the anchor
+}
+
+// seen holds hashes of an anchor's distinct positives and negatives. Lists
+// stay short (a few negatives, a handful of positives), so a linear search
+// beats a map and keeps the memory per anchor small.
+type seen struct {
+	pos, neg []uint64
+}
+
+func newTally() *tally {
+	return &tally{label: map[string]int{}, anchors: map[uint64]*seen{}}
+}
+
+// triplet is one JSONL line. Pointers tell a missing field from a zero one.
+type triplet struct {
+	Anchor     *string  `json:"anchor"`
+	Positive   *string  `json:"positive"`
+	Negative   *string  `json:"negative"`
+	Similarity *float64 `json:"negative_similarity"`
+	Difficulty *string  `json:"difficulty"`
+}
+
+// readJSONL adds every line of a triplets file to t. Errors name the file
+// and the line.
+func (t *tally) readJSONL(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("report: read triplets: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<16), maxLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		if err := t.addLine(sc.Bytes()); err != nil {
+			return fmt.Errorf("report: %s: line %d: %w: %w", path, line, ErrInput, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("report: %s: line %d: %w: longer than %d MiB", path, line+1, ErrInput, maxLine>>20)
+		}
+		return fmt.Errorf("report: %s: line %d: %w", path, line+1, err)
+	}
+	return nil
+}
+
+// addLine parses one line and counts it; a blank line counts nothing.
+func (t *tally) addLine(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil
+	}
+	var tr triplet
+	if err := json.Unmarshal(b, &tr); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		ok   bool
+		name string
+	}{
+		{tr.Anchor != nil, "anchor"}, {tr.Positive != nil, "positive"}, {tr.Negative != nil, "negative"},
+		{tr.Similarity != nil, "negative_similarity"}, {tr.Difficulty != nil, "difficulty"},
+	} {
+		if !f.ok {
+			return fmt.Errorf("missing %q", f.name)
+		}
+	}
+	t.add([]byte(*tr.Anchor), []byte(*tr.Positive), []byte(*tr.Negative), *tr.Similarity, []byte(*tr.Difficulty))
+	return nil
+}
+
+// add counts one triplet. Mine writes every positive of an anchor with
+// every one of its negatives, so a negative repeats once per positive: the
+// histogram takes the first line of each (anchor, negative) only.
+func (t *tally) add(anchor, positive, negative []byte, sim float64, difficulty []byte) {
+	t.Lines++
+	li, ok := t.label[string(difficulty)]
+	if !ok {
+		name := string(difficulty)
+		li = len(t.Labels)
+		t.label[name] = li
+		t.Labels = append(t.Labels, name)
+		t.Triplets = append(t.Triplets, 0)
+		t.Hist = append(t.Hist, [numBins]int{})
+	}
+	t.Triplets[li]++
+
+	ah := hash64(anchor)
+	a := t.anchors[ah]
+	if a == nil {
+		a = &seen{}
+		t.anchors[ah] = a
+	}
+	if p := hash64(positive); !slices.Contains(a.pos, p) {
+		a.pos = append(a.pos, p)
+	}
+	if n := hash64(negative); !slices.Contains(a.neg, n) {
+		a.neg = append(a.neg, n)
+		t.Hist[li][bin(sim)]++
+	}
+}
+
+// hash64 is FNV-1a, 64 bits. A fixed hash keeps the charts a function of the
+// files alone; two of a million anchors colliding has odds below 1e-7.
+func hash64(s []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// bin is the histogram bin of a similarity: the i with
+// binLo(i) <= sim < binLo(i+1), clamped to the grid. The product can round
+// across a bin edge, so the guess is checked against binLo, which draws the
+// edges, and a value is never drawn on the wrong side of one.
+func bin(sim float64) int {
+	if !(sim > -1) { // NaN too, though JSON cannot spell it
+		return 0
+	}
+	if sim >= 1 {
+		return numBins - 1
+	}
+	i := int(math.Floor(sim*binsPerUnit)) + binsPerUnit
+	switch {
+	case binLo(i) > sim:
+		i--
+	case binLo(i+1) <= sim:
+		i++
+	}
+	return min(max(i, 0), numBins-1)
+}
+
+// binLo is the lower edge of bin i.
+func binLo(i int) float64 { return float64(i-binsPerUnit) / binsPerUnit }
+
+// positives returns, for every count of distinct positives, how many anchors
+// have it; only anchors with at least one triplet are in the files.
+func (t *tally) positives() map[int]int {
+	m := map[int]int{}
+	for _, a := range t.anchors {
+		m[len(a.pos)]++
+	}
+	return m
+}
+
+// labelIndex returns the index of a difficulty label, or -1.
+func (t *tally) labelIndex(name string) int {
+	if i, ok := t.label[name]; ok {
+		return i
+	}
+	return -1
+}
