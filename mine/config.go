@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/vocab"
@@ -31,8 +32,20 @@ const (
 	StatsFile  = "data_preparation_stats.json"
 )
 
-// Outputs lists every entry a run writes into the output folder.
+// ParquetDir holds the Parquet copy of the splits in the Hub's layout,
+// data/{split}-00000-of-00001.parquet, when Config.Parquet is set.
+const ParquetDir = "data"
+
+// Outputs lists the entries a run writes into the output folder; with
+// Config.Parquet, ParquetDir as well.
 var Outputs = []string{DatasetDir, TrainJSONL, ValJSONL, StatsFile}
+
+func (c *Config) outputs() []string {
+	if c.Parquet {
+		return append(slices.Clone(Outputs), ParquetDir)
+	}
+	return Outputs
+}
 
 // Band is a named similarity band [Lo, Hi) and the share of negatives it
 // should supply. Its name is the difficulty label in the output.
@@ -81,6 +94,10 @@ type Config struct {
 	// Threads is the number of workers; 0 means all cores. It never
 	// changes the output.
 	Threads int
+	// Parquet adds the splits in the Hub's Parquet layout (ParquetDir), for
+	// push_to_hub users and tools that read Parquet.
+	Parquet bool
+
 	// Force lets the run replace outputs that already exist.
 	Force bool
 	// MaxMemory caps the memory the run may plan to use, in bytes; 0 means

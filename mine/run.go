@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	// Refuse to overwrite before reading anything.
-	st, err := newStaging(cfg.OutDir, Outputs, cfg.Force)
+	st, err := newStaging(cfg.OutDir, cfg.outputs(), cfg.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -245,11 +245,22 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	writeStart := time.Now()
 	trainRows := output.Rows{Triplets: triplets, Order: train, Terms: voc.Terms, Bands: names}
 	valRows := output.Rows{Triplets: triplets, Order: val, Terms: voc.Terms, Bands: names}
-	if err := hfds.Save(st.path(DatasetDir), []hfds.Split{
+	splits := []hfds.Split{
 		{Name: "train", Table: output.Table(trainRows)},
 		{Name: "validation", Table: output.Table(valRows)},
-	}, hfds.Options{}); err != nil {
+	}
+	if err := hfds.Save(st.path(DatasetDir), splits, hfds.Options{}); err != nil {
 		return nil, err
+	}
+	if cfg.Parquet {
+		// SaveParquet wants an empty folder and writes its data/ inside.
+		tmp := st.path(".parquet")
+		if err := hfds.SaveParquet(tmp, splits, hfds.Options{}); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(filepath.Join(tmp, ParquetDir), st.path(ParquetDir)); err != nil {
+			return nil, fmt.Errorf("write parquet: %w", err)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -276,7 +287,7 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	}
 	hooks.logf("wrote %d triplets (%d train, %d validation) to %s in %s", len(triplets), len(train), len(val), cfg.OutDir, since(writeStart))
 	res := &Result{Stats: stats, OutDir: cfg.OutDir}
-	for _, n := range Outputs {
+	for _, n := range cfg.outputs() {
 		res.Outputs = append(res.Outputs, filepath.Join(cfg.OutDir, n))
 	}
 	return res, nil

@@ -475,3 +475,28 @@ func TestAssemblyAndPureGoWriteTheSameBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetReadBackByNode writes the Parquet copy and reads it with
+// hyparquet under node, an implementation other than arrow-go, and compares
+// it row for row with the JSONL.
+func TestParquetReadBackByNode(t *testing.T) {
+	data := synthData(t)
+	out := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", out, "--parquet", "-q")
+	for split, jsonl := range map[string]string{"train": mine.TrainJSONL, "validation": mine.ValJSONL} {
+		rows := readJSONL(t, filepath.Join(out, jsonl))
+		dump := arrowcheck.ReadParquet(t, filepath.Join(out, mine.ParquetDir, split+"-00000-of-00001.parquet"))
+		if len(dump.Rows) != len(rows) || len(rows) == 0 {
+			t.Fatalf("%s: %d parquet rows, %d JSONL rows", split, len(dump.Rows), len(rows))
+		}
+		for i, r := range rows {
+			p := dump.Rows[i]
+			num, _ := p["negative_similarity"].(json.Number)
+			sim, err := num.Float64()
+			if err != nil || p["anchor"] != r.Anchor || p["positive"] != r.Positive || p["negative"] != r.Negative ||
+				p["difficulty"] != r.Difficulty || sim != r.Similarity {
+				t.Fatalf("%s row %d: parquet %v, JSONL %+v", split, i, p, r)
+			}
+		}
+	}
+}

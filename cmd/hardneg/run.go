@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/report"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/synth"
 	"github.com/hardneg/hardneg/vocab"
@@ -62,7 +64,7 @@ filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(mineCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), versionCmd(stdout))
+	root.AddCommand(mineCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), versionCmd(stdout))
 	root.SetContext(ctx)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsage(err) {
@@ -93,7 +95,7 @@ type mineFlags struct {
 	quota, store                           string
 	threads                                int
 	batchSize                              int
-	force, quiet, printConfig              bool
+	force, quiet, printConfig, parquet     bool
 	configFile, maxMemory                  string
 }
 
@@ -117,6 +119,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
 	fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
+	fs.BoolVar(&f.parquet, "parquet", false, "also write the splits as Parquet in the Hub's layout: data/train-00000-of-00001.parquet, ...")
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
@@ -176,6 +179,7 @@ func (f *mineFlags) config() (mine.Config, error) {
 	cfg.TrainRatio, cfg.ValRatio = f.trainRatio, f.valRatio
 	cfg.Seed = f.seed
 	cfg.Store = f.store
+	cfg.Parquet = f.parquet
 	cfg.Threads = f.threads
 	if f.maxMemory != "" {
 		n, err := mine.ParseBytes(f.maxMemory)
@@ -215,7 +219,9 @@ interrupted run leaves earlier outputs as they were:
   triplet_dataset/             HuggingFace DatasetDict (datasets.load_from_disk)
   train_triplets.jsonl         {"anchor", "positive", "negative",
   val_triplets.jsonl            "negative_similarity", "difficulty"} per line
-  data_preparation_stats.json  settings, counts, target and achieved mix
+  data_preparation_stats.json  settings, counts, target and achieved mix, inputs'
+                               sizes and SHA-256, stage timings
+  data/                        with --parquet: the splits as Parquet (Hub layout)
 
 ` + exitCodesHelp,
 		Example: `  hardneg mine --data-dir data/v21.3
@@ -443,6 +449,56 @@ func printSummary(w io.Writer, res *mine.Result, took time.Duration) {
 	for _, p := range res.Outputs {
 		fmt.Fprintf(w, "  %s\n", p)
 	}
+}
+
+func reportCmd(stdout io.Writer) *cobra.Command {
+	var (
+		out string
+		opt report.Options
+	)
+	c := &cobra.Command{
+		Use:   "report DIR [--out CHARTS]",
+		Short: "Draw PNG charts of a mined data set",
+		Long: `Report reads the outputs of 'hardneg mine' in DIR (the two JSONL files and the
+stats file) and draws three PNG charts into --out (default DIR/charts):
+
+  similarity.png  the similarity of the sampled negatives, stacked by band
+  mix.png         target and achieved share of each band
+  positives.png   how many anchors have each number of positives
+
+` + exitCodesHelp,
+		Example: `  hardneg report runs/01
+  hardneg report runs/01 --out docs --width 800 --height 450`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{fmt.Errorf("report wants one folder, the output of 'hardneg mine' (got %d arguments)", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if out == "" {
+				out = filepath.Join(dir, "charts")
+			}
+			paths, err := report.Write(dir, out, opt)
+			if err != nil {
+				if errors.Is(err, report.ErrInput) || errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("%w: %w", mine.ErrInput, err)
+				}
+				return err
+			}
+			for _, p := range paths {
+				fmt.Fprintln(stdout, p)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.SortFlags = false
+	f.StringVarP(&out, "out", "o", "", "folder for the charts (default DIR/charts)")
+	f.IntVar(&opt.Width, "width", report.DefaultWidth, "chart width in pixels")
+	f.IntVar(&opt.Height, "height", report.DefaultHeight, "chart height in pixels")
+	return c
 }
 
 func versionCmd(stdout io.Writer) *cobra.Command {
