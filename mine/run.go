@@ -67,7 +67,7 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	}
 	res, err := run(ctx, cfg, threads, st, hooks)
 	if err != nil {
-		return nil, errors.Join(err, st.cleanup())
+		return nil, errors.Join(err, st.abort())
 	}
 	return res, nil
 }

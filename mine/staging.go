@@ -12,9 +12,10 @@ import (
 // everything before moving it into place, so that a run that fails or is
 // interrupted leaves earlier outputs as they were.
 type staging struct {
-	out   string
-	dir   string
-	names []string
+	out     string
+	dir     string
+	names   []string
+	created bool // out did not exist before this run
 }
 
 // stagingPrefix starts the name of every staging folder; a crashed run's
@@ -38,14 +39,15 @@ func newStaging(out string, names []string, force bool) (*staging, error) {
 			return nil, fmt.Errorf("%w: %s already holds %s (use --force to replace)", ErrOutputExists, out, strings.Join(exist, ", "))
 		}
 	}
+	_, statErr := os.Stat(out)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, fmt.Errorf("create output folder: %w", err)
+		return nil, fmt.Errorf("%w: output folder %s cannot be created: %w", ErrConfig, out, err)
 	}
 	dir, err := os.MkdirTemp(out, stagingPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("create staging folder in %s: %w", out, err)
+		return nil, fmt.Errorf("%w: output folder %s cannot be written: %w", ErrConfig, out, err)
 	}
-	return &staging{out: out, dir: dir, names: names}, nil
+	return &staging{out: out, dir: dir, names: names, created: os.IsNotExist(statErr)}, nil
 }
 
 // path is where output name is written before it is committed.
@@ -98,4 +100,14 @@ func (s *staging) cleanup() error {
 		return fmt.Errorf("remove staging folder: %w", err)
 	}
 	return nil
+}
+
+// abort cleans up after a failed run, and removes the output folder too
+// when this run created it and it is still empty.
+func (s *staging) abort() error {
+	err := s.cleanup()
+	if s.created {
+		_ = os.Remove(s.out) // fails, harmlessly, unless empty
+	}
+	return err
 }

@@ -108,10 +108,13 @@ func parsePairLine(line []byte, lineNum int, v *Vocab, b *anchorBuilder, stats *
 	var p pairLine
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := dec.Decode(&p); err != nil {
-		return fmt.Errorf("%w: line %d: %s", ErrPairs, lineNum, describeDecodeError(err))
+		// Columns count bytes from the start of the untrimmed line.
+		indent := len(line) - len(bytes.TrimLeft(line, " \t\r\n"))
+		return fmt.Errorf("%w: line %d: %s", ErrPairs, lineNum, describeDecodeError(err, indent))
 	}
-	if dec.More() {
-		return fmt.Errorf("%w: line %d: data after the JSON object", ErrPairs, lineNum)
+	// Decoder.More misses a stray '}' or ']', so look at the rest directly.
+	if rest := bytes.TrimSpace(trimmed[dec.InputOffset():]); len(rest) > 0 {
+		return fmt.Errorf("%w: line %d: data after the JSON object: %q", ErrPairs, lineNum, truncate(rest, 20))
 	}
 	switch {
 	case p.Source == nil && p.Target == nil:
@@ -155,14 +158,18 @@ func jsonKind(b []byte) string {
 	return fmt.Sprintf("%q", truncate(b, 20))
 }
 
+// truncate shortens b to at most n bytes without splitting a character.
 func truncate(b []byte, n int) string {
 	if len(b) <= n {
 		return string(b)
 	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
 	return string(b[:n]) + "..."
 }
 
-func describeDecodeError(err error) string {
+func describeDecodeError(err error, indent int) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		want := "a string"
@@ -173,7 +180,7 @@ func describeDecodeError(err error) string {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Sprintf("column %d: malformed JSON: %v", se.Offset, se)
+		return fmt.Sprintf("column %d: malformed JSON: %v", int(se.Offset)+indent, se)
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 		return "malformed JSON: unexpected end of line"

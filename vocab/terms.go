@@ -88,7 +88,7 @@ func parseTerms(data []byte) ([]string, error) {
 	}
 	var terms []string
 	for dec.More() {
-		off := dec.InputOffset()
+		off := elementStart(data, dec.InputOffset())
 		tok, err := dec.Token()
 		if err != nil {
 			return nil, fmt.Errorf("%w: row %d (byte %d): %v", ErrTerms, len(terms), off, describeJSONError(err))
@@ -106,6 +106,20 @@ func parseTerms(data []byte) ([]string, error) {
 		return nil, fmt.Errorf("%w: byte %d: data after the closing ']'", ErrTerms, dec.InputOffset())
 	}
 	return terms, nil
+}
+
+// elementStart skips the white space and the comma between array elements,
+// so that an error points at the element itself.
+func elementStart(data []byte, off int64) int64 {
+	for off < int64(len(data)) {
+		switch data[off] {
+		case ' ', '\t', '\r', '\n', ',':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
 }
 
 func tokenKind(tok json.Token) string {

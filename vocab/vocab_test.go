@@ -145,3 +145,24 @@ func TestReadPairsRefusesBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorPositions pins where errors point: at the element of a term list
+// (not the comma before it), at the column of the untrimmed pairs line, and
+// at a stray closing bracket after a pair.
+func TestErrorPositions(t *testing.T) {
+	_, err := ReadTerms(writeTemp(t, "t.json", `["야당", 3]`))
+	if err == nil || !strings.Contains(err.Error(), "row 1 (byte 11)") {
+		t.Errorf("term list error %v, want row 1 at byte 11", err)
+	}
+	v, _ := NewVocab([]string{"a", "b"})
+	for _, tc := range []struct{ content, msg string }{
+		{`    {"source": "a", "target" "b"}`, "line 1: column 30"},
+		{`{"source": "a", "target": "b"}}`, `line 1: data after the JSON object: "}"`},
+		{`{"source": "a", "target": "b"} ]x`, `line 1: data after the JSON object: "]x"`},
+	} {
+		_, _, err := ReadPairs(writeTemp(t, "p.jsonl", tc.content), v)
+		if !errors.Is(err, ErrPairs) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v, want %q", tc.content, err, tc.msg)
+		}
+	}
+}

@@ -3,10 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hardneg/hardneg/mine"
@@ -45,63 +52,236 @@ func npyBytes(t *testing.T, rows, cols int, data []float32) []byte {
 	return buf.Bytes()
 }
 
-// TestBadInputsAreRefused is the foundation issue's catalogue: each bad input
-// is refused with an error naming the file and where in it, exit code 3, and
-// nothing written to the output folder.
+// badCase is one entry of the bad-input catalogue: a small valid data set
+// with one thing broken, and how the refusal must look.
+type badCase struct {
+	name string
+	// file is the input the case breaks: it gets bytes, or prepare does
+	// something else to it. Empty for a case that breaks the output folder.
+	file    string
+	bytes   []byte
+	prepare func(t *testing.T, path string)
+	// out makes the output folder and returns the folder to watch (nothing
+	// in it may change), the --out path and the path the message must name;
+	// nil is a new folder in a temporary folder.
+	out   func(t *testing.T) (root, out, named string)
+	want  error  // an error the refusal wraps, tested with errors.Is
+	code  int    // the exit code
+	where string // must appear in the message beside the path it names
+}
+
+// TestBadInputsAreRefused is the catalogue of bad inputs: each is refused by
+// run with a documented exit code, an error that wraps the expected error and
+// names the file and the line, row or byte offset, and nothing left in the
+// output folder. It logs the message the user sees, with the temporary paths
+// written DATA, OUT and ROOT.
 func TestBadInputsAreRefused(t *testing.T) {
+	help := runCLI(t, "mine", "--help")
 	good := npyBytes(t, 4, 3, []float32{1, 0, 0, 0.9, 0.3, 0, 0.6, 0.6, 0.5, 0.4, 0.8, 0.4})
+	const dataOffset = 128 // numpy pads a version 1.0 header to 64 bytes
 	replace := func(b []byte, old, new string) []byte {
+		if !bytes.Contains(b, []byte(old)) {
+			t.Fatalf("%q is not in the .npy bytes", old)
+		}
 		return bytes.Replace(b, []byte(old), []byte(new), 1)
 	}
+	// The header length field says 40 bytes, which ends inside the dict.
+	shortHeader := slices.Clone(good)
+	binary.LittleEndian.PutUint16(shortHeader[8:], 40)
 	nan := float32(0)
 	nan = nan / nan
-	for _, tc := range []struct {
-		name  string
-		file  string
-		bytes []byte
-		where string // must appear in the message beside the file path
-	}{
-		{"malformed JSONL line", vocab.PairsFile, []byte(`{"source": "야당", "target": "야수"}` + "\n" + `{"source": "야당", "target": `), "line 2"},
-		{"pair missing source", vocab.PairsFile, []byte("\n" + `{"target": "야수"}`), `line 2: missing "source"`},
-		{"pair missing target", vocab.PairsFile, []byte(`{"source": "야수"}`), `line 1: missing "target"`},
-		{"empty pairs file", vocab.PairsFile, nil, "no pairs"},
-		{"no pair in vocabulary", vocab.PairsFile, []byte(`{"source": "x", "target": "y"}`), "none of the 1 pairs"},
-		{"npy bad magic", vocab.EmbeddingsFile, append([]byte("\x93NUMPZ"), good[6:]...), "byte 0"},
-		{"npy bad header", vocab.EmbeddingsFile, replace(good, "'shape'", "'shope'"), "byte "},
-		{"npy fortran order", vocab.EmbeddingsFile, replace(good, "False", "True "), "fortran"},
-		{"npy int dtype", vocab.EmbeddingsFile, replace(good, "<f4", "<i4"), "dtype"},
-		{"npy truncated data", vocab.EmbeddingsFile, good[:len(good)-5], "byte "},
-		{"row count differs from term list", vocab.EmbeddingsFile, npyBytes(t, 3, 3, make9()), "has 3 rows but"},
-		{"zero row", vocab.EmbeddingsFile, npyBytes(t, 4, 3, []float32{1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}), "row 1 (term \"야당정치인\")"},
-		{"non-finite row", vocab.EmbeddingsFile, npyBytes(t, 4, 3, []float32{1, 0, 0, 1, 1, 1, 1, nan, 1, 1, 1, 1}), "row 2 (term \"야수\"): column 1 is NaN"},
-		{"duplicate terms", vocab.TermsFile, []byte(`["야당", "야당정치인", "야당", "李滉"]`), "row 2 repeats"},
-		{"term list not an array", vocab.TermsFile, []byte(`{"terms": ["야당"]}`), "want a JSON array of strings"},
-		{"term list with a number", vocab.TermsFile, []byte(`["야당", 3, "야수", "李滉"]`), "row 1"},
+	remove := func(t *testing.T, path string) {
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	folder := func(t *testing.T, path string) {
+		remove(t, path)
+		if err := os.Mkdir(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []badCase{
+		// The pairs file.
+		{name: "malformed JSONL line", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + `{"source": "야당", "target": `),
+			want: vocab.ErrPairs, code: exitInput, where: "line 2: malformed JSON"},
+		{name: "pair missing source", file: vocab.PairsFile, bytes: []byte("\n" + `{"target": "야수"}`),
+			want: vocab.ErrPairs, code: exitInput, where: `line 2: missing "source"`},
+		{name: "pair missing target", file: vocab.PairsFile, bytes: []byte(`{"source": "야수"}`),
+			want: vocab.ErrPairs, code: exitInput, where: `line 1: missing "target"`},
+		{name: "empty pairs file", file: vocab.PairsFile, bytes: nil,
+			want: vocab.ErrNoPairs, code: exitInput, where: "no pairs (0 lines)"},
+		{name: "no pair in vocabulary", file: vocab.PairsFile, bytes: []byte(`{"source": "x", "target": "y"}`),
+			want: vocab.ErrNoPairs, code: exitInput, where: "none of the 1 pairs"},
+		{name: "pairs invalid UTF-8", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + "{\"source\": \"\xec\x95\", \"target\": \"야수\"}\n"),
+			want: vocab.ErrPairs, code: exitInput, where: "line 2: invalid UTF-8 at column 13"},
+		{name: "pairs line is an array", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n\n" + `["야당", "야수"]`),
+			want: vocab.ErrPairs, code: exitInput, where: "line 3: want a JSON object, found an array"},
+		{name: "pairs line is a bare string", file: vocab.PairsFile, bytes: []byte(`"야당"` + "\n"),
+			want: vocab.ErrPairs, code: exitInput, where: "line 1: want a JSON object, found a string"},
+		{name: "similarity is a string", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수", "similarity": "0.9"}`),
+			want: vocab.ErrPairs, code: exitInput, where: `line 1: field "similarity": want a number, found string`},
+		{name: "pairs file missing", file: vocab.PairsFile, prepare: remove,
+			want: fs.ErrNotExist, code: exitInput},
+		{name: "pairs path is a folder", file: vocab.PairsFile, prepare: folder,
+			want: syscall.EISDIR, code: exitInput, where: "is a directory"},
+
+		// The embeddings.
+		{name: "npy bad magic", file: vocab.EmbeddingsFile, bytes: append([]byte("\x93NUMPZ"), good[6:]...),
+			want: npy.ErrMagic, code: exitInput, where: "byte 0"},
+		{name: "npy bad header", file: vocab.EmbeddingsFile, bytes: replace(good, "'shape'", "'shope'"),
+			want: npy.ErrHeader, code: exitInput, where: "byte "},
+		{name: "npy fortran order", file: vocab.EmbeddingsFile, bytes: replace(good, "False", "True "),
+			want: npy.ErrFortran, code: exitInput, where: "fortran"},
+		{name: "npy int dtype", file: vocab.EmbeddingsFile, bytes: replace(good, "<f4", "<i4"),
+			want: npy.ErrDType, code: exitInput, where: "dtype"},
+		{name: "npy truncated data", file: vocab.EmbeddingsFile, bytes: good[:len(good)-5],
+			want: npy.ErrTruncated, code: exitInput, where: "byte 171: data section is 43 bytes, want 48"},
+		{name: "npy header claims more data than the file has", file: vocab.EmbeddingsFile, bytes: replace(good, "(4, 3)", "(5, 3)"),
+			want: npy.ErrTruncated, code: exitInput, where: "byte 176: data section is 48 bytes, want 60 for shape (5, 3)"},
+		{name: "npy header longer than its declared length", file: vocab.EmbeddingsFile, bytes: shortHeader,
+			want: npy.ErrHeader, code: exitInput, where: "not closed within the declared header length (40 bytes)"},
+		{name: "npy shape with zero rows", file: vocab.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(0, 3)"),
+			want: npy.ErrShape, code: exitInput, where: "has no rows"},
+		{name: "npy shape with zero columns", file: vocab.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(4, 0)"),
+			want: npy.ErrShape, code: exitInput, where: "has no cols"},
+		{name: "row count differs from term list", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 3, 3, make9()),
+			want: mine.ErrInput, code: exitInput, where: "has 3 rows but"},
+		{name: "zero row", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}),
+			want: mine.ErrInput, code: exitInput, where: "row 1 (term \"야당정치인\")"},
+		{name: "non-finite row", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 1, 1, 1, 1, nan, 1, 1, 1, 1}),
+			want: mine.ErrInput, code: exitInput, where: "row 2 (term \"야수\"): column 1 is NaN"},
+		{name: "embeddings file missing", file: vocab.EmbeddingsFile, prepare: remove,
+			want: fs.ErrNotExist, code: exitInput},
+		{name: "embeddings path is a folder", file: vocab.EmbeddingsFile, prepare: folder,
+			want: mine.ErrInput, code: exitInput, where: "not a regular file"},
+
+		// The term list.
+		{name: "duplicate terms", file: vocab.TermsFile, bytes: []byte(`["야당", "야당정치인", "야당", "李滉"]`),
+			want: vocab.ErrTerms, code: exitInput, where: "row 2 repeats"},
+		{name: "term list not an array", file: vocab.TermsFile, bytes: []byte(`{"terms": ["야당"]}`),
+			want: vocab.ErrTerms, code: exitInput, where: "want a JSON array of strings"},
+		{name: "term list with a number", file: vocab.TermsFile, bytes: []byte(`["야당", 3, "야수", "李滉"]`),
+			want: vocab.ErrTerms, code: exitInput, where: "row 1 (byte "},
+		{name: "term list with a null", file: vocab.TermsFile, bytes: []byte(`["야당", "야당정치인", null, "李滉"]`),
+			want: vocab.ErrTerms, code: exitInput, where: "row 2 (byte "},
+		{name: "term list missing", file: vocab.TermsFile, prepare: remove,
+			want: fs.ErrNotExist, code: exitInput},
+		{name: "term list path is a folder", file: vocab.TermsFile, prepare: folder,
+			want: syscall.EISDIR, code: exitInput, where: "is a directory"},
+		{name: "data folder missing", file: vocab.TermsFile, prepare: func(t *testing.T, path string) {
+			if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+				t.Fatal(err)
+			}
+		}, want: fs.ErrNotExist, code: exitInput},
+
+		// The output folder.
+		{name: "output folder under a regular file", out: func(t *testing.T) (string, string, string) {
+			root := t.TempDir()
+			file := filepath.Join(root, "file")
+			if err := os.WriteFile(file, []byte("not a folder"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return root, filepath.Join(file, "out"), file
+		}, want: syscall.ENOTDIR, code: exitUsage, where: "not a directory"},
+		{name: "output folder is a regular file", out: func(t *testing.T) (string, string, string) {
+			root := t.TempDir()
+			file := filepath.Join(root, "file")
+			if err := os.WriteFile(file, []byte("not a folder"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return root, file, file
+		}, want: mine.ErrConfig, code: exitUsage, where: "is a file"},
+		{name: "output folder read-only", out: func(t *testing.T) (string, string, string) {
+			root := t.TempDir()
+			ro := filepath.Join(root, "ro")
+			if err := os.Mkdir(ro, 0o555); err != nil {
+				t.Fatal(err)
+			}
+			// chmod does not stop root, or systems without Unix modes.
+			if f, err := os.CreateTemp(ro, "probe"); err == nil {
+				f.Close()
+				os.Remove(f.Name())
+				t.Skip("a read-only folder can be written here (root?)")
+			}
+			return root, ro, ro
+		}, want: fs.ErrPermission, code: exitUsage, where: "permission denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tinyData(t)
-			path := filepath.Join(data, tc.file)
-			if err := os.WriteFile(path, tc.bytes, 0o644); err != nil {
-				t.Fatal(err)
+			named := ""
+			if tc.file != "" {
+				named = filepath.Join(data, tc.file)
+				if tc.prepare != nil {
+					tc.prepare(t, named)
+				} else if err := os.WriteFile(named, tc.bytes, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			}
-			out := filepath.Join(t.TempDir(), "out")
+			var root, out string
+			if tc.out != nil {
+				root, out, named = tc.out(t)
+			} else {
+				root = t.TempDir()
+				out = filepath.Join(root, "out")
+			}
+			before := listTree(t, root)
+
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", data, "--out", out, "-q"})
 			if err == nil {
 				t.Fatal("the bad input was accepted")
 			}
-			if code := exitCode(err); code != exitInput {
-				t.Errorf("exit code %d, want %d (%v)", code, exitInput, err)
+			msg := err.Error()
+			t.Logf("exit %d: hardneg: %s", exitCode(err), strings.NewReplacer(out, "OUT", data, "DATA", root, "ROOT").Replace(msg))
+			if !errors.Is(err, tc.want) {
+				t.Errorf("error %q does not wrap %q", msg, tc.want)
 			}
-			if msg := err.Error(); !strings.Contains(msg, path) || !strings.Contains(msg, tc.where) {
-				t.Errorf("message %q does not name %s and %q", msg, path, tc.where)
+			if code := exitCode(err); code != tc.code {
+				t.Errorf("exit code %d, want %d (%v)", code, tc.code, err)
 			}
-			entries, _ := os.ReadDir(out)
-			if len(entries) != 0 {
-				t.Errorf("the output folder holds %d entries after a refused run", len(entries))
+			if documented := regexp.MustCompile(fmt.Sprintf(`(?m)^ +%d +\S`, tc.code)); tc.code == 0 || !documented.MatchString(help) {
+				t.Errorf("exit code %d is not listed in 'hardneg mine --help'", tc.code)
+			}
+			if !strings.Contains(msg, named) || !strings.Contains(msg, tc.where) {
+				t.Errorf("message %q does not name %s and %q", msg, named, tc.where)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("a refused run printed %q", stdout.String())
+			}
+			// The run may leave the output folder it created, but empty.
+			if entries, err := os.ReadDir(out); err == nil && len(entries) == 0 && tc.out == nil {
+				os.Remove(out)
+			}
+			if after := listTree(t, root); !maps.Equal(after, before) {
+				t.Errorf("a refused run changed %s: before %v, after %v", root, before, after)
 			}
 		})
 	}
+}
+
+// listTree maps every path under dir to the content of the file there, or
+// to "/" for a folder.
+func listTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	tree := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			tree[rel] = "/"
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		tree[rel] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
 }
 
 func make9() []float32 {
