@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
@@ -171,32 +172,12 @@ func writeParquetShard(path string, t Table, rowGroupRows int) (err error) {
 	if err != nil {
 		return fmt.Errorf("write shard %s: %w", path, err)
 	}
-	rows := t.NumRows()
-	for lo := 0; lo < rows; lo += rowGroupRows {
-		hi := min(lo+rowGroupRows, rows)
-		// A fresh encoder per row group: the Parquet writer may keep
-		// references into a batch (statistics, for one) until Close, so the
-		// scratch buffers that Save reuses between batches must not be
-		// reused here.
-		rec, err := newBatchEncoder(t).record(lo, hi)
-		if err != nil {
-			_ = w.Close()
-			return fmt.Errorf("write shard %s: %w", path, err)
-		}
-		err = w.Write(rec)
-		rec.Release()
-		if err != nil {
-			_ = w.Close()
-			return fmt.Errorf("write shard %s: rows %d to %d: %w", path, lo, hi, err)
-		}
-	}
-	// Close writes the footer; a file without rows still gets the schema and
-	// the metadata.
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("write shard %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write shard %s: %w", path, err)
-	}
-	return nil
+	// A fresh encoder per row group: the Parquet writer may keep references
+	// into a batch (statistics, for one) until Close, so the scratch buffers
+	// that Save reuses between batches must not be reused here. Close
+	// writes the footer; a file without rows still gets the schema and the
+	// metadata.
+	return writeRecords(w, bw, path, 0, t.NumRows(), rowGroupRows, func(lo, hi int) (arrow.RecordBatch, error) {
+		return newBatchEncoder(t).record(lo, hi)
+	})
 }

@@ -109,9 +109,23 @@ func writeShard(path string, enc *batchEncoder, lo, hi, batchRows int, sum hash.
 	}()
 	bw := bufio.NewWriterSize(f, writeBufSize)
 	w := ipc.NewWriter(io.MultiWriter(bw, sum), ipc.WithSchema(enc.schema))
-	for start := lo; start < hi; start += batchRows {
-		end := min(start+batchRows, hi)
-		rec, err := enc.record(start, end)
+	// Close writes the schema if no batch did (an empty split) and the
+	// end-of-stream marker.
+	return writeRecords(w, bw, path, lo, hi, batchRows, enc.record)
+}
+
+// recordWriter is what the IPC stream and the Parquet writers share.
+type recordWriter interface {
+	Write(arrow.RecordBatch) error
+	Close() error
+}
+
+// writeRecords writes rows [lo, hi) to w in records of at most step rows
+// made by record, then closes w and flushes bw, the buffer beneath it.
+func writeRecords(w recordWriter, bw *bufio.Writer, path string, lo, hi, step int, record func(lo, hi int) (arrow.RecordBatch, error)) error {
+	for start := lo; start < hi; start += step {
+		end := min(start+step, hi)
+		rec, err := record(start, end)
 		if err != nil {
 			_ = w.Close()
 			return fmt.Errorf("write shard %s: %w", path, err)
@@ -123,8 +137,6 @@ func writeShard(path string, enc *batchEncoder, lo, hi, batchRows int, sum hash.
 			return fmt.Errorf("write shard %s: rows %d to %d: %w", path, start, end, err)
 		}
 	}
-	// Close writes the schema if no batch did (an empty split) and the
-	// end-of-stream marker.
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("write shard %s: %w", path, err)
 	}
