@@ -52,8 +52,8 @@ func TestRunRefusesWhatWouldNotFit(t *testing.T) {
 	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "--max-memory is 1.0 MiB") {
 		t.Fatalf("error %v, want ErrMemory with the estimate", err)
 	}
-	if entries, _ := os.ReadDir(cfg.OutDir); len(entries) != 0 {
-		t.Fatalf("the refused run left %d entries", len(entries))
+	if _, err := os.Stat(cfg.OutDir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the refused run left the output folder it created (%v)", err)
 	}
 	cfg.MaxMemory = 1 << 40
 	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
