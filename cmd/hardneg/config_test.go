@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPrintConfigRoundTrip runs mine with non-default settings, prints its
@@ -61,5 +62,23 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("error %v (exit %d), want exit %d naming %s and %q", err, exitCode(err), exitUsage, conf, tc.msg)
 			}
 		})
+	}
+}
+
+func TestProgressLog(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progressLog{w: &buf, every: 0}
+	p.start(100)
+	p.add(25)
+	p.add(75) // the end is not reported: the stage line follows
+	if got := buf.String(); !strings.HasPrefix(got, "scanned 25 of 100 anchors (25%), about ") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("progress log %q", got)
+	}
+	buf.Reset()
+	p = &progressLog{w: &buf, every: time.Hour}
+	p.start(100)
+	p.add(50)
+	if buf.Len() != 0 {
+		t.Fatalf("progress logged before its interval: %q", buf.String())
 	}
 }

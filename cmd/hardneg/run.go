@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -272,7 +273,8 @@ interrupted run leaves earlier outputs as they were:
 }
 
 // mineHooks reports stages on stderr, with a progress bar during the scan
-// when stderr is a terminal.
+// when stderr is a terminal and a progress line every logEvery otherwise
+// (a batch job's log).
 func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
 	if quiet {
 		return mine.Hooks{}
@@ -280,6 +282,8 @@ func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
 	h := mine.Hooks{Log: stderr}
 	file, ok := stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(file.Fd())) {
+		p := &progressLog{w: stderr, every: logEvery}
+		h.ScanStart, h.ScanProgress = p.start, p.add
 		return h
 	}
 	var bar *progressbar.ProgressBar
@@ -301,6 +305,40 @@ func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
 		}
 	}
 	return h
+}
+
+// logEvery is how often a scan reports progress to a log.
+const logEvery = 10 * time.Second
+
+// progressLog writes a line of scan progress at most once per interval.
+type progressLog struct {
+	w           io.Writer
+	every       time.Duration
+	mu          sync.Mutex
+	total, done int
+	began, last time.Time
+}
+
+func (p *progressLog) start(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total, p.done = total, 0
+	p.began, p.last = time.Now(), time.Now()
+}
+
+func (p *progressLog) add(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done += n
+	now := time.Now()
+	if now.Sub(p.last) < p.every || p.done >= p.total {
+		return
+	}
+	p.last = now
+	elapsed := now.Sub(p.began)
+	left := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
+	fmt.Fprintf(p.w, "scanned %d of %d anchors (%d%%), about %s left\n",
+		p.done, p.total, 100*p.done/p.total, left.Round(time.Second))
 }
 
 func synthCmd(stdout io.Writer) *cobra.Command {
