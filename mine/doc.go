@@ -3,6 +3,11 @@
 // and write the outputs into place atomically. The CLI is one user of it; a
 // program can call Run with a Config of its own.
 //
+// A run can also be split across machines by anchor: RunShard scans one
+// shard's anchors against the whole term matrix and writes a shard file,
+// and Merge turns the shard files into the same outputs Run writes. Run and
+// Merge share the finishing phase (quotas, choice, split, writers, commit).
+//
 // Data flow, one package per step:
 //
 //	vocab (terms, pairs → anchors) ─┐

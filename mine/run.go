@@ -73,47 +73,121 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 }
 
 func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks) (*Result, error) {
-	start := time.Now()
-	var timings Object
-	stage := func(name string, since time.Time) {
-		timings = append(timings, Field{name, round3(time.Since(since).Seconds())})
+	tm := newTimer()
+	in, err := readInputs(cfg, hooks)
+	if err != nil {
+		return nil, err
 	}
-	// Hash the inputs beside the real work; the stats file records them.
-	type hashed struct {
-		files [3]FileStats
-		err   error
+	defer in.emb.Close()
+	tm.stage("read_terms_and_pairs", tm.start)
+	results, err := scanAnchors(ctx, cfg, in, nil, threads, hooks, tm)
+	if err != nil {
+		return nil, err
 	}
-	hashes := make(chan hashed, 1)
+	return finish(ctx, cfg, st, scanned{
+		terms: in.voc.Terms, anchors: in.anchors, results: results, pairs: in.pairStats, inputs: in.inputStats,
+	}, hooks, tm)
+}
+
+// timer records the wall time of each stage for the stats file.
+type timer struct {
+	start  time.Time
+	stages Object
+}
+
+func newTimer() *timer { return &timer{start: time.Now()} }
+
+func (t *timer) stage(name string, since time.Time) {
+	t.stages = append(t.stages, Field{name, round3(time.Since(since).Seconds())})
+}
+
+// inputs is what the read phase produced. The embeddings are opened, not
+// loaded; the caller closes them.
+type inputs struct {
+	voc       *vocab.Vocab
+	emb       *npy.File
+	anchors   []vocab.Anchor
+	pairStats vocab.PairStats
+	hashes    chan hashed
+	hashesGot *hashed
+}
+
+type hashed struct {
+	files [3]FileStats // pairs, terms, embeddings
+	err   error
+}
+
+// hashInputs records the size and SHA-256 of each path, beside the real
+// work; the result arrives on the channel.
+func hashInputs(paths ...string) chan hashed {
+	c := make(chan hashed, 1)
 	go func() {
 		var h hashed
-		for i, p := range []string{cfg.PairsPath, cfg.TermsPath, cfg.EmbeddingsPath} {
+		for i, p := range paths {
 			if h.files[i], h.err = fileStats(p); h.err != nil {
 				break
 			}
 		}
-		hashes <- h
+		c <- h
 	}()
-	voc, err := vocab.ReadTerms(cfg.TermsPath)
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	emb, err := npy.Open(cfg.EmbeddingsPath)
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	defer emb.Close()
-	if emb.Rows() != voc.Len() {
-		return nil, fmt.Errorf("%w: %s has %d rows but %s lists %d terms; row i must be the embedding of term i",
-			ErrInput, cfg.EmbeddingsPath, emb.Rows(), cfg.TermsPath, voc.Len())
-	}
-	anchors, pairStats, err := vocab.ReadPairs(cfg.PairsPath, voc)
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
-		voc.Len(), pairStats.Pairs, pairStats.Skipped(), pairStats.SkippedOOV, pairStats.SkippedSelf, len(anchors))
-	stage("read_terms_and_pairs", start)
+	return c
+}
 
+// readInputs reads the term list and the pairs, opens the embeddings and
+// starts hashing the three files.
+func readInputs(cfg Config, hooks Hooks) (*inputs, error) {
+	in := &inputs{hashes: hashInputs(cfg.PairsPath, cfg.TermsPath, cfg.EmbeddingsPath)}
+	var err error
+	if in.voc, err = vocab.ReadTerms(cfg.TermsPath); err != nil {
+		return nil, inputErr(err)
+	}
+	if in.emb, err = npy.Open(cfg.EmbeddingsPath); err != nil {
+		return nil, inputErr(err)
+	}
+	if in.emb.Rows() != in.voc.Len() {
+		in.emb.Close()
+		return nil, fmt.Errorf("%w: %s has %d rows but %s lists %d terms; row i must be the embedding of term i",
+			ErrInput, cfg.EmbeddingsPath, in.emb.Rows(), cfg.TermsPath, in.voc.Len())
+	}
+	if in.anchors, in.pairStats, err = vocab.ReadPairs(cfg.PairsPath, in.voc); err != nil {
+		in.emb.Close()
+		return nil, inputErr(err)
+	}
+	ps := in.pairStats
+	hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
+		in.voc.Len(), ps.Pairs, ps.Skipped(), ps.SkippedOOV, ps.SkippedSelf, len(in.anchors))
+	return in, nil
+}
+
+// inputStats waits for the hashes and returns the provenance the stats file
+// records.
+func (in *inputs) inputStats() (InputStats, error) {
+	if in.hashesGot == nil {
+		h := <-in.hashes
+		in.hashesGot = &h
+	}
+	h := in.hashesGot
+	if h.err != nil {
+		return InputStats{}, fmt.Errorf("%w: %w", ErrInput, h.err)
+	}
+	return InputStats{
+		Pairs: h.files[0], Terms: h.files[1], Embeddings: h.files[2],
+		Shape: []int{in.emb.Rows(), in.emb.Cols()}, DType: string(in.emb.DType()),
+	}, nil
+}
+
+// scanAnchors checks the memory the scan needs, loads the embeddings and
+// scans the anchors listed in sel (indices into in.anchors; nil: all of
+// them). It returns one result per scanned anchor, in the order of sel.
+func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, error) {
+	anchors := in.anchors
+	if sel != nil {
+		anchors = make([]vocab.Anchor, len(sel))
+		for i, a := range sel {
+			anchors[i] = in.anchors[a]
+		}
+	}
+	voc, emb := in.voc, in.emb
 	need := EstimateMemory(emb.Rows(), emb.Cols(), anchors, cfg, threads)
 	limit, limitFrom := cfg.MaxMemory, "--max-memory"
 	if limit == 0 {
@@ -135,8 +209,8 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	if err != nil {
 		return nil, err
 	}
-	stage("load_embeddings", loadStart)
-	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(start))
+	tm.stage("load_embeddings", loadStart)
+	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(tm.start))
 
 	// The scan: one query entry per anchor.
 	ids := make([]uint64, voc.Len())
@@ -161,9 +235,12 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 		hooks.ScanStart(len(anchors))
 	}
 	scanStart := time.Now()
-	results, err := scan.Scan(ctx, mat, mat, q, scan.Options{
-		Bands: bands, Keep: cfg.NegativesPerAnchor, CandidateIDs: ids, Threads: threads, Progress: hooks.ScanProgress,
-	})
+	var results []scan.Result
+	if len(anchors) > 0 {
+		results, err = scan.Scan(ctx, mat, mat, q, scan.Options{
+			Bands: bands, Keep: cfg.NegativesPerAnchor, CandidateIDs: ids, Threads: threads, Progress: hooks.ScanProgress,
+		})
+	}
 	if hooks.ScanDone != nil {
 		hooks.ScanDone()
 	}
@@ -171,7 +248,27 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 		return nil, err
 	}
 	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
-	stage("scan", scanStart)
+	tm.stage("scan", scanStart)
+	return results, nil
+}
+
+// scanned is what the finishing phase works from: the term list, every
+// anchor in first-seen order with its scan result, and what the stats file
+// records about the inputs. Run scans for it; Merge reads it from shards.
+type scanned struct {
+	terms   []string
+	anchors []vocab.Anchor
+	results []scan.Result // one per anchor
+	pairs   vocab.PairStats
+	// inputs returns the inputs' provenance; it may wait for the hashes.
+	inputs func() (InputStats, error)
+}
+
+// finish is the part of a run after the scan, shared by Run and Merge:
+// quotas and choice, shuffle and split, the writers and the stats file into
+// the staging folder, and the commit.
+func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks, tm *timer) (*Result, error) {
+	anchors, results := s.anchors, s.results
 	sampleStart := time.Now()
 
 	// Quotas and choice.
@@ -211,10 +308,10 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	stage("sample_and_split", sampleStart)
-	h := <-hashes
-	if h.err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, h.err)
+	tm.stage("sample_and_split", sampleStart)
+	inputStats, err := s.inputs()
+	if err != nil {
+		return nil, err
 	}
 	stats := Stats{
 		Config: statsConfig(cfg),
@@ -222,13 +319,10 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 			TotalTriplets: len(triplets), TrainTriplets: len(train), ValTriplets: len(val),
 			UniqueAnchors: len(anchors), SkippedAnchors: skipped,
 		},
-		Mix:   MixStats{Quota: cfg.Quota.String()},
-		Pairs: pairStats,
-		Inputs: InputStats{
-			Pairs: h.files[0], Terms: h.files[1], Embeddings: h.files[2],
-			Shape: []int{emb.Rows(), emb.Cols()}, DType: string(emb.DType()),
-		},
-		Tool: Version(),
+		Mix:    MixStats{Quota: cfg.Quota.String()},
+		Pairs:  s.pairs,
+		Inputs: inputStats,
+		Tool:   Version(),
 	}
 	for b, name := range names {
 		stats.DifficultyDistribution = append(stats.DifficultyDistribution, Field{name, perBand[b]})
@@ -243,8 +337,8 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 
 	// Write everything into the staging folder, then move it into place.
 	writeStart := time.Now()
-	trainRows := output.Rows{Triplets: triplets, Order: train, Terms: voc.Terms, Bands: names}
-	valRows := output.Rows{Triplets: triplets, Order: val, Terms: voc.Terms, Bands: names}
+	trainRows := output.Rows{Triplets: triplets, Order: train, Terms: s.terms, Bands: names}
+	valRows := output.Rows{Triplets: triplets, Order: val, Terms: s.terms, Bands: names}
 	splits := []hfds.Split{
 		{Name: "train", Table: output.Table(trainRows)},
 		{Name: "validation", Table: output.Table(valRows)},
@@ -273,9 +367,9 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 			return nil, err
 		}
 	}
-	stage("write_data", writeStart)
-	stage("total", start)
-	stats.Timings = timings
+	tm.stage("write_data", writeStart)
+	tm.stage("total", tm.start)
+	stats.Timings = tm.stages
 	if err := output.WriteJSONFile(st.path(StatsFile), stats); err != nil {
 		return nil, fmt.Errorf("write stats: %w", err)
 	}

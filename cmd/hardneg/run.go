@@ -65,7 +65,7 @@ filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(mineCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), versionCmd(stdout))
+	root.AddCommand(mineCmd(stdout, stderr), mergeCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), versionCmd(stdout))
 	root.SetContext(ctx)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsage(err) {
@@ -198,6 +198,7 @@ func (f *mineFlags) config() (mine.Config, error) {
 
 func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f mineFlags
+	var shard shardFlag
 	c := &cobra.Command{
 		Use:   "mine --data-dir DIR [flags]",
 		Short: "Mine triplets from synonym pairs and term embeddings",
@@ -229,7 +230,8 @@ interrupted run leaves earlier outputs as they were:
   hardneg mine --data-dir data/v21.3 --out runs/01 --hard-range 0.7,0.85 --seed 7
   hardneg mine --pairs p.jsonl --embeddings e.npy --terms t.json --out runs/02 --quota notebook
   hardneg mine --data-dir data/v21.3 --seed 7 --print-config > run.yaml
-  hardneg mine --config run.yaml --out runs/03`,
+  hardneg mine --config run.yaml --out runs/03
+  hardneg mine --data-dir data/v21.3 --out runs/04/shards --shard env/7   # then: hardneg merge --out runs/04 runs/04/shards`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.configFile != "" {
@@ -257,6 +259,9 @@ interrupted run leaves earlier outputs as they were:
 				}
 				return printConfig(stdout, cmd.Flags())
 			}
+			if shard.n > 0 {
+				return runMineShard(cmd.Context(), stderr, f.quiet, cfg, &shard)
+			}
 			_, err = mine.Run(cmd.Context(), cfg, mineHooks(stderr, f.quiet))
 			return err
 		},
@@ -269,6 +274,7 @@ interrupted run leaves earlier outputs as they were:
 	fs.StringVar(&f.terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
 	fs.StringVarP(&f.out, "out", "o", "", "output folder (default DIR)")
 	addMineFlags(fs, &f)
+	fs.Var(&shard, "shard", shardFlagHelp)
 	return c
 }
 

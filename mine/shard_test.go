@@ -1,0 +1,112 @@
+package mine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestShardOfIsPinned keeps the partition stable: shard files written by one
+// version must merge with another's.
+func TestShardOfIsPinned(t *testing.T) {
+	for _, tc := range []struct {
+		term      string
+		k7, k1000 int
+	}{
+		{"야당", 3, 568},
+		{"李滉", 1, 429},
+		{"apple", 3, 691},
+		{"", 4, 8},
+	} {
+		if k := ShardOf(tc.term, 7); k != tc.k7 {
+			t.Errorf("ShardOf(%q, 7) = %d, want %d", tc.term, k, tc.k7)
+		}
+		if k := ShardOf(tc.term, 1000); k != tc.k1000 {
+			t.Errorf("ShardOf(%q, 1000) = %d, want %d", tc.term, k, tc.k1000)
+		}
+	}
+}
+
+// TestShardFileRoundTrip writes a shard with the library, reads it back,
+// re-encodes it to the same bytes, and refuses every truncation and every
+// flipped byte without panicking.
+func TestShardFileRoundTrip(t *testing.T) {
+	data := smallData(t)
+	cfg := DefaultConfig(data)
+	cfg.OutDir = t.TempDir()
+	res, err := RunShard(context.Background(), cfg, 1, 3, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := readShardFile(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sh.records) != res.Anchors || res.Anchors == 0 || sh.header.Shard != 1 || sh.header.Shards != 3 {
+		t.Fatalf("read back %d records of shard %d/%d, wrote %d", len(sh.records), sh.header.Shard, sh.header.Shards, res.Anchors)
+	}
+	again, err := sh.encode()
+	if err != nil || !bytes.Equal(again, b) {
+		t.Fatalf("re-encoding gives different bytes (%v)", err)
+	}
+	for n := 0; n < len(b); n += 1 + n/64 {
+		if _, _, err := decodeShard(b[:n]); err == nil {
+			t.Fatalf("a shard file cut to %d of %d bytes was accepted", n, len(b))
+		}
+	}
+	for i := 0; i < len(b); i += 1 + i/32 {
+		c := bytes.Clone(b)
+		c[i] ^= 1
+		if _, _, err := decodeShard(c); err == nil {
+			t.Fatalf("a shard file with byte %d flipped was accepted", i)
+		}
+	}
+	if _, err := readShardFile(filepath.Join(t.TempDir(), "none"+ShardExt)); !errors.Is(err, ErrInput) {
+		t.Fatalf("missing file: %v, want ErrInput", err)
+	}
+}
+
+// TestMergeMatchesRun is the library's own check of the byte-identity
+// promise, with every shard's anchors in one shard file set.
+func TestMergeMatchesRun(t *testing.T) {
+	data := smallData(t)
+	cfg := DefaultConfig(data)
+	cfg.OutDir = t.TempDir()
+	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	shards := t.TempDir()
+	var paths []string
+	for k := range 4 {
+		c := cfg
+		c.OutDir = shards
+		c.Threads = k + 1 // threads never change the result
+		res, err := RunShard(context.Background(), c, k, 4, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, res.Path)
+	}
+	out := t.TempDir()
+	res, err := Merge(context.Background(), MergeConfig{OutDir: out}, paths, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{TrainJSONL, ValJSONL} {
+		want, _ := os.ReadFile(filepath.Join(cfg.OutDir, name))
+		got, _ := os.ReadFile(filepath.Join(out, name))
+		if len(want) == 0 || !bytes.Equal(want, got) {
+			t.Errorf("%s differs between Run and Merge", name)
+		}
+	}
+	if res.Stats.Inputs.Embeddings.SHA256 == "" {
+		t.Error("the merged stats lost the embeddings' provenance")
+	}
+}
