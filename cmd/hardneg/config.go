@@ -38,10 +38,21 @@ func applyConfig(fs *pflag.FlagSet, path string) error {
 		switch {
 		case fl == nil || notInConfig[k.Value]:
 			return &usageError{fmt.Errorf("config %s: line %d: %q is not a setting of this command", path, k.Line, k.Value)}
-		case v.Kind != yaml.ScalarNode:
-			return &usageError{fmt.Errorf("config %s: line %d: %s: want a single value", path, v.Line, k.Value)}
 		case fl.Changed:
 			continue
+		case v.Kind == yaml.SequenceNode && fl.Value.Type() == "stringArray":
+			// a repeatable flag: one item per occurrence
+			for _, item := range v.Content {
+				if item.Kind != yaml.ScalarNode {
+					return &usageError{fmt.Errorf("config %s: line %d: %s: want a list of single values", path, item.Line, k.Value)}
+				}
+				if err := fs.Set(k.Value, item.Value); err != nil {
+					return &usageError{fmt.Errorf("config %s: line %d: %s: %w", path, item.Line, k.Value, err)}
+				}
+			}
+			continue
+		case v.Kind != yaml.ScalarNode:
+			return &usageError{fmt.Errorf("config %s: line %d: %s: want a single value", path, v.Line, k.Value)}
 		}
 		if err := fs.Set(k.Value, v.Value); err != nil {
 			return &usageError{fmt.Errorf("config %s: line %d: %s: %w", path, v.Line, k.Value, err)}
@@ -55,14 +66,29 @@ func applyConfig(fs *pflag.FlagSet, path string) error {
 func printConfig(w io.Writer, fs *pflag.FlagSet) error {
 	var m yaml.Node
 	m.Kind = yaml.MappingNode
+	// Either the three named bands' flags or --band, never both.
+	skip := map[string]bool{}
+	if bands, _ := fs.GetStringArray("band"); len(bands) > 0 {
+		for _, name := range bandNames {
+			skip[name+"-range"], skip[name+"-ratio"] = true, true
+		}
+	} else {
+		skip["band"] = true
+	}
 	fs.VisitAll(func(fl *pflag.Flag) {
-		if notInConfig[fl.Name] {
+		if notInConfig[fl.Name] || skip[fl.Name] {
 			return
 		}
 		v := &yaml.Node{Kind: yaml.ScalarNode, Value: fl.Value.String()}
 		switch fl.Value.Type() {
 		case "string", "LO,HI":
 			v.Style = yaml.DoubleQuotedStyle
+		case "stringArray":
+			items, _ := fs.GetStringArray(fl.Name)
+			v = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+			for _, it := range items {
+				v.Content = append(v.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: it, Style: yaml.DoubleQuotedStyle})
+			}
 		}
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: fl.Name}, v)
 	})

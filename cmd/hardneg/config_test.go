@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hardneg/hardneg/mine"
 )
 
 // TestPrintConfigRoundTrip runs mine with non-default settings, prints its
@@ -80,5 +84,63 @@ func TestProgressLog(t *testing.T) {
 	p.add(50)
 	if buf.Len() != 0 {
 		t.Fatalf("progress logged before its interval: %q", buf.String())
+	}
+}
+
+// TestBandsAsAList mines with four named bands given by --band, checks every
+// row's label against its similarity and the mix against the ratios, and
+// replays the run from --print-config.
+func TestBandsAsAList(t *testing.T) {
+	data := synthData(t)
+	out1, out2 := t.TempDir(), t.TempDir()
+	args := []string{"mine", "--data-dir", data, "--out", out1,
+		"--band", "far:0.25:0.4:0.25", "--band", "near:0.4:0.55:0.25", "--band", "close:0.6:0.75:0.3", "--band", "twin:0.75:0.9:0.2"}
+	runCLI(t, append(args, "-q")...)
+	bands := []mine.Band{{Name: "far", Lo: 0.25, Hi: 0.4, Ratio: 0.25}, {Name: "near", Lo: 0.4, Hi: 0.55, Ratio: 0.25},
+		{Name: "close", Lo: 0.6, Hi: 0.75, Ratio: 0.3}, {Name: "twin", Lo: 0.75, Hi: 0.9, Ratio: 0.2}}
+	rows := slices.Concat(readJSONL(t, filepath.Join(out1, mine.TrainJSONL)), readJSONL(t, filepath.Join(out1, mine.ValJSONL)))
+	count := map[string]int{}
+	for _, r := range rows {
+		if want := bandOf(bands, r.Similarity); r.Difficulty != want {
+			t.Fatalf("similarity %v labelled %q, its band is %q", r.Similarity, r.Difficulty, want)
+		}
+		count[r.Difficulty]++
+	}
+	for _, b := range bands {
+		share := 100 * float64(count[b.Name]) / float64(len(rows))
+		if math.Abs(share-100*b.Ratio) > 1 {
+			t.Errorf("band %s: %.2f%% of triplets, want %.0f%% ± 1", b.Name, share, 100*b.Ratio)
+		}
+	}
+	conf := filepath.Join(t.TempDir(), "run.yaml")
+	if err := os.WriteFile(conf, []byte(runCLI(t, append(args, "--print-config")...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, "mine", "--config", conf, "--out", out2, "-q")
+	a, b := treeBytes(t, out1), treeBytes(t, out2)
+	for name, content := range a {
+		if !bytes.Equal(content, b[name]) {
+			t.Errorf("%s differs after the round trip through --print-config", name)
+		}
+	}
+}
+
+func TestBandFlagErrors(t *testing.T) {
+	data := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--band", "a:0.3:0.5"}, "want NAME:LO:HI:RATIO"},
+		{[]string{"--band", "a:0.3:x:1"}, `"x" is not a number`},
+		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.5:0.7:0.5"}, "overlaps"},
+		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.6:0.7:0.4"}, "sum to"},
+		{[]string{"--band", "a:0.3:0.6:1", "--easy-range", "0.3,0.4"}, "do not mix"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), &stdout, &stderr, append([]string{"mine", "--data-dir", data}, tc.args...))
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%v: error %v (exit %d), want exit %d and %q", tc.args, err, exitCode(err), exitUsage, tc.msg)
+		}
 	}
 }

@@ -90,6 +90,7 @@ type mineFlags struct {
 	dataDir, pairs, embeddings, terms, out string
 	ranges                                 [3]rangeFlag
 	ratios                                 [3]float64
+	bands                                  []string
 	negatives                              int
 	trainRatio, valRatio                   float64
 	seed                                   uint64
@@ -111,6 +112,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	for i, name := range bandNames {
 		fs.Float64Var(&f.ratios[i], name+"-ratio", def[i].Ratio, fmt.Sprintf("share of negatives from the %s band", name))
 	}
+	fs.StringArrayVar(&f.bands, "band", nil, "a band as NAME:LO:HI:RATIO, e.g. hard:0.7:0.9:0.34; repeat it for each band, in\nincreasing order, to replace the three bands above with any number of your own")
 	fs.IntVarP(&f.negatives, "negatives-per-anchor", "n", 5, "negatives per anchor; each makes one triplet per positive")
 	fs.Float64Var(&f.trainRatio, "train-ratio", 0.9, "share of triplets in the train split")
 	fs.Float64Var(&f.valRatio, "val-ratio", 0.1, "share of triplets in the validation split (train + val must be 1)")
@@ -150,7 +152,24 @@ func (r *rangeFlag) Set(s string) error {
 
 func (r *rangeFlag) Type() string { return "LO,HI" }
 
-func (f *mineFlags) config() (mine.Config, error) {
+// parseBand reads NAME:LO:HI:RATIO.
+func parseBand(s string) (mine.Band, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 4 {
+		return mine.Band{}, fmt.Errorf("--band %q: want NAME:LO:HI:RATIO, e.g. hard:0.7:0.9:0.34", s)
+	}
+	var v [3]float64
+	for i, p := range parts[1:] {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return mine.Band{}, fmt.Errorf("--band %q: %q is not a number", s, p)
+		}
+		v[i] = x
+	}
+	return mine.Band{Name: strings.TrimSpace(parts[0]), Lo: v[0], Hi: v[1], Ratio: v[2]}, nil
+}
+
+func (f *mineFlags) config(fs *pflag.FlagSet) (mine.Config, error) {
 	if f.dataDir == "" && (f.pairs == "" || f.embeddings == "" || f.terms == "") {
 		return mine.Config{}, &usageError{errors.New("give --data-dir, or all of --pairs, --embeddings and --terms")}
 	}
@@ -167,9 +186,26 @@ func (f *mineFlags) config() (mine.Config, error) {
 		return mine.Config{}, &usageError{errors.New("give --out (there is no --data-dir to default to)")}
 	}
 	cfg.Bands = nil
-	for i, name := range bandNames {
-		r := f.ranges[i]
-		cfg.Bands = append(cfg.Bands, mine.Band{Name: name, Lo: r.lo, Hi: r.hi, Ratio: f.ratios[i]})
+	if len(f.bands) > 0 {
+		for _, name := range bandNames {
+			for _, fl := range []string{name + "-range", name + "-ratio"} {
+				if fs.Changed(fl) {
+					return mine.Config{}, &usageError{fmt.Errorf("--%s and --band do not mix: with --band, list every band", fl)}
+				}
+			}
+		}
+		for _, s := range f.bands {
+			b, err := parseBand(s)
+			if err != nil {
+				return mine.Config{}, &usageError{err}
+			}
+			cfg.Bands = append(cfg.Bands, b)
+		}
+	} else {
+		for i, name := range bandNames {
+			r := f.ranges[i]
+			cfg.Bands = append(cfg.Bands, mine.Band{Name: name, Lo: r.lo, Hi: r.hi, Ratio: f.ratios[i]})
+		}
 	}
 	mode, err := sample.ParseMode(f.quota)
 	if err != nil {
@@ -239,7 +275,7 @@ interrupted run leaves earlier outputs as they were:
 					return err
 				}
 			}
-			cfg, err := f.config()
+			cfg, err := f.config(cmd.Flags())
 			if err != nil {
 				return err
 			}
