@@ -361,3 +361,26 @@ func sortedCopy(s []int32) []int32 {
 	slices.Sort(c)
 	return c
 }
+
+// Similarity is the similarity of row a of A and row b of B, computed in
+// the kernel's order (products rounded to float32, summed in increasing k),
+// so it has the same bits the scan would give the pair.
+func Similarity(A *Matrix, a int, B *Matrix, b int) float32 {
+	var ra, rb []float32
+	if A.Half != nil {
+		ra = A.rowsTo32(make([]float32, A.Cols), a, a+1)
+	} else {
+		ra = A.Row(a)
+	}
+	if B.Half != nil {
+		rb = B.rowsTo32(make([]float32, B.Cols), b, b+1)
+	} else {
+		rb = B.Row(b)
+	}
+	rb = rb[:len(ra)]
+	var s float32
+	for k := range ra {
+		s += float32(ra[k] * rb[k])
+	}
+	return s
+}

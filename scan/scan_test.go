@@ -360,3 +360,33 @@ func TestHalfMatrixMatchesItsFloatValues(t *testing.T) {
 	}
 	equalResults(t, got, bruteForce(exact, exact, q, opt))
 }
+
+// TestSimilarityMatchesTheScan checks that Similarity gives the bits the
+// scan gave its picks, for float32 and half-precision matrices.
+func TestSimilarityMatchesTheScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 31))
+	f := randUnit(r, 400, 33)
+	half := &Matrix{Rows: f.Rows, Cols: f.Cols, Half: make([]uint16, len(f.Data))}
+	kernel.FloatToHalf(half.Half, f.Data)
+	q := makeQuery(r, 40, 400, 400)
+	for _, m := range []*Matrix{f, half} {
+		res, err := Scan(context.Background(), m, m, q, Options{Bands: testBands, Keep: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for i, rr := range res {
+			for _, picks := range rr.Picks {
+				for _, p := range picks {
+					if got := Similarity(m, int(q.Anchors[i]), m, int(p.Row)); math.Float32bits(got) != math.Float32bits(p.Sim) {
+						t.Fatalf("Similarity = %v, the scan gave %v", got, p.Sim)
+					}
+					checked++
+				}
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no picks to check")
+		}
+	}
+}
