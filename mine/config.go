@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/vocab"
 )
 
@@ -84,6 +85,10 @@ type Config struct {
 	ValRatio           float64
 	Seed               uint64
 	Quota              sample.Mode
+	// SplitBy is how triplets are divided: by row (the notebook, which lets
+	// an anchor land on both sides), by anchor, or by synonym-graph
+	// component (no synonym group on both sides).
+	SplitBy split.Mode
 
 	// Store is how the normalised embeddings are kept for the scan:
 	// StoreF32, or StoreF16 to halve the memory at the cost of rounding

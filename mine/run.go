@@ -304,10 +304,23 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 		return nil, err
 	}
 
-	train, val, err := split.ByRow(len(triplets), cfg.TrainRatio, cfg.Seed)
+	// The synonym graph's components serve the component split and the
+	// overlap report whatever split ran.
+	comp, err := split.Components(len(s.terms), anchors)
+	if err != nil {
+		return nil, err
+	}
+	rowAnchor := make([]int32, len(triplets))
+	rowPos := make([]int32, len(triplets))
+	rowNeg := make([]int32, len(triplets))
+	for i, t := range triplets {
+		rowAnchor[i], rowPos[i], rowNeg[i] = t.Anchor, t.Positive, t.Negative
+	}
+	train, val, err := split.ByMode(cfg.SplitBy, rowAnchor, comp, cfg.TrainRatio, cfg.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
+	sizes, largest := split.ComponentSizes(comp)
 	tm.stage("sample_and_split", sampleStart)
 	inputStats, err := s.inputs()
 	if err != nil {
@@ -319,7 +332,13 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 			TotalTriplets: len(triplets), TrainTriplets: len(train), ValTriplets: len(val),
 			UniqueAnchors: len(anchors), SkippedAnchors: skipped,
 		},
-		Mix:    MixStats{Quota: cfg.Quota.String()},
+		Mix: MixStats{Quota: cfg.Quota.String()},
+		Split: SplitStats{
+			By:                 cfg.SplitBy.String(),
+			Overlap:            split.MeasureOverlap(train, val, rowAnchor, rowPos, rowNeg, comp),
+			LargestComponent:   largest,
+			ComponentSizeCount: sizes,
+		},
 		Pairs:  s.pairs,
 		Inputs: inputStats,
 		Tool:   Version(),
@@ -437,7 +456,7 @@ func statsConfig(cfg Config) StatsConfig {
 		{"seed", cfg.Seed},
 		{"quota", cfg.Quota.String()},
 		{"store", cfg.Store},
-		{"split_by", "row"},
+		{"split_by", cfg.SplitBy.String()},
 	}
 	return c
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/vocab"
 )
 
@@ -422,6 +423,7 @@ type shardSettings struct {
 	ValRatio           float64     `json:"val_ratio"`
 	Seed               uint64      `json:"seed"`
 	Quota              string      `json:"quota"`
+	SplitBy            string      `json:"split_by"`
 	Store              string      `json:"store"`
 	Parquet            bool        `json:"parquet"`
 }
@@ -436,7 +438,7 @@ type shardBand struct {
 func settingsOf(cfg Config) shardSettings {
 	s := shardSettings{
 		NegativesPerAnchor: cfg.NegativesPerAnchor, TrainRatio: cfg.TrainRatio, ValRatio: cfg.ValRatio,
-		Seed: cfg.Seed, Quota: cfg.Quota.String(), Store: cfg.Store, Parquet: cfg.Parquet,
+		Seed: cfg.Seed, Quota: cfg.Quota.String(), SplitBy: cfg.SplitBy.String(), Store: cfg.Store, Parquet: cfg.Parquet,
 	}
 	for _, b := range cfg.Bands {
 		s.Bands = append(s.Bands, shardBand{b.Name, b.Lo, b.Hi, b.Ratio})
@@ -450,7 +452,8 @@ func (s shardSettings) config() Config {
 		NegativesPerAnchor: s.NegativesPerAnchor, TrainRatio: s.TrainRatio, ValRatio: s.ValRatio,
 		Seed: s.Seed, Store: s.Store, Parquet: s.Parquet,
 	}
-	cfg.Quota, _ = sample.ParseMode(s.Quota) // checked when the file is read
+	cfg.Quota, _ = sample.ParseMode(s.Quota)    // checked when the file is read
+	cfg.SplitBy, _ = split.ParseMode(s.SplitBy) // likewise
 	for _, b := range s.Bands {
 		cfg.Bands = append(cfg.Bands, Band{Name: b.Name, Lo: b.Lo, Hi: b.Hi, Ratio: b.Ratio})
 	}
@@ -469,6 +472,7 @@ func (s shardSettings) diff(o shardSettings) string {
 		{"val_ratio", s.ValRatio, o.ValRatio},
 		{"seed", s.Seed, o.Seed},
 		{"quota", s.Quota, o.Quota},
+		{"split_by", s.SplitBy, o.SplitBy},
 		{"store", s.Store, o.Store},
 		{"parquet", s.Parquet, o.Parquet},
 	} {
@@ -669,6 +673,9 @@ func (h *shardHeader) check() error {
 		return fmt.Errorf("negatives_per_anchor %d", h.Settings.NegativesPerAnchor)
 	}
 	if _, err := sample.ParseMode(h.Settings.Quota); err != nil {
+		return err
+	}
+	if _, err := split.ParseMode(h.Settings.SplitBy); err != nil {
 		return err
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/vocab"
 )
 
@@ -16,6 +17,7 @@ type Stats struct {
 	Dataset                DatasetStats    `json:"dataset"`
 	DifficultyDistribution Object          `json:"difficulty_distribution"`
 	Mix                    MixStats        `json:"mix"`
+	Split                  SplitStats      `json:"split"`
 	Pools                  Object          `json:"pools"`
 	Pairs                  vocab.PairStats `json:"pairs"`
 	Inputs                 InputStats      `json:"inputs"`
@@ -54,6 +56,16 @@ type MixStats struct {
 	Quota    string `json:"quota"`
 	Target   Object `json:"target_percent"`
 	Achieved Object `json:"achieved_percent"`
+}
+
+// SplitStats says how rows were divided and what the two splits share:
+// anchors, terms (anchors, positives and negatives) and synonym-graph
+// components whose anchors are on both sides.
+type SplitStats struct {
+	By                 string            `json:"by"`
+	Overlap            split.Overlap     `json:"overlap"`
+	LargestComponent   int               `json:"largest_component"`
+	ComponentSizeCount []split.SizeCount `json:"component_sizes"`
 }
 
 // PoolStats summarises the candidates per anchor in one band.

@@ -2,9 +2,14 @@
 // and a validation split.
 //
 // ByRow is the notebook's split: rows are shuffled and cut at
-// int(rows·trainRatio), so the same anchor can land on both sides. It does
-// not group rows; splits that keep anchors or synonym groups on one side
-// belong here too when they come.
+// int(rows·trainRatio), so the same anchor can land on both sides and a model
+// is validated on anchors it trained on. ByGroup keeps whole groups of rows on
+// one side instead: all rows of an anchor (ModeAnchor), or all rows whose
+// anchors share a connected component of the synonym graph (ModeComponent,
+// with Components labelling the graph), so no synonym group straddles the
+// split. MeasureOverlap reports how much any split leaks.
+//
+// The package divides row indices only; it does not read or write triplets.
 package split
 
 import (

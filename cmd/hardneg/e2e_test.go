@@ -500,3 +500,79 @@ func TestParquetReadBackByNode(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitWithoutLeaks checks from the written files that --split-by
+// anchor puts no anchor on both sides and --split-by component no synonym
+// group, while the notebook's split by row leaks both.
+func TestSplitWithoutLeaks(t *testing.T) {
+	data := synthData(t)
+	tr := loadTruth(t, data)
+	// components of the synonym graph, by BFS over the pairs
+	comp := map[string]int{}
+	n := 0
+	for start := range tr.positives {
+		if _, ok := comp[start]; ok {
+			continue
+		}
+		queue := []string{start}
+		comp[start] = n
+		for len(queue) > 0 {
+			x := queue[0]
+			queue = queue[1:]
+			for y := range tr.positives[x] {
+				if _, ok := comp[y]; !ok {
+					comp[y] = n
+					queue = append(queue, y)
+				}
+			}
+		}
+		n++
+	}
+	leaks := func(mode string) (anchors, groups int) {
+		out := t.TempDir()
+		runCLI(t, "mine", "--data-dir", data, "--out", out, "--split-by", mode, "-q")
+		side := func(file string) (map[string]bool, map[int]bool) {
+			a, g := map[string]bool{}, map[int]bool{}
+			for _, r := range readJSONL(t, filepath.Join(out, file)) {
+				a[r.Anchor] = true
+				g[comp[r.Anchor]] = true
+			}
+			return a, g
+		}
+		ta, tg := side(mine.TrainJSONL)
+		va, vg := side(mine.ValJSONL)
+		for a := range va {
+			if ta[a] {
+				anchors++
+			}
+		}
+		for g := range vg {
+			if tg[g] {
+				groups++
+			}
+		}
+		var st struct {
+			Split struct {
+				By      string
+				Overlap struct{ Anchors, Components int }
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(out, mine.StatsFile))
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Split.By != mode || st.Split.Overlap.Anchors != anchors || st.Split.Overlap.Components != groups {
+			t.Errorf("%s: stats report %+v, the files show %d anchors and %d groups on both sides", mode, st.Split, anchors, groups)
+		}
+		return anchors, groups
+	}
+	if a, g := leaks("row"); a == 0 || g == 0 {
+		t.Errorf("by row: %d anchors and %d groups on both sides; the test data shows no leak to prevent", a, g)
+	}
+	if a, _ := leaks("anchor"); a != 0 {
+		t.Errorf("by anchor: %d anchors on both sides", a)
+	}
+	if a, g := leaks("component"); a != 0 || g != 0 {
+		t.Errorf("by component: %d anchors and %d synonym groups on both sides", a, g)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/report"
 	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/synth"
 	"github.com/hardneg/hardneg/vocab"
 )
@@ -94,7 +95,7 @@ type mineFlags struct {
 	negatives                              int
 	trainRatio, valRatio                   float64
 	seed                                   uint64
-	quota, store                           string
+	quota, store, splitBy                  string
 	threads                                int
 	batchSize                              int
 	force, quiet, printConfig, parquet     bool
@@ -118,6 +119,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.Float64Var(&f.valRatio, "val-ratio", 0.1, "share of triplets in the validation split (train + val must be 1)")
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of every random choice; the same seed and inputs give byte-identical outputs")
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
+	fs.StringVar(&f.splitBy, "split-by", "row", "how triplets are divided: 'row' (the notebook: an anchor can land on both sides),\n'anchor' (all of an anchor's rows on one side) or 'component' (no synonym group on both sides)")
 	fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
@@ -212,6 +214,9 @@ func (f *mineFlags) config(fs *pflag.FlagSet) (mine.Config, error) {
 		return mine.Config{}, &usageError{err}
 	}
 	cfg.Quota = mode
+	if cfg.SplitBy, err = split.ParseMode(f.splitBy); err != nil {
+		return mine.Config{}, &usageError{fmt.Errorf("--split-by: %w", err)}
+	}
 	cfg.NegativesPerAnchor = f.negatives
 	cfg.TrainRatio, cfg.ValRatio = f.trainRatio, f.valRatio
 	cfg.Seed = f.seed
