@@ -56,6 +56,13 @@ type Band struct {
 	Ratio  float64
 }
 
+// Values of Config.Format.
+const (
+	FormatTriplet       = "triplet"
+	FormatNTuple        = "ntuple"
+	FormatFlagEmbedding = "flagembedding"
+)
+
 // Values of Config.Store.
 const (
 	StoreF32 = "f32"
@@ -99,6 +106,16 @@ type Config struct {
 	// Threads is the number of workers; 0 means all cores. It never
 	// changes the output.
 	Threads int
+	// Format is the shape of the JSONL and table rows: FormatTriplet (the
+	// notebook's), FormatNTuple (anchor, positive, negative_1..negative_k,
+	// as sentence-transformers trains on) or FormatFlagEmbedding
+	// ({"query", "pos", "neg"} JSONL; the tables stay triplets). The grouped
+	// formats need whole anchors on one side of the split.
+	Format string
+	// WithScores adds the positive's similarity (and, for n-tuples, every
+	// negative's) to the rows, as margin losses need.
+	WithScores bool
+
 	// Parquet adds the splits in the Hub's Parquet layout (ParquetDir), for
 	// push_to_hub users and tools that read Parquet.
 	Parquet bool
@@ -126,6 +143,7 @@ func DefaultConfig(dataDir string) Config {
 		Seed:               42,
 		Quota:              sample.Balanced,
 		Store:              StoreF32,
+		Format:             FormatTriplet,
 	}
 }
 
@@ -176,6 +194,15 @@ func (c *Config) Validate() error {
 	}
 	if math.Abs(c.TrainRatio+c.ValRatio-1) > 1e-9 {
 		return bad("train ratio %v and validation ratio %v must sum to 1", c.TrainRatio, c.ValRatio)
+	}
+	switch c.Format {
+	case FormatTriplet:
+	case FormatNTuple, FormatFlagEmbedding:
+		if c.SplitBy == split.ModeRow {
+			return bad("format %s groups rows by anchor: split by anchor or component, not by row", c.Format)
+		}
+	default:
+		return bad("format %q: want %s, %s or %s", c.Format, FormatTriplet, FormatNTuple, FormatFlagEmbedding)
 	}
 	if c.Store != StoreF32 && c.Store != StoreF16 {
 		return bad("store %q: want %q or %q", c.Store, StoreF32, StoreF16)

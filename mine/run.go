@@ -80,12 +80,13 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	}
 	defer in.emb.Close()
 	tm.stage("read_terms_and_pairs", tm.start)
-	results, err := scanAnchors(ctx, cfg, in, nil, threads, hooks, tm)
+	results, posSims, err := scanAnchors(ctx, cfg, in, nil, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
 	return finish(ctx, cfg, st, scanned{
 		terms: in.voc.Terms, anchors: in.anchors, results: results, pairs: in.pairStats, inputs: in.inputStats,
+		positiveSims: posSims,
 	}, hooks, tm)
 }
 
@@ -179,7 +180,7 @@ func (in *inputs) inputStats() (InputStats, error) {
 // scanAnchors checks the memory the scan needs, loads the embeddings and
 // scans the anchors listed in sel (indices into in.anchors; nil: all of
 // them). It returns one result per scanned anchor, in the order of sel.
-func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, error) {
+func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, map[[2]int32]float32, error) {
 	anchors := in.anchors
 	if sel != nil {
 		anchors = make([]vocab.Anchor, len(sel))
@@ -200,14 +201,14 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		if cfg.Store == StoreF32 {
 			hint = "--store f16 (half the memory for the matrix), or " + hint
 		}
-		return nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
+		return nil, nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
 			ErrMemory, FormatBytes(need), limitFrom, FormatBytes(limit), hint)
 	}
 
 	loadStart := time.Now()
 	mat, err := loadEmbeddings(ctx, emb, voc.Terms, cfg.Store, threads)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(tm.start))
@@ -245,11 +246,20 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		hooks.ScanDone()
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
 	tm.stage("scan", scanStart)
-	return results, nil
+	var posSims map[[2]int32]float32
+	if cfg.WithScores {
+		posSims = map[[2]int32]float32{}
+		for _, a := range anchors {
+			for _, p := range a.Positives {
+				posSims[[2]int32{a.Term, p}] = scan.Similarity(mat, int(a.Term), mat, int(p))
+			}
+		}
+	}
+	return results, posSims, nil
 }
 
 // scanned is what the finishing phase works from: the term list, every
@@ -262,6 +272,8 @@ type scanned struct {
 	pairs   vocab.PairStats
 	// inputs returns the inputs' provenance; it may wait for the hashes.
 	inputs func() (InputStats, error)
+	// positiveSims holds each (anchor, positive) similarity, with WithScores.
+	positiveSims map[[2]int32]float32
 }
 
 // finish is the part of a run after the scan, shared by Run and Merge:
@@ -358,9 +370,18 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 	writeStart := time.Now()
 	trainRows := output.Rows{Triplets: triplets, Order: train, Terms: s.terms, Bands: names}
 	valRows := output.Rows{Triplets: triplets, Order: val, Terms: s.terms, Bands: names}
+	var pos output.PositiveSim
+	if cfg.WithScores {
+		pos = func(a, p int32) float32 { return s.positiveSims[[2]int32{a, p}] }
+	}
+	w, err := formatWriters(cfg, pos, trainRows, valRows)
+	if err != nil {
+		return nil, err
+	}
+	stats.Format = w.stats
 	splits := []hfds.Split{
-		{Name: "train", Table: output.Table(trainRows)},
-		{Name: "validation", Table: output.Table(valRows)},
+		{Name: "train", Table: w.tables[0]},
+		{Name: "validation", Table: w.tables[1]},
 	}
 	if err := hfds.Save(st.path(DatasetDir), splits, hfds.Options{}); err != nil {
 		return nil, err
@@ -378,11 +399,8 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct {
-		name string
-		rows output.Rows
-	}{{TrainJSONL, trainRows}, {ValJSONL, valRows}} {
-		if err := writeFile(st.path(f.name), func(w io.Writer) error { return output.WriteJSONL(w, f.rows) }); err != nil {
+	for i, name := range []string{TrainJSONL, ValJSONL} {
+		if err := writeFile(st.path(name), w.jsonl[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -404,6 +422,43 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 		res.Outputs = append(res.Outputs, filepath.Join(cfg.OutDir, n))
 	}
 	return res, nil
+}
+
+// writers holds, per split (train, validation), the table for the
+// HuggingFace outputs and the JSONL writer of the chosen format.
+type writers struct {
+	tables [2]hfds.Table
+	jsonl  [2]func(io.Writer) error
+	stats  FormatStats
+}
+
+// formatWriters prepares the outputs of cfg.Format for the two splits.
+func formatWriters(cfg Config, pos output.PositiveSim, rows ...output.Rows) (writers, error) {
+	w := writers{stats: FormatStats{Format: cfg.Format, WithScores: cfg.WithScores}}
+	for i, r := range rows {
+		switch cfg.Format {
+		case FormatNTuple:
+			t, err := output.MakeNTuples(r, cfg.NegativesPerAnchor)
+			if err != nil {
+				return w, err
+			}
+			w.tables[i] = output.NTupleTable(t, pos)
+			w.jsonl[i] = func(wr io.Writer) error { return output.WriteNTupleJSONL(wr, t, pos) }
+			w.stats.Rows = append(w.stats.Rows, t.Len())
+			w.stats.DroppedShortTuples += t.Dropped
+		case FormatFlagEmbedding:
+			// The trainer reads the JSONL; the HuggingFace outputs keep the
+			// triplets, which every loader understands.
+			w.tables[i] = output.TableWithScores(r, pos)
+			w.jsonl[i] = func(wr io.Writer) error { return output.WriteFlagEmbeddingJSONL(wr, r, pos) }
+			w.stats.Rows = append(w.stats.Rows, r.Len())
+		default:
+			w.tables[i] = output.TableWithScores(r, pos)
+			w.jsonl[i] = func(wr io.Writer) error { return output.WriteJSONLWithScores(wr, r, pos) }
+			w.stats.Rows = append(w.stats.Rows, r.Len())
+		}
+	}
+	return w, nil
 }
 
 func writeFile(path string, write func(io.Writer) error) error {

@@ -94,6 +94,10 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 	if n < 1 || k < 0 || k >= n {
 		return nil, fmt.Errorf("%w: shard %d of %d: want 0 <= K < N", ErrConfig, k, n)
 	}
+	if cfg.WithScores {
+		// Positive similarities would have to travel in the shard files.
+		return nil, fmt.Errorf("%w: scores (--with-scores) are not supported in sharded runs yet", ErrConfig)
+	}
 	threads := cfg.Threads
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
@@ -124,7 +128,7 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 		sel = []int{} // nil would mean every anchor
 	}
 	hooks.logf("shard %d of %d: %d of %d anchors", k, n, len(sel), len(in.anchors))
-	results, err := scanAnchors(ctx, cfg, in, sel, threads, hooks, tm)
+	results, _, err := scanAnchors(ctx, cfg, in, sel, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
@@ -424,6 +428,7 @@ type shardSettings struct {
 	Seed               uint64      `json:"seed"`
 	Quota              string      `json:"quota"`
 	SplitBy            string      `json:"split_by"`
+	Format             string      `json:"format"`
 	Store              string      `json:"store"`
 	Parquet            bool        `json:"parquet"`
 }
@@ -438,7 +443,7 @@ type shardBand struct {
 func settingsOf(cfg Config) shardSettings {
 	s := shardSettings{
 		NegativesPerAnchor: cfg.NegativesPerAnchor, TrainRatio: cfg.TrainRatio, ValRatio: cfg.ValRatio,
-		Seed: cfg.Seed, Quota: cfg.Quota.String(), SplitBy: cfg.SplitBy.String(), Store: cfg.Store, Parquet: cfg.Parquet,
+		Seed: cfg.Seed, Quota: cfg.Quota.String(), SplitBy: cfg.SplitBy.String(), Format: cfg.Format, Store: cfg.Store, Parquet: cfg.Parquet,
 	}
 	for _, b := range cfg.Bands {
 		s.Bands = append(s.Bands, shardBand{b.Name, b.Lo, b.Hi, b.Ratio})
@@ -450,7 +455,7 @@ func settingsOf(cfg Config) shardSettings {
 func (s shardSettings) config() Config {
 	cfg := Config{
 		NegativesPerAnchor: s.NegativesPerAnchor, TrainRatio: s.TrainRatio, ValRatio: s.ValRatio,
-		Seed: s.Seed, Store: s.Store, Parquet: s.Parquet,
+		Seed: s.Seed, Store: s.Store, Parquet: s.Parquet, Format: s.Format,
 	}
 	cfg.Quota, _ = sample.ParseMode(s.Quota)    // checked when the file is read
 	cfg.SplitBy, _ = split.ParseMode(s.SplitBy) // likewise
@@ -473,6 +478,7 @@ func (s shardSettings) diff(o shardSettings) string {
 		{"seed", s.Seed, o.Seed},
 		{"quota", s.Quota, o.Quota},
 		{"split_by", s.SplitBy, o.SplitBy},
+		{"format", s.Format, o.Format},
 		{"store", s.Store, o.Store},
 		{"parquet", s.Parquet, o.Parquet},
 	} {

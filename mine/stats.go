@@ -18,6 +18,7 @@ type Stats struct {
 	DifficultyDistribution Object          `json:"difficulty_distribution"`
 	Mix                    MixStats        `json:"mix"`
 	Split                  SplitStats      `json:"split"`
+	Format                 FormatStats     `json:"format"`
 	Pools                  Object          `json:"pools"`
 	Pairs                  vocab.PairStats `json:"pairs"`
 	Inputs                 InputStats      `json:"inputs"`
@@ -66,6 +67,17 @@ type SplitStats struct {
 	Overlap            split.Overlap     `json:"overlap"`
 	LargestComponent   int               `json:"largest_component"`
 	ComponentSizeCount []split.SizeCount `json:"component_sizes"`
+}
+
+// FormatStats says what the JSONL and table rows are: triplets,
+// n-tuples (one per anchor and positive, short ones dropped) or FlagEmbedding
+// lines, and how many rows each split (train, validation) got in the
+// HuggingFace outputs.
+type FormatStats struct {
+	Format             string `json:"format"`
+	WithScores         bool   `json:"with_scores"`
+	Rows               []int  `json:"table_rows"`
+	DroppedShortTuples int    `json:"dropped_short_tuples,omitempty"`
 }
 
 // PoolStats summarises the candidates per anchor in one band.

@@ -136,6 +136,10 @@ func TestBandFlagErrors(t *testing.T) {
 		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.5:0.7:0.5"}, "overlaps"},
 		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.6:0.7:0.4"}, "sum to"},
 		{[]string{"--band", "a:0.3:0.6:1", "--easy-range", "0.3,0.4"}, "do not mix"},
+		{[]string{"--format", "ntuple", "--split-by", "row"}, "split by anchor or component"},
+		{[]string{"--format", "csv"}, `format "csv"`},
+		{[]string{"--split-by", "term"}, "--split-by"},
+		{[]string{"--with-scores", "--shard", "0/2"}, "not supported in sharded runs"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(context.Background(), &stdout, &stderr, append([]string{"mine", "--data-dir", data}, tc.args...))

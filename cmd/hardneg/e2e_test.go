@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -575,4 +576,113 @@ func TestSplitWithoutLeaks(t *testing.T) {
 	if a, g := leaks("component"); a != 0 || g != 0 {
 		t.Errorf("by component: %d anchors and %d synonym groups on both sides", a, g)
 	}
+}
+
+// TestOutputFormats writes the n-tuple and FlagEmbedding formats with scores
+// and checks them from the written files: grouping, scores against a float64
+// recomputation, and the n-tuple dataset read back by apache-arrow.
+func TestOutputFormats(t *testing.T) {
+	data := synthData(t)
+	tr := loadTruth(t, data)
+	const k = 5
+	near := func(what string, got any, a, b string) {
+		t.Helper()
+		f, _ := got.(float64)
+		if want := tr.cos(a, b); math.Abs(f-want) > 1e-4 {
+			t.Fatalf("%s of %q and %q is %v, float64 gives %v", what, a, b, got, want)
+		}
+	}
+
+	t.Run("ntuple", func(t *testing.T) {
+		out := t.TempDir()
+		runCLI(t, "mine", "--data-dir", data, "--out", out, "--format", "ntuple", "--with-scores", "-q")
+		for split, file := range map[string]string{"train": mine.TrainJSONL, "validation": mine.ValJSONL} {
+			lines := readLines(t, filepath.Join(out, file))
+			if len(lines) == 0 {
+				t.Fatalf("%s is empty", file)
+			}
+			dump := arrowcheck.Read(t, filepath.Join(out, mine.DatasetDir, split))
+			if len(dump.Rows) != len(lines) {
+				t.Fatalf("%s: %d arrow rows, %d JSONL rows", split, len(dump.Rows), len(lines))
+			}
+			for i, m := range lines {
+				a, p := m["anchor"].(string), m["positive"].(string)
+				if !tr.positives[a][p] {
+					t.Fatalf("%q is not a positive of %q", p, a)
+				}
+				scores := m["score"].([]any)
+				near("positive score", scores[0], a, p)
+				row := dump.Rows[i]
+				if row["anchor"] != a || row["positive"] != p {
+					t.Fatalf("%s row %d: arrow %v, JSONL %v", split, i, row, m)
+				}
+				for j := 1; j <= k; j++ {
+					neg := m[fmt.Sprintf("negative_%d", j)].(string)
+					if neg == a || tr.positives[a][neg] {
+						t.Fatalf("negative %q of %q is the anchor or a positive", neg, a)
+					}
+					near("negative score", scores[j], a, neg)
+					if row[fmt.Sprintf("negative_%d", j)] != neg {
+						t.Fatalf("%s row %d: arrow %v, JSONL %v", split, i, row, m)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("flagembedding", func(t *testing.T) {
+		out := t.TempDir()
+		runCLI(t, "mine", "--data-dir", data, "--out", out, "--format", "flagembedding", "--with-scores", "-q")
+		seen := map[string]bool{}
+		for _, file := range []string{mine.TrainJSONL, mine.ValJSONL} {
+			for _, m := range readLines(t, filepath.Join(out, file)) {
+				q := m["query"].(string)
+				if seen[q] {
+					t.Fatalf("query %q on two lines (or in both splits)", q)
+				}
+				seen[q] = true
+				pos, neg := m["pos"].([]any), m["neg"].([]any)
+				if len(pos) != len(tr.positives[q]) || len(neg) == 0 || len(neg) > k {
+					t.Fatalf("query %q: %d positives (want %d), %d negatives", q, len(pos), len(tr.positives[q]), len(neg))
+				}
+				for i, p := range pos {
+					near("pos score", m["pos_scores"].([]any)[i], q, p.(string))
+				}
+				for i, n := range neg {
+					near("neg score", m["neg_scores"].([]any)[i], q, n.(string))
+				}
+			}
+		}
+		if len(seen) < 500 {
+			t.Fatalf("only %d queries", len(seen))
+		}
+	})
+
+	t.Run("triplet with scores", func(t *testing.T) {
+		out := t.TempDir()
+		runCLI(t, "mine", "--data-dir", data, "--out", out, "--with-scores", "-q")
+		for _, m := range readLines(t, filepath.Join(out, mine.TrainJSONL)) {
+			near("positive_similarity", m["positive_similarity"], m["anchor"].(string), m["positive"].(string))
+		}
+	})
+}
+
+func readLines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, m)
+	}
+	return out
 }

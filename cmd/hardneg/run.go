@@ -95,7 +95,8 @@ type mineFlags struct {
 	negatives                              int
 	trainRatio, valRatio                   float64
 	seed                                   uint64
-	quota, store, splitBy                  string
+	quota, store, splitBy, format          string
+	withScores                             bool
 	threads                                int
 	batchSize                              int
 	force, quiet, printConfig, parquet     bool
@@ -120,6 +121,8 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of every random choice; the same seed and inputs give byte-identical outputs")
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 	fs.StringVar(&f.splitBy, "split-by", "row", "how triplets are divided: 'row' (the notebook: an anchor can land on both sides),\n'anchor' (all of an anchor's rows on one side) or 'component' (no synonym group on both sides)")
+	fs.StringVar(&f.format, "format", "triplet", "row shape: 'triplet' (the notebook's), 'ntuple' (anchor, positive,\nnegative_1..negative_k, as sentence-transformers trains on) or 'flagembedding'\n({\"query\", \"pos\", \"neg\"} JSONL); the grouped formats split by anchor unless --split-by says component")
+	fs.BoolVar(&f.withScores, "with-scores", false, "add the positive's similarity (and each negative's, for ntuple) to every row,\nfor margin losses such as MarginMSE")
 	fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
@@ -216,6 +219,10 @@ func (f *mineFlags) config(fs *pflag.FlagSet) (mine.Config, error) {
 	cfg.Quota = mode
 	if cfg.SplitBy, err = split.ParseMode(f.splitBy); err != nil {
 		return mine.Config{}, &usageError{fmt.Errorf("--split-by: %w", err)}
+	}
+	cfg.Format, cfg.WithScores = f.format, f.withScores
+	if cfg.Format != mine.FormatTriplet && !fs.Changed("split-by") {
+		cfg.SplitBy = split.ModeAnchor // whole anchors, so tuples stay whole
 	}
 	cfg.NegativesPerAnchor = f.negatives
 	cfg.TrainRatio, cfg.ValRatio = f.trainRatio, f.valRatio
