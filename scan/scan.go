@@ -58,6 +58,10 @@ type Query struct {
 	Exclude [][]int32
 	// Seeds seed each anchor's sampling keys.
 	Seeds []uint64
+	// Ceilings, when set, gives each anchor a similarity above which a
+	// candidate is dropped before it is counted or sampled (a positive-aware
+	// ceiling); +Inf leaves an anchor without one.
+	Ceilings []float32
 }
 
 // Options tune a scan.
@@ -92,6 +96,9 @@ type Result struct {
 	// Picks holds, per band, up to Keep candidates with the smallest keys,
 	// in increasing key order.
 	Picks [][]Pick
+	// AboveCeiling counts the candidates that fell in a band but were
+	// dropped by the anchor's ceiling.
+	AboveCeiling int64
 }
 
 // Errors for a malformed query; they are caller bugs reported as values so
@@ -179,6 +186,9 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 	}
 	if !A.valid() || !B.valid() {
 		return fmt.Errorf("%w: matrix data does not match its shape, or both Data and Half are set", ErrQuery)
+	}
+	if q.Ceilings != nil && len(q.Ceilings) != len(q.Anchors) {
+		return fmt.Errorf("%w: %d anchors, %d ceilings", ErrQuery, len(q.Anchors), len(q.Ceilings))
 	}
 	if len(q.Exclude) != len(q.Anchors) || len(q.Seeds) != len(q.Anchors) {
 		return fmt.Errorf("%w: %d anchors, %d exclusion lists, %d seeds", ErrQuery, len(q.Anchors), len(q.Exclude), len(q.Seeds))
@@ -299,6 +309,7 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	for i := range excl {
 		excl[i] = sortedCopy(w.q.Exclude[lo+i])
 	}
+	above := make([]int64, m)
 	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
 		if c0%(256*candTile) == 0 && ctx.Err() != nil {
 			return ctx.Err()
@@ -310,6 +321,9 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 				w.tile[(int(excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))
 				excl[i] = excl[i][1:]
 			}
+		}
+		if w.q.Ceilings != nil {
+			w.applyCeilings(lo, m, n, stride, above)
 		}
 		for j := range n {
 			id := uint64(c0 + j)
@@ -323,7 +337,7 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 		}
 	}
 	for i := 0; i < m; i++ {
-		r := Result{Counts: make([]int64, nb), Picks: make([][]Pick, nb)}
+		r := Result{Counts: make([]int64, nb), Picks: make([][]Pick, nb), AboveCeiling: above[i]}
 		p, lane := i/kernel.PanelRows, i%kernel.PanelRows
 		for b := range nb {
 			r.Counts[b] = int64(panels[p].counts[b*kernel.PanelRows+lane])
@@ -332,6 +346,26 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 		w.results[lo+i] = r
 	}
 	return nil
+}
+
+// applyCeilings drops, for each anchor of the block with a ceiling, the
+// tile's similarities above it, counting those that were in a band.
+func (w *worker) applyCeilings(lo, m, n, stride int, above []int64) {
+	for i := range m {
+		c := w.q.Ceilings[lo+i]
+		if math.IsInf(float64(c), 1) {
+			continue
+		}
+		for j := range n {
+			s := &w.tile[j*stride+i]
+			if *s > c {
+				if w.cls.band(*s) >= 0 {
+					above[i]++
+				}
+				*s = float32(math.Inf(-1))
+			}
+		}
+	}
 }
 
 // classify counts one panel's similarities to the tile's candidates into

@@ -51,6 +51,12 @@ func bruteForce(A, B *Matrix, q Query, opt Options) []Result {
 				s += float32(ar[k] * br[k])
 			}
 			b := BandOf(opt.Bands, float64(s))
+			if q.Ceilings != nil && s > q.Ceilings[i] {
+				if b >= 0 {
+					r.AboveCeiling++
+				}
+				continue
+			}
 			if b < 0 {
 				continue
 			}
@@ -97,6 +103,9 @@ func equalResults(t *testing.T, got, want []Result) {
 		t.Fatalf("%d results, want %d", len(got), len(want))
 	}
 	for i := range want {
+		if got[i].AboveCeiling != want[i].AboveCeiling {
+			t.Fatalf("anchor %d: %d above the ceiling, want %d", i, got[i].AboveCeiling, want[i].AboveCeiling)
+		}
 		if !slices.Equal(got[i].Counts, want[i].Counts) {
 			t.Fatalf("anchor %d: counts %v, want %v", i, got[i].Counts, want[i].Counts)
 		}
@@ -388,5 +397,34 @@ func TestSimilarityMatchesTheScan(t *testing.T) {
 		if checked == 0 {
 			t.Fatal("no picks to check")
 		}
+	}
+}
+
+// TestCeilingsMatchBruteForce gives anchors positive-aware ceilings (some
+// none) and compares counts, samples and the dropped counts.
+func TestCeilingsMatchBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 41))
+	m := randUnit(r, 500, 24)
+	q := makeQuery(r, 80, 500, 500)
+	for i := range q.Anchors {
+		c := float32(math.Inf(1))
+		if i%3 != 0 {
+			c = float32(0.4 + 0.5*r.Float64())
+		}
+		q.Ceilings = append(q.Ceilings, c)
+	}
+	opt := Options{Bands: testBands, Keep: 5, Threads: 2}
+	got, err := Scan(context.Background(), m, m, q, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bruteForce(m, m, q, opt)
+	equalResults(t, got, want)
+	var dropped int64
+	for _, w := range want {
+		dropped += w.AboveCeiling
+	}
+	if dropped == 0 {
+		t.Fatal("the ceilings dropped nothing: the test exercises nothing")
 	}
 }
