@@ -17,6 +17,13 @@
 //   - rows are not unit length, terms mix Hangul, Hanja, Latin and
 //     multi-word strings, and the pairs file has a few blank lines.
 //
+// A share of the synonyms (Config.HeldOut, 0.1 in DefaultConfig) is held
+// out: left out of the pairs file and written to HeldOutFile instead, as
+// ground truth for counting false negatives, the true synonyms that mining
+// takes for negatives because no pair lists them. They are of two kinds, a
+// group's edge that its other edges bridge, and a group member left out of
+// every pair; heldout.go describes both. mine never reads that file.
+//
 // Output depends only on Config: the same Config gives byte-identical files
 // whatever the number of CPUs. The embeddings are built from a hierarchy of
 // random directions (global, topic, sub-cluster, group, own noise) with

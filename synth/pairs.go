@@ -67,22 +67,49 @@ func cosine(emb []float32, dim, i, j int) float64 {
 	return ab / math.Sqrt(aa*bb)
 }
 
+// listing is every synonym pair the generator draws, before any is held
+// out, with what holdOut needs to know about each line.
+type listing struct {
+	pairs  []Pair  // file order, out-of-vocabulary pairs included
+	edgeOf []int32 // for each line of pairs, its index in edges, or -1 for an out-of-vocabulary pair
+	edges  []edge  // the synonym edges, in the order drawn
+	groups [][]int // term rows of each group, in the order drawn; the hub first
+	oovRow []int   // the in-vocabulary row of each out-of-vocabulary pair
+	oov    int     // number of out-of-vocabulary pairs
+}
+
+// edge is one synonym edge: the group it belongs to, the local indices of
+// its two members in that group (i < j), and its first line.
+type edge struct {
+	group, i, j int32
+	first       Pair
+}
+
 // makePairs lists the synonym pairs, group by group in random order, with
 // the out-of-vocabulary pairs scattered among them.
-func makePairs(cfg Config, lay *layout, terms []string, emb []float32, oov []string) ([]Pair, [][]int, int) {
+func makePairs(cfg Config, lay *layout, terms []string, emb []float32, oov []string) *listing {
 	r := newRand(cfg.Seed, streamPairs, 0)
 	order := r.Perm(len(lay.groups))
 	groups := make([][]int, len(lay.groups))
-	var pairs []Pair
+	var (
+		pairs  []Pair
+		edgeOf []int32
+		edges  []edge
+	)
 	// An edge listed both ways is one pair of terms to the upstream
-	// filters, so both lines carry the same scores.
-	edge := func(a, b int) {
-		p := Pair{Source: terms[a], Target: terms[b], Similarity: round4(cosine(emb, cfg.Dim, a, b))}
+	// filters, so both lines carry the same scores. a and b are local
+	// indices in group gi.
+	addEdge := func(gi int, rows []int, a, b int) {
+		p := Pair{Source: terms[rows[a]], Target: terms[rows[b]], Similarity: round4(cosine(emb, cfg.Dim, rows[a], rows[b]))}
 		decorate(r, &p)
+		id := int32(len(edges))
+		edges = append(edges, edge{group: int32(gi), i: int32(min(a, b)), j: int32(max(a, b)), first: p})
 		pairs = append(pairs, p)
+		edgeOf = append(edgeOf, id)
 		if r.IntN(100) < bothWaysPercent {
 			p.Source, p.Target = p.Target, p.Source
 			pairs = append(pairs, p)
+			edgeOf = append(edgeOf, id)
 		}
 	}
 	for gi, g := range order {
@@ -92,19 +119,18 @@ func makePairs(cfg Config, lay *layout, terms []string, emb []float32, oov []str
 			rows = append(rows, lay.perm[slot])
 		}
 		groups[gi] = rows
-		hub := rows[0]
-		for _, m := range rows[1:] {
+		for m := 1; m < len(rows); m++ { // rows[0] is the hub
 			if r.IntN(100) < hubFirstPercent {
-				edge(hub, m)
+				addEdge(gi, rows, 0, m)
 			} else {
-				edge(m, hub)
+				addEdge(gi, rows, m, 0)
 			}
 		}
 		extra := extraEdgePercent(len(rows))
 		for i := 1; i < len(rows); i++ {
 			for j := i + 1; j < len(rows); j++ {
 				if r.IntN(100) < extra {
-					edge(rows[i], rows[j])
+					addEdge(gi, rows, i, j)
 				}
 			}
 		}
@@ -117,8 +143,11 @@ func makePairs(cfg Config, lay *layout, terms []string, emb []float32, oov []str
 		p  Pair
 	}
 	extra := make([]placed, len(oov))
+	oovRow := make([]int, len(oov))
 	for i, name := range oov {
-		p := Pair{Source: terms[r.IntN(len(terms))], Target: name, Similarity: round4(uniform(r, 0.7, 0.95))}
+		row := r.IntN(len(terms))
+		oovRow[i] = row
+		p := Pair{Source: terms[row], Target: name, Similarity: round4(uniform(r, 0.7, 0.95))}
 		if r.IntN(2) == 0 {
 			p.Source, p.Target = p.Target, p.Source
 		}
@@ -126,16 +155,25 @@ func makePairs(cfg Config, lay *layout, terms []string, emb []float32, oov []str
 		extra[i] = placed{at: r.IntN(len(pairs) + 1), p: p}
 	}
 	slices.SortStableFunc(extra, func(a, b placed) int { return a.at - b.at })
-	out := make([]Pair, 0, len(pairs)+len(extra))
+	l := &listing{
+		pairs:  make([]Pair, 0, len(pairs)+len(extra)),
+		edgeOf: make([]int32, 0, len(pairs)+len(extra)),
+		edges:  edges,
+		groups: groups,
+		oovRow: oovRow,
+		oov:    len(oov),
+	}
 	next := 0
 	for i := 0; i <= len(pairs); i++ {
 		for next < len(extra) && extra[next].at == i {
-			out = append(out, extra[next].p)
+			l.pairs = append(l.pairs, extra[next].p)
+			l.edgeOf = append(l.edgeOf, -1)
 			next++
 		}
 		if i < len(pairs) {
-			out = append(out, pairs[i])
+			l.pairs = append(l.pairs, pairs[i])
+			l.edgeOf = append(l.edgeOf, edgeOf[i])
 		}
 	}
-	return out, groups, len(oov)
+	return l
 }

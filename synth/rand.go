@@ -12,6 +12,7 @@ const (
 	streamTopic
 	streamPairs
 	streamBlank
+	streamHeldOut
 )
 
 func splitmix64(x uint64) uint64 {

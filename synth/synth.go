@@ -13,23 +13,38 @@ import (
 // it cannot honour. Test for it with errors.Is.
 var ErrConfig = errors.New("synth: invalid config")
 
-// Config says what to generate. The pairs yield exactly Anchors distinct
-// in-vocabulary anchors (Terms/5 when Anchors is 0): every member of a
-// synonym group is paired with at least one other member.
+// Config says what to generate. The synonym groups hold exactly Anchors
+// terms (Terms/5 when Anchors is 0). With HeldOut 0 every one of them is
+// paired with at least one other member, so the pairs yield exactly Anchors
+// distinct in-vocabulary anchors; held-out members (see HeldOut) are in no
+// pair, so the pairs yield that many fewer.
 type Config struct {
 	Terms   int       // vocabulary size
 	Dim     int       // embedding dimension
-	Anchors int       // roughly how many distinct in-vocabulary anchors the pairs should yield (0: about Terms/5)
+	Anchors int       // roughly how many terms the synonym groups hold (0: about Terms/5)
 	Seed    uint64    // every random choice derives from it
 	DType   npy.DType // npy.Float16 or npy.Float32 (npy.Float64 is accepted too) for the written .npy
+
+	// HeldOut is the share, in [0, 1), of all within-group pairs of terms
+	// (k(k-1)/2 for a group of k) that are left out of the pairs file and
+	// written to HeldOutFile instead: true synonyms that mining does not
+	// know about. 0 holds none out. It is a target: the groups must stay
+	// connected, so a large share may not be reachable; heldout.go says
+	// which pairs are chosen. The terms and embeddings do not depend on
+	// it, and the pairs file is the one HeldOut 0 writes without the
+	// held-out pairs' lines (its blank lines fall elsewhere).
+	HeldOut float64
 }
+
+// DefaultHeldOut is the HeldOut of DefaultConfig.
+const DefaultHeldOut = 0.1
 
 // DefaultConfig is the demo size: it mines in well under a second. Dim is
 // 128 rather than a smaller number because below that the noise between
 // random vectors alone spreads random pairs into the medium band for every
 // anchor, and the band structure the demo is meant to show washes out.
 func DefaultConfig() Config {
-	return Config{Terms: 5000, Dim: 128, Anchors: 1000, Seed: 42, DType: npy.Float32}
+	return Config{Terms: 5000, Dim: 128, Anchors: 1000, Seed: 42, DType: npy.Float32, HeldOut: DefaultHeldOut}
 }
 
 // Pair is one line of the pairs file, with the fields the upstream
@@ -50,9 +65,21 @@ type Dataset struct {
 	Config     Config
 	Terms      []string
 	Embeddings []float32 // Terms x Dim, row-major, deliberately NOT unit length
-	Pairs      []Pair    // in file order
-	Groups     [][]int   // the synonym groups (term indices) the pairs were drawn from, for tests
+	Pairs      []Pair    // in file order, without the held-out pairs
+	Groups     [][]int   // the synonym groups (term indices) the pairs were drawn from, the hub first, for tests
 	OOVPairs   int       // how many pairs name a term that is not in Terms
+
+	// HeldOutPairs are true synonyms (two terms of one group) that Pairs
+	// lists in neither direction, each pair once, in HeldOutFile's order.
+	// They are ground truth for evaluation: a mined negative that is one of
+	// them, in either direction, is a false negative. Pairs of a group of
+	// 4 or more that the generator never lists are not among them, even
+	// with HeldOut 0; Groups holds every true synonym.
+	HeldOutPairs []Pair
+	// HeldOutMembers are the rows of the terms left out of every pair (the
+	// second kind of held-out pair); every pair of one of them with another
+	// member of its group is in HeldOutPairs.
+	HeldOutMembers []int
 }
 
 // Limits on Config, named in the errors.
@@ -86,6 +113,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: anchors must be 0 (about terms/5) or at least 2, got 1", ErrConfig)
 	case c.Anchors > c.Terms:
 		return fmt.Errorf("%w: anchors (%d) must not exceed terms (%d)", ErrConfig, c.Anchors, c.Terms)
+	case !(c.HeldOut >= 0 && c.HeldOut < 1): // also NaN
+		return fmt.Errorf("%w: held-out share must be in [0, 1), got %g", ErrConfig, c.HeldOut)
 	}
 	switch c.DType {
 	case npy.Float16, npy.Float32, npy.Float64:
@@ -106,7 +135,9 @@ func Generate(cfg Config) (*Dataset, error) {
 	emb := make([]float32, cfg.Terms*cfg.Dim)
 	embed(cfg, lay, emb)
 	d := &Dataset{Config: cfg, Terms: terms, Embeddings: emb}
-	d.Pairs, d.Groups, d.OOVPairs = makePairs(cfg, lay, terms, emb, oov)
+	l := makePairs(cfg, lay, terms, emb, oov)
+	d.Groups, d.OOVPairs = l.groups, l.oov
+	d.Pairs, d.HeldOutPairs, d.HeldOutMembers = holdOut(cfg, terms, emb, l)
 	return d, nil
 }
 

@@ -25,6 +25,20 @@ var midConfig = Config{Terms: 20000, Dim: 128, Seed: 42, DType: npy.Float32}
 
 var mid = sync.OnceValues(func() (*Dataset, error) { return Generate(midConfig) })
 
+// midHeldConfig is midConfig with DefaultHeldOut of its synonym pairs held out.
+var midHeldConfig = func() Config { c := midConfig; c.HeldOut = DefaultHeldOut; return c }()
+
+var midHeld = sync.OnceValues(func() (*Dataset, error) { return Generate(midHeldConfig) })
+
+func midHeldDataset(t *testing.T) *Dataset {
+	t.Helper()
+	d, err := midHeld()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func midDataset(t *testing.T) *Dataset {
 	t.Helper()
 	d, err := mid()
@@ -59,6 +73,11 @@ func TestConfigValidation(t *testing.T) {
 		{"no dtype", with(func(c *Config) { c.DType = "" }), `dtype ""`},
 		{"int dtype", with(func(c *Config) { c.DType = "<i4" }), `dtype "<i4"`},
 		{"big-endian", with(func(c *Config) { c.DType = ">f4" }), `dtype ">f4"`},
+		{"no held-out", with(func(c *Config) { c.HeldOut = 0 }), ""},
+		{"half held out", with(func(c *Config) { c.HeldOut = 0.5 }), ""},
+		{"negative held-out", with(func(c *Config) { c.HeldOut = -0.1 }), "held-out share must be in [0, 1), got -0.1"},
+		{"all held out", with(func(c *Config) { c.HeldOut = 1 }), "held-out share must be in [0, 1), got 1"},
+		{"NaN held-out", with(func(c *Config) { c.HeldOut = math.NaN() }), "got NaN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,15 +115,20 @@ func TestTinyConfigs(t *testing.T) {
 		{Terms: 37, Dim: 4, Anchors: 36},
 		{Terms: 100, Dim: 2, Anchors: 99},
 	} {
-		for seed := range uint64(20) {
-			cfg.Seed, cfg.DType = seed, npy.Float16
+		for seed := range uint64(40) {
+			// Half the seeds hold pairs out, a large share to crowd them.
+			cfg.Seed, cfg.DType, cfg.HeldOut = seed, npy.Float16, 0
+			if seed%2 == 1 {
+				cfg.HeldOut = 0.4
+			}
 			d, err := Generate(cfg)
 			if err != nil {
 				t.Fatalf("%+v: %v", cfg, err)
 			}
 			checkRows(t, d)
 			checkGroups(t, d)
-			if seed == 0 {
+			checkHeldOut(t, d)
+			if seed < 2 {
 				if err := d.WriteDir(t.TempDir()); err != nil {
 					t.Fatalf("%+v: WriteDir: %v", cfg, err)
 				}
@@ -120,7 +144,7 @@ func writeFiles(t *testing.T, d *Dataset) map[string][]byte {
 		t.Fatal(err)
 	}
 	files := make(map[string][]byte)
-	for _, name := range []string{vocab.PairsFile, vocab.TermsFile, vocab.EmbeddingsFile} {
+	for _, name := range []string{vocab.PairsFile, vocab.TermsFile, vocab.EmbeddingsFile, HeldOutFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -306,7 +330,8 @@ func TestNorms(t *testing.T) {
 }
 
 // checkGroups checks the synonym groups and that the in-vocabulary pairs
-// connect exactly the members of each group: no giant component.
+// connect exactly the members of each group that are not held out: no giant
+// component, and no group split by what was held out.
 func checkGroups(t *testing.T, d *Dataset) {
 	t.Helper()
 	index := make(map[string]int, len(d.Terms))
@@ -363,9 +388,13 @@ func checkGroups(t *testing.T, d *Dataset) {
 	if oov != d.OOVPairs || oov == 0 {
 		t.Errorf("%d pairs name an out-of-vocabulary term, OOVPairs = %d; want equal and above 0", oov, d.OOVPairs)
 	}
+	out := make(map[int]bool)
+	for _, m := range d.HeldOutMembers {
+		out[m] = true
+	}
 	for g, rows := range d.Groups {
 		for _, r := range rows[1:] {
-			if find(r) != find(rows[0]) {
+			if !out[r] && find(r) != find(rows[0]) {
 				t.Fatalf("group %d is not connected by its pairs", g)
 			}
 		}
@@ -373,7 +402,17 @@ func checkGroups(t *testing.T, d *Dataset) {
 }
 
 func TestGroups(t *testing.T) {
-	d := midDataset(t)
+	for _, tt := range []struct {
+		name string
+		data func(*testing.T) *Dataset
+	}{{"all listed", midDataset}, {"held out", midHeldDataset}} {
+		t.Run(tt.name, func(t *testing.T) { testGroups(t, tt.data(t)) })
+	}
+}
+
+// testGroups checks group sizes, the out-of-vocabulary share and the share
+// of edges listed both ways over the listed pairs.
+func testGroups(t *testing.T, d *Dataset) {
 	checkGroups(t, d)
 
 	small := 0

@@ -14,15 +14,21 @@ import (
 // blankEvery is about how many pair lines there are for each blank line.
 const blankEvery = 400
 
-// WriteDir writes the three files into dir (created if missing): the pairs
-// as JSON lines with the real file's fields and a few blank lines, the term
-// list as a JSON array, and the embeddings as .npy in d.Config.DType. Text
-// is UTF-8, not ASCII-escaped. The bytes depend only on d.
+// WriteDir writes four files into dir (created if missing): the pairs as
+// JSON lines with the real file's fields and a few blank lines, the term
+// list as a JSON array, the embeddings as .npy in d.Config.DType, and
+// HeldOutFile, the held-out pairs as JSON lines of the same form without
+// blank lines (empty when there are none). The first three are mine's
+// inputs; HeldOutFile is ground truth for evaluation only. Text is UTF-8,
+// not ASCII-escaped. The bytes depend only on d.
 func (d *Dataset) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("synth: create output directory: %w", err)
 	}
 	if err := d.writePairs(filepath.Join(dir, vocab.PairsFile)); err != nil {
+		return err
+	}
+	if err := writeLines(filepath.Join(dir, HeldOutFile), d.HeldOutPairs); err != nil {
 		return err
 	}
 	if err := writeJSON(filepath.Join(dir, vocab.TermsFile), d.Terms); err != nil {
@@ -65,6 +71,20 @@ func (d *Dataset) writePairs(path string) error {
 		}
 		if blank[len(d.Pairs)] {
 			w.WriteByte('\n')
+		}
+		return nil
+	})
+}
+
+// writeLines writes pairs as JSON lines, without blank lines.
+func writeLines(path string, pairs []Pair) error {
+	return writeFile(path, func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for i := range pairs {
+			if err := enc.Encode(&pairs[i]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
