@@ -116,6 +116,22 @@ type Config struct {
 	// negative's) to the rows, as margin losses need.
 	WithScores bool
 
+	// Exclude is the synonym-graph guard: ExcludePositives (the notebook:
+	// the anchor and its positives), "hops:K" (every term within K links of
+	// the anchor in the pair graph) or ExcludeComponent (its whole
+	// connected component, which on a graph with a giant component also
+	// removes legitimate hard negatives).
+	Exclude string
+	// MaxNegRatio > 0 drops a candidate more similar than MaxNegRatio times
+	// the anchor's lowest positive similarity (NV-Retriever's TopK-PercPos);
+	// MaxNegMargin > 0 drops one more similar than that lowest positive
+	// similarity minus the margin. With both, the lower ceiling applies.
+	MaxNegRatio, MaxNegMargin float64
+	// MaxNegativeReuse > 0 caps how many anchors may use one term as a
+	// negative; anchors are served in order, and a negative over the cap
+	// is replaced by the next sampled candidate of its band.
+	MaxNegativeReuse int
+
 	// Parquet adds the splits in the Hub's Parquet layout (ParquetDir), for
 	// push_to_hub users and tools that read Parquet.
 	Parquet bool
@@ -144,6 +160,7 @@ func DefaultConfig(dataDir string) Config {
 		Quota:              sample.Balanced,
 		Store:              StoreF32,
 		Format:             FormatTriplet,
+		Exclude:            ExcludePositives,
 	}
 }
 
@@ -204,6 +221,15 @@ func (c *Config) Validate() error {
 	default:
 		return bad("format %q: want %s, %s or %s", c.Format, FormatTriplet, FormatNTuple, FormatFlagEmbedding)
 	}
+	if _, err := parseExclude(c.Exclude); err != nil {
+		return bad("%v", err)
+	}
+	if !(c.MaxNegRatio >= 0) || !(c.MaxNegMargin >= 0) || c.MaxNegRatio > 10 || c.MaxNegMargin > 2 {
+		return bad("max-neg-ratio %v and max-neg-margin %v must be small non-negative numbers", c.MaxNegRatio, c.MaxNegMargin)
+	}
+	if c.MaxNegativeReuse < 0 {
+		return bad("max-negative-reuse %d must not be negative", c.MaxNegativeReuse)
+	}
 	if c.Store != StoreF32 && c.Store != StoreF16 {
 		return bad("store %q: want %q or %q", c.Store, StoreF32, StoreF16)
 	}
@@ -215,3 +241,14 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// keep is how many candidates the scan samples per band: the negatives per
+// anchor, and more when a reuse cap may have to replace some.
+func (c *Config) keep() int {
+	if c.MaxNegativeReuse > 0 {
+		return 3 * c.NegativesPerAnchor
+	}
+	return c.NegativesPerAnchor
+}
+
+func (c *Config) ceiling() bool { return c.MaxNegRatio > 0 || c.MaxNegMargin > 0 }

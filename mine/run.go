@@ -223,10 +223,32 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		Exclude: make([][]int32, len(anchors)),
 		Seeds:   make([]uint64, len(anchors)),
 	}
+	comp, err := componentsOf(voc.Len(), in.anchors)
+	if err != nil {
+		return nil, nil, err
+	}
+	rule, _ := parseExclude(cfg.Exclude) // validated
+	ex := buildExclusions(rule, voc.Len(), in.anchors, comp)
 	for i, a := range anchors {
 		q.Anchors[i] = a.Term
-		q.Exclude[i] = append([]int32{a.Term}, a.Positives...)
 		q.Seeds[i] = AnchorSeed(cfg.Seed, ids[a.Term])
+		if sel != nil {
+			q.Exclude[i] = ex.lists[sel[i]]
+		} else {
+			q.Exclude[i] = ex.lists[i]
+		}
+	}
+	var posSims map[[2]int32]float32
+	if cfg.WithScores || cfg.ceiling() {
+		posSims = map[[2]int32]float32{}
+		for _, a := range anchors {
+			for _, p := range a.Positives {
+				posSims[[2]int32{a.Term, p}] = scan.Similarity(mat, int(a.Term), mat, int(p))
+			}
+		}
+	}
+	if cfg.ceiling() {
+		q.Ceilings = ceilings(cfg, anchors, func(a, p int32) float32 { return posSims[[2]int32{a, p}] })
 	}
 	bands := make([]scan.Band, len(cfg.Bands))
 	for i, b := range cfg.Bands {
@@ -239,7 +261,7 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	var results []scan.Result
 	if len(anchors) > 0 {
 		results, err = scan.Scan(ctx, mat, mat, q, scan.Options{
-			Bands: bands, Keep: cfg.NegativesPerAnchor, CandidateIDs: ids, Threads: threads, Progress: hooks.ScanProgress,
+			Bands: bands, Keep: cfg.keep(), CandidateIDs: ids, Threads: threads, Progress: hooks.ScanProgress,
 		})
 	}
 	if hooks.ScanDone != nil {
@@ -250,15 +272,6 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	}
 	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
 	tm.stage("scan", scanStart)
-	var posSims map[[2]int32]float32
-	if cfg.WithScores {
-		posSims = map[[2]int32]float32{}
-		for _, a := range anchors {
-			for _, p := range a.Positives {
-				posSims[[2]int32{a.Term, p}] = scan.Similarity(mat, int(a.Term), mat, int(p))
-			}
-		}
-	}
 	return results, posSims, nil
 }
 
@@ -299,8 +312,16 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 	var triplets []output.Triplet
 	skipped := 0
 	perBand := make([]int, len(cfg.Bands))
+	uses := map[int32]int{} // anchors that got each term as a negative
+	var reuse ReuseStats
 	for i, a := range anchors {
 		negs := sample.Choose(cfg.Quota, quotas[i], cfg.NegativesPerAnchor, results[i].Picks)
+		if cfg.MaxNegativeReuse > 0 {
+			negs = capReuse(negs, results[i].Picks, uses, cfg.MaxNegativeReuse, &reuse)
+		}
+		for _, n := range negs {
+			uses[n.Row]++
+		}
 		if len(negs) == 0 {
 			skipped++
 			continue
@@ -333,6 +354,7 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	sizes, largest := split.ComponentSizes(comp)
+	guards := guardStats(cfg, len(s.terms), anchors, comp, results, uses, s.terms, reuse)
 	tm.stage("sample_and_split", sampleStart)
 	inputStats, err := s.inputs()
 	if err != nil {
@@ -351,6 +373,7 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 			LargestComponent:   largest,
 			ComponentSizeCount: sizes,
 		},
+		Guards: guards,
 		Pairs:  s.pairs,
 		Inputs: inputStats,
 		Tool:   Version(),

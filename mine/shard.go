@@ -94,9 +94,10 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 	if n < 1 || k < 0 || k >= n {
 		return nil, fmt.Errorf("%w: shard %d of %d: want 0 <= K < N", ErrConfig, k, n)
 	}
-	if cfg.WithScores {
-		// Positive similarities would have to travel in the shard files.
-		return nil, fmt.Errorf("%w: scores (--with-scores) are not supported in sharded runs yet", ErrConfig)
+	if cfg.WithScores || cfg.ceiling() {
+		// Positive similarities, and the candidates a ceiling drops, would
+		// have to travel in the shard files.
+		return nil, fmt.Errorf("%w: scores (--with-scores) and ceilings (--max-neg-ratio, --max-neg-margin) are not supported in sharded runs yet", ErrConfig)
 	}
 	threads := cfg.Threads
 	if threads == 0 {
@@ -429,6 +430,8 @@ type shardSettings struct {
 	Quota              string      `json:"quota"`
 	SplitBy            string      `json:"split_by"`
 	Format             string      `json:"format"`
+	Exclude            string      `json:"exclude"`
+	MaxNegativeReuse   int         `json:"max_negative_reuse"`
 	Store              string      `json:"store"`
 	Parquet            bool        `json:"parquet"`
 }
@@ -444,6 +447,7 @@ func settingsOf(cfg Config) shardSettings {
 	s := shardSettings{
 		NegativesPerAnchor: cfg.NegativesPerAnchor, TrainRatio: cfg.TrainRatio, ValRatio: cfg.ValRatio,
 		Seed: cfg.Seed, Quota: cfg.Quota.String(), SplitBy: cfg.SplitBy.String(), Format: cfg.Format, Store: cfg.Store, Parquet: cfg.Parquet,
+		Exclude: cfg.Exclude, MaxNegativeReuse: cfg.MaxNegativeReuse,
 	}
 	for _, b := range cfg.Bands {
 		s.Bands = append(s.Bands, shardBand{b.Name, b.Lo, b.Hi, b.Ratio})
@@ -456,6 +460,7 @@ func (s shardSettings) config() Config {
 	cfg := Config{
 		NegativesPerAnchor: s.NegativesPerAnchor, TrainRatio: s.TrainRatio, ValRatio: s.ValRatio,
 		Seed: s.Seed, Store: s.Store, Parquet: s.Parquet, Format: s.Format,
+		Exclude: s.Exclude, MaxNegativeReuse: s.MaxNegativeReuse,
 	}
 	cfg.Quota, _ = sample.ParseMode(s.Quota)    // checked when the file is read
 	cfg.SplitBy, _ = split.ParseMode(s.SplitBy) // likewise
@@ -479,6 +484,8 @@ func (s shardSettings) diff(o shardSettings) string {
 		{"quota", s.Quota, o.Quota},
 		{"split_by", s.SplitBy, o.SplitBy},
 		{"format", s.Format, o.Format},
+		{"exclude", s.Exclude, o.Exclude},
+		{"max_negative_reuse", s.MaxNegativeReuse, o.MaxNegativeReuse},
 		{"store", s.Store, o.Store},
 		{"parquet", s.Parquet, o.Parquet},
 	} {
@@ -624,7 +631,8 @@ func decodeShard(data []byte) (*shardFile, int, error) {
 	if err := h.check(); err != nil {
 		return nil, hoff, fmt.Errorf("header: %v", err)
 	}
-	nb, keep := len(h.Settings.Bands), h.Settings.NegativesPerAnchor
+	hc := h.Settings.config()
+	nb, keep := len(h.Settings.Bands), hc.keep()
 	count := int(r.u32())
 	prev := -1
 	for i := 0; i < count && r.err == nil; i++ {

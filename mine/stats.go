@@ -19,6 +19,7 @@ type Stats struct {
 	Mix                    MixStats        `json:"mix"`
 	Split                  SplitStats      `json:"split"`
 	Format                 FormatStats     `json:"format"`
+	Guards                 GuardStats      `json:"guards"`
 	Pools                  Object          `json:"pools"`
 	Pairs                  vocab.PairStats `json:"pairs"`
 	Inputs                 InputStats      `json:"inputs"`
