@@ -3,7 +3,6 @@ package mine
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"golang.org/x/sync/errgroup"
 
@@ -58,7 +57,7 @@ func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, store stri
 			// pages go, so peak memory is the stored matrix, not both.
 			f.Release(lo, hi)
 			for r := lo; r < hi; r++ {
-				if err := normalize(buf[(r-lo)*cols : (r-lo+1)*cols]); err != nil {
+				if err := scan.Normalize(buf[(r-lo)*cols : (r-lo+1)*cols]); err != nil {
 					errs[lo/chunk] = fmt.Errorf("%w: %s: row %d (term %q): %v", ErrInput, f.Path(), r, terms[r], err)
 					return nil
 				}
@@ -78,24 +77,4 @@ func loadEmbeddings(ctx context.Context, f *npy.File, terms []string, store stri
 		}
 	}
 	return m, nil
-}
-
-// normalize scales row to unit length, summing squares in float64 so that
-// the norm is exact to float32 precision whatever the dimension.
-func normalize(row []float32) error {
-	var ss float64
-	for i, v := range row {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("column %d is %v; every value must be finite", i, v)
-		}
-		ss += float64(v) * float64(v)
-	}
-	if ss == 0 {
-		return fmt.Errorf("the row is all zeros and has no direction")
-	}
-	inv := 1 / math.Sqrt(ss)
-	for i, v := range row {
-		row[i] = float32(float64(v) * inv)
-	}
-	return nil
 }

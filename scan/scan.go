@@ -418,3 +418,25 @@ func Similarity(A *Matrix, a int, B *Matrix, b int) float32 {
 	}
 	return s
 }
+
+// Normalize scales row to unit length, summing squares in float64 so that
+// the norm is exact to float32 precision whatever the dimension; dot
+// products of normalised rows are then cosines. A zero or non-finite row
+// has no direction and is refused.
+func Normalize(row []float32) error {
+	var ss float64
+	for i, v := range row {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("column %d is %v; every value must be finite", i, v)
+		}
+		ss += float64(v) * float64(v)
+	}
+	if ss == 0 {
+		return fmt.Errorf("the row is all zeros and has no direction")
+	}
+	inv := 1 / math.Sqrt(ss)
+	for i, v := range row {
+		row[i] = float32(float64(v) * inv)
+	}
+	return nil
+}

@@ -66,7 +66,7 @@ filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(mineCmd(stdout, stderr), mergeCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), versionCmd(stdout))
+	root.AddCommand(mineCmd(stdout, stderr), mergeCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), inspectCmd(stdout), versionCmd(stdout))
 	root.SetContext(ctx)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsage(err) {
@@ -95,8 +95,10 @@ type mineFlags struct {
 	negatives                              int
 	trainRatio, valRatio                   float64
 	seed                                   uint64
-	quota, store, splitBy, format          string
+	quota, store, splitBy, format, exclude string
 	withScores                             bool
+	maxNegRatio, maxNegMargin              float64
+	maxNegativeReuse                       int
 	threads                                int
 	batchSize                              int
 	force, quiet, printConfig, parquet     bool
@@ -121,6 +123,10 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.Uint64Var(&f.seed, "seed", 42, "seed of every random choice; the same seed and inputs give byte-identical outputs")
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 	fs.StringVar(&f.splitBy, "split-by", "row", "how triplets are divided: 'row' (the notebook: an anchor can land on both sides),\n'anchor' (all of an anchor's rows on one side) or 'component' (no synonym group on both sides)")
+	fs.StringVar(&f.exclude, "exclude", "positives", "terms never used as an anchor's negatives: 'positives' (the anchor and its positives,\nas the notebook), 'hops:K' (every term within K links in the pair graph) or 'component'\n(the anchor's whole connected component; on a graph with a giant component this also\nremoves legitimate hard negatives, see the stats file)")
+	fs.Float64Var(&f.maxNegRatio, "max-neg-ratio", 0, "drop candidates more similar than this times the anchor's lowest positive similarity\n(e.g. 0.95, NV-Retriever's TopK-PercPos; 0: off)")
+	fs.Float64Var(&f.maxNegMargin, "max-neg-margin", 0, "drop candidates more similar than the anchor's lowest positive similarity minus this\n(e.g. 0.05; 0: off)")
+	fs.IntVar(&f.maxNegativeReuse, "max-negative-reuse", 0, "at most this many anchors may use one term as a negative (0: no cap); the stats file\nlists the most used negatives either way")
 	fs.StringVar(&f.format, "format", "triplet", "row shape: 'triplet' (the notebook's), 'ntuple' (anchor, positive,\nnegative_1..negative_k, as sentence-transformers trains on) or 'flagembedding'\n({\"query\", \"pos\", \"neg\"} JSONL); the grouped formats split by anchor unless --split-by says component")
 	fs.BoolVar(&f.withScores, "with-scores", false, "add the positive's similarity (and each negative's, for ntuple) to every row,\nfor margin losses such as MarginMSE")
 	fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
@@ -221,6 +227,7 @@ func (f *mineFlags) config(fs *pflag.FlagSet) (mine.Config, error) {
 		return mine.Config{}, &usageError{fmt.Errorf("--split-by: %w", err)}
 	}
 	cfg.Format, cfg.WithScores = f.format, f.withScores
+	cfg.Exclude, cfg.MaxNegRatio, cfg.MaxNegMargin, cfg.MaxNegativeReuse = f.exclude, f.maxNegRatio, f.maxNegMargin, f.maxNegativeReuse
 	if cfg.Format != mine.FormatTriplet && !fs.Changed("split-by") {
 		cfg.SplitBy = split.ModeAnchor // whole anchors, so tuples stay whole
 	}
@@ -412,6 +419,10 @@ some anchors with many medium and hard candidates and some with none), synonym
 groups of 2 to 10 terms listed in one or both directions, a few out-of-vocabulary
 pairs and blank lines. The same flags always give the same bytes.
 
+A share of the true synonym pairs (--held-out) is left out of the pairs file and
+written to heldout_synonym_pairs.jsonl: ground truth for measuring how many mined
+negatives are unlisted synonyms. It is not an input of 'hardneg mine'.
+
 The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
 
 ` + exitCodesHelp,
@@ -427,7 +438,7 @@ The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
 				return err
 			}
 			cfg.DType = dt
-			if err := refuseExisting(out, force, vocab.PairsFile, vocab.EmbeddingsFile, vocab.TermsFile); err != nil {
+			if err := refuseExisting(out, force, vocab.PairsFile, vocab.EmbeddingsFile, vocab.TermsFile, synth.HeldOutFile); err != nil {
 				return err
 			}
 			d, err := synth.Generate(cfg)
@@ -437,7 +448,7 @@ The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
 			if err := d.WriteDir(out); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "wrote %d terms x %d dims (%s), %d pairs to %s\n", cfg.Terms, cfg.Dim, dtype, len(d.Pairs), out)
+			fmt.Fprintf(stdout, "wrote %d terms x %d dims (%s), %d pairs and %d held-out pairs to %s\n", cfg.Terms, cfg.Dim, dtype, len(d.Pairs), len(d.HeldOutPairs), out)
 			return nil
 		},
 	}
@@ -448,6 +459,7 @@ The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
 	fs.IntVar(&cfg.Dim, "dim", cfg.Dim, "embedding dimension")
 	fs.IntVar(&cfg.Anchors, "anchors", 0, "about how many anchors the pairs yield (0: terms/5)")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.Float64Var(&cfg.HeldOut, "held-out", cfg.HeldOut, "share of true synonym pairs left out of the pairs file and written to\n"+synth.HeldOutFile+" instead, as ground truth for measuring false negatives")
 	fs.StringVar(&dtype, "dtype", "f32", "embedding dtype: f16 or f32")
 	fs.BoolVar(&force, "force", false, "replace files that already exist")
 	return c

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/vocab"
+)
+
+// runInspect runs 'hardneg inspect ARGS' through run.
+func runInspect(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err = run(context.Background(), &out, &errb, append([]string{"inspect"}, args...))
+	return out.String(), errb.String(), err
+}
+
+func TestInspectPrintsTheReport(t *testing.T) {
+	dir := synthData(t)
+	out, _, err := runInspect(t, "--data-dir", dir, "--max-neg-margin", "0.05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Inspected 200 of ",
+		"Similarity of each sampled anchor to its candidates",
+		"Similarity of each sampled anchor to its positives",
+		"█",
+		"band     range",
+		"easy     [0.3, 0.5)",
+		"medium   [0.5, 0.7)",
+		"hard     [0.7, 0.9)",
+		"Ceiling: drop a candidate more similar than its anchor's lowest positive similarity - 0.05",
+		"Advice:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	t.Logf("\n%s", out)
+
+	// Flags reach the options: other bands, sample and seed.
+	out, _, err = runInspect(t, "--data-dir", dir, "--sample", "10", "--seed", "7", "--hard-range", "0.7,0.95", "-n", "8", "--threads", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`Inspected 10 of `, `\(seed 7\)`, `for 8 negatives per anchor`, `hard +\[0\.7, 0\.95\) +0\.34 +2\.72 `} {
+		if !regexp.MustCompile(want).MatchString(out) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = runInspect(t, "--data-dir", dir, "--band", "near:0.6:0.95:1")
+	if err != nil || !strings.Contains(out, "near     [0.6, 0.95)") {
+		t.Errorf("--band: %v\n%s", err, out)
+	}
+}
+
+func TestInspectExitCodes(t *testing.T) {
+	good := synthData(t)
+	broken := t.TempDir()
+	for _, n := range []string{vocab.TermsFile, vocab.EmbeddingsFile} {
+		copyFile(t, filepath.Join(good, n), filepath.Join(broken, n))
+	}
+	if err := os.WriteFile(filepath.Join(broken, vocab.PairsFile), []byte("{\"source\": 1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"no data", nil, exitUsage},
+		{"missing folder", []string{"--data-dir", filepath.Join(t.TempDir(), "none")}, exitInput},
+		{"bad pairs", []string{"--data-dir", broken}, exitInput},
+		{"bad range", []string{"--data-dir", good, "--hard-range", "0.9"}, exitUsage},
+		{"overlapping bands", []string{"--data-dir", good, "--medium-range", "0.45,0.7"}, exitUsage},
+		{"band and range", []string{"--data-dir", good, "--band", "x:0.1:0.2:1", "--easy-ratio", "0.5"}, exitUsage},
+		{"zero sample", []string{"--data-dir", good, "--sample", "0"}, exitUsage},
+		{"negative margin", []string{"--data-dir", good, "--max-neg-margin", "-1"}, exitUsage},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := runInspect(t, tc.args...)
+			if got := exitCode(err); got != tc.code {
+				t.Errorf("exit %d (%v), want %d", got, err, tc.code)
+			}
+			if tc.code == exitInput {
+				if !errors.Is(err, mine.ErrInput) || strings.Count(err.Error(), "invalid input") != 1 {
+					t.Errorf("err = %v, want one mine.ErrInput", err)
+				}
+			}
+		})
+	}
+	_, _, err := runInspect(t, "--data-dir", broken)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(broken, vocab.PairsFile)) || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("err = %v, want it to name the pairs file and line 1", err)
+	}
+}
