@@ -229,6 +229,10 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	}
 	rule, _ := parseExclude(cfg.Exclude) // validated
 	ex := buildExclusions(rule, voc.Len(), in.anchors, comp)
+	if st := ruleStats(ex.graph, voc.Len()); st.Over1Percent > 0 {
+		hooks.logf("warning: --exclude %s removes more than 1%% of the candidates of %d anchors (up to %d terms for one): it also throws away legitimate hard negatives; hops:K keeps them",
+			cfg.Exclude, st.Over1Percent, st.Max)
+	}
 	for i, a := range anchors {
 		q.Anchors[i] = a.Term
 		q.Seeds[i] = AnchorSeed(cfg.Seed, ids[a.Term])
