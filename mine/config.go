@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/vocab"
@@ -127,6 +128,13 @@ type Config struct {
 	// MaxNegMargin > 0 drops one more similar than that lowest positive
 	// similarity minus the margin. With both, the lower ceiling applies.
 	MaxNegRatio, MaxNegMargin float64
+	// Lexical turns on the lexical-variant guards: a candidate equal to the
+	// anchor or a positive after normalisation, containing or contained in
+	// one, or within a small edit distance of one, is never a negative.
+	Lexical guard.Rules
+	// DumpExcluded, when set, is a file that receives one JSON line per
+	// candidate a guard excluded beyond the anchor and its positives.
+	DumpExcluded string
 	// MaxNegativeReuse > 0 caps how many anchors may use one term as a
 	// negative; anchors are served in order, and a negative over the cap
 	// is replaced by the next sampled candidate of its band.
@@ -227,6 +235,10 @@ func (c *Config) Validate() error {
 	if !(c.MaxNegRatio >= 0) || !(c.MaxNegMargin >= 0) || c.MaxNegRatio > 10 || c.MaxNegMargin > 2 {
 		return bad("max-neg-ratio %v and max-neg-margin %v must be small non-negative numbers", c.MaxNegRatio, c.MaxNegMargin)
 	}
+	if c.Lexical.Contains < 0 || c.Lexical.EditDistance < 0 || c.Lexical.EditDistance > guard.MaxEditDistance || c.Lexical.EditMinRunes < 0 {
+		return bad("lexical guards: contains %d, edit distance %d (at most %d), edit min runes %d must not be negative",
+			c.Lexical.Contains, c.Lexical.EditDistance, guard.MaxEditDistance, c.Lexical.EditMinRunes)
+	}
 	if c.MaxNegativeReuse < 0 {
 		return bad("max-negative-reuse %d must not be negative", c.MaxNegativeReuse)
 	}
@@ -252,3 +264,19 @@ func (c *Config) keep() int {
 }
 
 func (c *Config) ceiling() bool { return c.MaxNegRatio > 0 || c.MaxNegMargin > 0 }
+
+func (c *Config) lexical() bool {
+	return c.Lexical.Normalized || c.Lexical.Contains > 0 || c.Lexical.EditDistance > 0
+}
+
+func (c *Config) lexicalRuleOn(r guard.Rule) bool {
+	switch r {
+	case guard.RuleNormalized:
+		return c.Lexical.Normalized
+	case guard.RuleContains:
+		return c.Lexical.Contains > 0
+	case guard.RuleEditDistance:
+		return c.Lexical.EditDistance > 0
+	}
+	return false
+}

@@ -1,12 +1,16 @@
 package mine
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/hardneg/hardneg/guard"
+	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/split"
@@ -47,6 +51,33 @@ func parseExclude(s string) (graphRule, error) {
 type exclusions struct {
 	lists [][]int32 // per anchor, sorted; may share memory between anchors
 	graph []int     // per anchor: terms the graph rule added beyond the positives
+	// lexical variants, per anchor (sorted rows and the rule that matched
+	// each); nil when no lexical rule is on
+	lexRows  [][]int32
+	lexRules [][]guard.Rule
+}
+
+// guardExclusions applies the graph guard and the lexical guards to every
+// anchor: what the scan must skip, and what the stats and the dump report.
+func guardExclusions(cfg Config, terms []string, anchors []vocab.Anchor, comp []int32, threads int) exclusions {
+	rule, _ := parseExclude(cfg.Exclude) // validated
+	ex := buildExclusions(rule, len(terms), anchors, comp)
+	if !cfg.lexical() {
+		return ex
+	}
+	ix := guard.NewIndex(terms, cfg.Lexical)
+	at := make([]int32, len(anchors))
+	pos := make([][]int32, len(anchors))
+	for i, a := range anchors {
+		at[i], pos[i] = a.Term, a.Positives
+	}
+	ex.lexRows, ex.lexRules = ix.ExclusionsAll(at, pos, threads)
+	for i := range anchors {
+		if len(ex.lexRows[i]) > 0 {
+			ex.lists[i] = mergeSorted(ex.lists[i], ex.lexRows[i])
+		}
+	}
+	return ex
 }
 
 // buildExclusions applies the graph guard to every anchor. comp is the
@@ -248,12 +279,26 @@ type TermCount struct {
 	Anchors int    `json:"anchors"`
 }
 
-func guardStats(cfg Config, nTerms int, anchors []vocab.Anchor, comp []int32, results []scan.Result, uses map[int32]int, terms []string, reuse ReuseStats) GuardStats {
+func guardStats(cfg Config, nTerms int, ex exclusions, results []scan.Result, uses map[int32]int, terms []string, reuse ReuseStats) GuardStats {
 	g := GuardStats{Exclude: cfg.Exclude}
 	rule, _ := parseExclude(cfg.Exclude)
 	if rule.component || rule.hops > 1 {
-		ex := buildExclusions(rule, nTerms, anchors, comp)
 		g.Excluded = append(g.Excluded, Field{cfg.Exclude, ruleStats(ex.graph, nTerms)})
+	}
+	if ex.lexRules != nil {
+		for _, r := range []guard.Rule{guard.RuleNormalized, guard.RuleContains, guard.RuleEditDistance} {
+			per := make([]int, len(ex.lexRules))
+			for i, rules := range ex.lexRules {
+				for _, got := range rules {
+					if got == r {
+						per[i]++
+					}
+				}
+			}
+			if cfg.lexicalRuleOn(r) {
+				g.Excluded = append(g.Excluded, Field{"lexical_" + r.String(), ruleStats(per, nTerms)})
+			}
+		}
 	}
 	if cfg.ceiling() {
 		c := &CeilingStats{Ratio: cfg.MaxNegRatio, Margin: cfg.MaxNegMargin}
@@ -289,4 +334,41 @@ func guardStats(cfg Config, nTerms int, anchors []vocab.Anchor, comp []int32, re
 	}
 	g.Reuse = reuse
 	return g
+}
+
+// writeExcluded writes one JSON line per excluded candidate beyond the
+// anchor and its positives: {"anchor", "term", "rule"}.
+func writeExcluded(w io.Writer, cfg Config, terms []string, anchors []vocab.Anchor, ex exclusions) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	line := func(a, t int32, rule string) {
+		buf := append([]byte(`{"anchor": `), output.AppendString(nil, terms[a])...)
+		buf = append(buf, `, "term": `...)
+		buf = output.AppendString(buf, terms[t])
+		buf = append(buf, `, "rule": `...)
+		buf = output.AppendString(buf, rule)
+		bw.Write(append(buf, "}\n"...))
+	}
+	graphOn := false
+	if r, _ := parseExclude(cfg.Exclude); r.component || r.hops > 1 {
+		graphOn = true
+	}
+	for i, a := range anchors {
+		lex := map[int32]guard.Rule{}
+		if ex.lexRows != nil {
+			for j, t := range ex.lexRows[i] {
+				lex[t] = ex.lexRules[i][j]
+			}
+		}
+		for _, t := range ex.lists[i] {
+			if t == a.Term || slices.Contains(a.Positives, t) {
+				continue
+			}
+			if r, ok := lex[t]; ok {
+				line(a.Term, t, "lexical_"+r.String())
+			} else if graphOn {
+				line(a.Term, t, cfg.Exclude)
+			}
+		}
+	}
+	return bw.Flush()
 }

@@ -80,13 +80,13 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 	}
 	defer in.emb.Close()
 	tm.stage("read_terms_and_pairs", tm.start)
-	results, posSims, err := scanAnchors(ctx, cfg, in, nil, threads, hooks, tm)
+	results, posSims, ex, err := scanAnchors(ctx, cfg, in, nil, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
 	return finish(ctx, cfg, st, scanned{
 		terms: in.voc.Terms, anchors: in.anchors, results: results, pairs: in.pairStats, inputs: in.inputStats,
-		positiveSims: posSims,
+		positiveSims: posSims, exclusions: ex,
 	}, hooks, tm)
 }
 
@@ -180,7 +180,7 @@ func (in *inputs) inputStats() (InputStats, error) {
 // scanAnchors checks the memory the scan needs, loads the embeddings and
 // scans the anchors listed in sel (indices into in.anchors; nil: all of
 // them). It returns one result per scanned anchor, in the order of sel.
-func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, map[[2]int32]float32, error) {
+func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, map[[2]int32]float32, *exclusions, error) {
 	anchors := in.anchors
 	if sel != nil {
 		anchors = make([]vocab.Anchor, len(sel))
@@ -201,14 +201,14 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		if cfg.Store == StoreF32 {
 			hint = "--store f16 (half the memory for the matrix), or " + hint
 		}
-		return nil, nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
+		return nil, nil, nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
 			ErrMemory, FormatBytes(need), limitFrom, FormatBytes(limit), hint)
 	}
 
 	loadStart := time.Now()
 	mat, err := loadEmbeddings(ctx, emb, voc.Terms, cfg.Store, threads)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", mat.Rows, mat.Cols, emb.DType(), cfg.Store, since(tm.start))
@@ -225,10 +225,9 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	}
 	comp, err := componentsOf(voc.Len(), in.anchors)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	rule, _ := parseExclude(cfg.Exclude) // validated
-	ex := buildExclusions(rule, voc.Len(), in.anchors, comp)
+	ex := guardExclusions(cfg, voc.Terms, in.anchors, comp, threads)
 	if st := ruleStats(ex.graph, voc.Len()); st.Over1Percent > 0 {
 		hooks.logf("warning: --exclude %s removes more than 1%% of the candidates of %d anchors (up to %d terms for one): it also throws away legitimate hard negatives; hops:K keeps them",
 			cfg.Exclude, st.Over1Percent, st.Max)
@@ -272,11 +271,11 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		hooks.ScanDone()
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hooks.logf("scanned %d anchors x %d terms in %s", len(anchors), mat.Rows, since(scanStart))
 	tm.stage("scan", scanStart)
-	return results, posSims, nil
+	return results, posSims, &ex, nil
 }
 
 // scanned is what the finishing phase works from: the term list, every
@@ -291,6 +290,8 @@ type scanned struct {
 	inputs func() (InputStats, error)
 	// positiveSims holds each (anchor, positive) similarity, with WithScores.
 	positiveSims map[[2]int32]float32
+	// exclusions are what the guards excluded, when the scan ran here.
+	exclusions *exclusions
 }
 
 // finish is the part of a run after the scan, shared by Run and Merge:
@@ -358,7 +359,12 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	sizes, largest := split.ComponentSizes(comp)
-	guards := guardStats(cfg, len(s.terms), anchors, comp, results, uses, s.terms, reuse)
+	ex := s.exclusions
+	if ex == nil { // a merge: the shards did not carry them
+		e := guardExclusions(cfg, s.terms, anchors, comp, runtime.GOMAXPROCS(0))
+		ex = &e
+	}
+	guards := guardStats(cfg, len(s.terms), *ex, results, uses, s.terms, reuse)
 	tm.stage("sample_and_split", sampleStart)
 	inputStats, err := s.inputs()
 	if err != nil {
@@ -440,8 +446,34 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	var dumpTmp string
+	if cfg.DumpExcluded != "" {
+		// Written beside its target before the commit, renamed after it.
+		f, err := os.CreateTemp(filepath.Dir(cfg.DumpExcluded), ".hardneg-excluded-*")
+		if err != nil {
+			return nil, fmt.Errorf("%w: --dump-excluded: %w", ErrConfig, err)
+		}
+		dumpTmp = f.Name()
+		werr := writeExcluded(f, cfg, s.terms, anchors, *ex)
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			os.Remove(dumpTmp)
+			return nil, fmt.Errorf("write %s: %w", cfg.DumpExcluded, werr)
+		}
+	}
 	if err := st.commit(); err != nil {
+		if dumpTmp != "" {
+			os.Remove(dumpTmp)
+		}
 		return nil, err
+	}
+	if dumpTmp != "" {
+		if err := os.Rename(dumpTmp, cfg.DumpExcluded); err != nil {
+			os.Remove(dumpTmp)
+			return nil, fmt.Errorf("write %s: %w", cfg.DumpExcluded, err)
+		}
 	}
 	hooks.logf("wrote %d triplets (%d train, %d validation) to %s in %s", len(triplets), len(train), len(val), cfg.OutDir, since(writeStart))
 	res := &Result{Stats: stats, OutDir: cfg.OutDir}

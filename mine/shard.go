@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/split"
@@ -129,7 +130,7 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 		sel = []int{} // nil would mean every anchor
 	}
 	hooks.logf("shard %d of %d: %d of %d anchors", k, n, len(sel), len(in.anchors))
-	results, _, err := scanAnchors(ctx, cfg, in, sel, threads, hooks, tm)
+	results, _, _, err := scanAnchors(ctx, cfg, in, sel, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
@@ -431,6 +432,7 @@ type shardSettings struct {
 	SplitBy            string      `json:"split_by"`
 	Format             string      `json:"format"`
 	Exclude            string      `json:"exclude"`
+	Lexical            guard.Rules `json:"lexical"`
 	MaxNegativeReuse   int         `json:"max_negative_reuse"`
 	Store              string      `json:"store"`
 	Parquet            bool        `json:"parquet"`
@@ -447,7 +449,7 @@ func settingsOf(cfg Config) shardSettings {
 	s := shardSettings{
 		NegativesPerAnchor: cfg.NegativesPerAnchor, TrainRatio: cfg.TrainRatio, ValRatio: cfg.ValRatio,
 		Seed: cfg.Seed, Quota: cfg.Quota.String(), SplitBy: cfg.SplitBy.String(), Format: cfg.Format, Store: cfg.Store, Parquet: cfg.Parquet,
-		Exclude: cfg.Exclude, MaxNegativeReuse: cfg.MaxNegativeReuse,
+		Exclude: cfg.Exclude, MaxNegativeReuse: cfg.MaxNegativeReuse, Lexical: cfg.Lexical,
 	}
 	for _, b := range cfg.Bands {
 		s.Bands = append(s.Bands, shardBand{b.Name, b.Lo, b.Hi, b.Ratio})
@@ -460,7 +462,7 @@ func (s shardSettings) config() Config {
 	cfg := Config{
 		NegativesPerAnchor: s.NegativesPerAnchor, TrainRatio: s.TrainRatio, ValRatio: s.ValRatio,
 		Seed: s.Seed, Store: s.Store, Parquet: s.Parquet, Format: s.Format,
-		Exclude: s.Exclude, MaxNegativeReuse: s.MaxNegativeReuse,
+		Exclude: s.Exclude, MaxNegativeReuse: s.MaxNegativeReuse, Lexical: s.Lexical,
 	}
 	cfg.Quota, _ = sample.ParseMode(s.Quota)    // checked when the file is read
 	cfg.SplitBy, _ = split.ParseMode(s.SplitBy) // likewise
@@ -485,6 +487,7 @@ func (s shardSettings) diff(o shardSettings) string {
 		{"split_by", s.SplitBy, o.SplitBy},
 		{"format", s.Format, o.Format},
 		{"exclude", s.Exclude, o.Exclude},
+		{"lexical", s.Lexical, o.Lexical},
 		{"max_negative_reuse", s.MaxNegativeReuse, o.MaxNegativeReuse},
 		{"store", s.Store, o.Store},
 		{"parquet", s.Parquet, o.Parquet},

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/synth"
+	"github.com/hardneg/hardneg/vocab"
 )
 
 // falseNegatives counts the distinct (anchor, negative) pairs a run mined,
@@ -92,7 +95,8 @@ func TestGuardsCutFalseNegatives(t *testing.T) {
 }
 
 // guardFlags is the guard setting the closing measurement uses.
-var guardFlags = []string{"--exclude", "hops:2", "--max-neg-ratio", "0.93"}
+var guardFlags = []string{"--exclude", "hops:2", "--max-neg-ratio", "0.95",
+	"--exclude-normalized", "--exclude-contains", "2", "--exclude-edit-distance", "1"}
 
 // TestEachGuard runs mine with and without each guard and checks, from the
 // written files, that the guard's promise holds with it and is broken
@@ -156,6 +160,29 @@ func TestEachGuard(t *testing.T) {
 			}
 			return n
 		}},
+		{"max-neg-margin", []string{"--max-neg-margin", "0.05"}, func(rows []triplet) int {
+			n := 0
+			for _, r := range rows {
+				if r.Similarity > lowestPositive(r.Anchor)-0.05+1e-5 {
+					n++
+				}
+			}
+			return n
+		}},
+		{"exclude-contains", []string{"--exclude-contains", "2"}, func(rows []triplet) int {
+			return lexicalViolations(rows, tr, func(x, y string) bool {
+				short, long := x, y
+				if len([]rune(short)) > len([]rune(long)) {
+					short, long = long, short
+				}
+				return len([]rune(short)) >= 2 && strings.Contains(long, short)
+			})
+		}},
+		{"exclude-edit-distance", []string{"--exclude-edit-distance", "1"}, func(rows []triplet) int {
+			return lexicalViolations(rows, tr, func(x, y string) bool {
+				return len([]rune(x)) >= 3 && len([]rune(y)) >= 3 && levenshtein([]rune(x), []rune(y)) <= 1
+			})
+		}},
 		{"max-negative-reuse", []string{"--max-negative-reuse", "2"}, func(rows []triplet) int {
 			users := map[string]map[string]bool{}
 			for _, r := range rows {
@@ -187,5 +214,82 @@ func TestEachGuard(t *testing.T) {
 				t.Fatalf("with %v, %d rows break the guard's rule", g.flags, n)
 			}
 		})
+	}
+}
+
+// lexicalViolations counts rows whose negative matches the anchor or one of
+// its positives, after the guard's normalisation.
+func lexicalViolations(rows []triplet, tr *truth, match func(x, y string) bool) int {
+	n := 0
+	for _, r := range rows {
+		neg := guard.Normalize(r.Negative)
+		if match(neg, guard.Normalize(r.Anchor)) {
+			n++
+			continue
+		}
+		for p := range tr.positives[r.Anchor] {
+			if match(neg, guard.Normalize(p)) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// levenshtein is the textbook edit distance, independent of the guard's
+// banded version.
+func levenshtein(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// TestNormalizedGuard uses a hand-made set where a full-width, spaced copy of
+// the anchor is its nearest term: without the guard it is mined as a hard
+// negative, with --exclude-normalized it is not.
+func TestNormalizedGuard(t *testing.T) {
+	dir := t.TempDir()
+	terms := `["abc", "abd", "Ａ Ｂ Ｃ", "xyz", "qrs", "uvw"]`
+	pairs := `{"source": "abc", "target": "abd"}` + "\n"
+	emb := []float32{1, 0, 0, 0.9, 0.44, 0, 0.85, 0.3, 0.43, 0.4, 0.9, 0.1, 0.6, 0.5, 0.6, 0.35, 0.2, 0.9}
+	for name, content := range map[string]string{vocab.TermsFile: terms, vocab.PairsFile: pairs} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := npy.Write(filepath.Join(dir, vocab.EmbeddingsFile), 6, 3, emb, npy.Float32); err != nil {
+		t.Fatal(err)
+	}
+	negatives := func(flags ...string) map[string]bool {
+		out := t.TempDir()
+		runCLI(t, append([]string{"mine", "--data-dir", dir, "--out", out, "-q", "--train-ratio", "1", "--val-ratio", "0"}, flags...)...)
+		got := map[string]bool{}
+		for _, r := range readJSONL(t, filepath.Join(out, mine.TrainJSONL)) {
+			if r.Anchor == "abc" {
+				got[r.Negative] = true
+			}
+		}
+		return got
+	}
+	if !negatives()["Ａ Ｂ Ｃ"] {
+		t.Fatal("without the guard the variant is not mined: the test shows nothing")
+	}
+	if negatives("--exclude-normalized")["Ａ Ｂ Ｃ"] {
+		t.Fatal("--exclude-normalized let the full-width variant of the anchor through")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/report"
@@ -99,6 +100,9 @@ type mineFlags struct {
 	withScores                             bool
 	maxNegRatio, maxNegMargin              float64
 	maxNegativeReuse                       int
+	lexNormalized                          bool
+	lexContains, lexEdit, lexEditMin       int
+	dumpExcluded                           string
 	threads                                int
 	batchSize                              int
 	force, quiet, printConfig, parquet     bool
@@ -124,6 +128,11 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.StringVar(&f.quota, "quota", "balanced", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 	fs.StringVar(&f.splitBy, "split-by", "row", "how triplets are divided: 'row' (the notebook: an anchor can land on both sides),\n'anchor' (all of an anchor's rows on one side) or 'component' (no synonym group on both sides)")
 	fs.StringVar(&f.exclude, "exclude", "positives", "terms never used as an anchor's negatives: 'positives' (the anchor and its positives,\nas the notebook), 'hops:K' (every term within K links in the pair graph) or 'component'\n(the anchor's whole connected component; on a graph with a giant component this also\nremoves legitimate hard negatives, see the stats file)")
+	fs.BoolVar(&f.lexNormalized, "exclude-normalized", false, "never use a term equal to the anchor or a positive after Unicode NFKC, case folding\nand removing white space (ＡＢＣ, abc, A B C)")
+	fs.IntVar(&f.lexContains, "exclude-contains", 0, "never use a term that contains, or is contained in, the anchor or a positive\n(normalised), when the shorter has at least this many characters (e.g. 2: 임상증상 and 증상; 0: off)")
+	fs.IntVar(&f.lexEdit, "exclude-edit-distance", 0, "never use a term within this edit distance (1 to 3) of the anchor or a positive (0: off)")
+	fs.IntVar(&f.lexEditMin, "exclude-edit-min-length", 3, "the edit-distance guard applies to terms of at least this many characters")
+	fs.StringVar(&f.dumpExcluded, "dump-excluded", "", "write every candidate a guard excluded (beyond the anchor and its positives) to this\nJSONL file: {\"anchor\", \"term\", \"rule\"}")
 	fs.Float64Var(&f.maxNegRatio, "max-neg-ratio", 0, "drop candidates more similar than this times the anchor's lowest positive similarity\n(e.g. 0.95, NV-Retriever's TopK-PercPos; 0: off)")
 	fs.Float64Var(&f.maxNegMargin, "max-neg-margin", 0, "drop candidates more similar than the anchor's lowest positive similarity minus this\n(e.g. 0.05; 0: off)")
 	fs.IntVar(&f.maxNegativeReuse, "max-negative-reuse", 0, "at most this many anchors may use one term as a negative (0: no cap); the stats file\nlists the most used negatives either way")
@@ -228,6 +237,8 @@ func (f *mineFlags) config(fs *pflag.FlagSet) (mine.Config, error) {
 	}
 	cfg.Format, cfg.WithScores = f.format, f.withScores
 	cfg.Exclude, cfg.MaxNegRatio, cfg.MaxNegMargin, cfg.MaxNegativeReuse = f.exclude, f.maxNegRatio, f.maxNegMargin, f.maxNegativeReuse
+	cfg.Lexical = guard.Rules{Normalized: f.lexNormalized, Contains: f.lexContains, EditDistance: f.lexEdit, EditMinRunes: f.lexEditMin}
+	cfg.DumpExcluded = f.dumpExcluded
 	if cfg.Format != mine.FormatTriplet && !fs.Changed("split-by") {
 		cfg.SplitBy = split.ModeAnchor // whole anchors, so tuples stay whole
 	}
