@@ -293,3 +293,40 @@ func TestNormalizedGuard(t *testing.T) {
 		t.Fatal("--exclude-normalized let the full-width variant of the anchor through")
 	}
 }
+
+// TestDumpExcluded checks that the dump lists exactly what the stats file
+// counts, each line naming its anchor, term and rule.
+func TestDumpExcluded(t *testing.T) {
+	data := synthData(t)
+	out := t.TempDir()
+	dump := filepath.Join(t.TempDir(), "excluded.jsonl")
+	runCLI(t, "mine", "--data-dir", data, "--out", out, "-q", "--exclude", "hops:2", "--exclude-contains", "2", "--dump-excluded", dump)
+	perRule := map[string]int{}
+	for _, m := range readLines(t, dump) {
+		if m["anchor"] == "" || m["term"] == "" || m["anchor"] == m["term"] {
+			t.Fatalf("bad dump line %v", m)
+		}
+		perRule[m["rule"].(string)]++
+	}
+	var st struct {
+		Guards struct {
+			Excluded map[string]struct {
+				Total int `json:"candidates_excluded"`
+			} `json:"excluded_beyond_positives"`
+		}
+	}
+	b, _ := os.ReadFile(filepath.Join(out, mine.StatsFile))
+	if err := json.Unmarshal(b, &st); err != nil {
+		t.Fatal(err)
+	}
+	if perRule["lexical_contains"] == 0 || perRule["hops:2"] == 0 {
+		t.Fatalf("dump counts %v: a rule excluded nothing", perRule)
+	}
+	// a term both rules exclude is listed once, under the lexical rule
+	if got, want := perRule["lexical_contains"], st.Guards.Excluded["lexical_contains"].Total; got != want {
+		t.Errorf("dump lists %d lexical exclusions, stats count %d", got, want)
+	}
+	if got, want := perRule["hops:2"], st.Guards.Excluded["hops:2"].Total; got > want {
+		t.Errorf("dump lists %d graph exclusions, stats count %d", got, want)
+	}
+}

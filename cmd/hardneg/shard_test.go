@@ -35,7 +35,7 @@ func TestShardedRunsMatchUnsharded(t *testing.T) {
 		{1, nil},
 		{3, nil},
 		{7, nil},
-		{3, []string{"--seed", "7", "--quota", "notebook", "--store", "f16", "--parquet", "-n", "4", "--hard-range", "0.7,0.85", "--split-by", "component"}},
+		{3, []string{"--seed", "7", "--quota", "notebook", "--store", "f16", "--parquet", "-n", "4", "--hard-range", "0.7,0.85", "--split-by", "component", "--exclude", "hops:2", "--exclude-contains", "2", "--max-negative-reuse", "3"}},
 	} {
 		t.Run(fmt.Sprintf("N=%d %s", tc.n, strings.Join(tc.extra, " ")), func(t *testing.T) {
 			full := t.TempDir()
