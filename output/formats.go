@@ -342,32 +342,7 @@ var TripletColumnsWithScores = []string{"anchor", "positive", "negative", "negat
 // positive_similarity as the last key (TripletColumnsWithScores). With a nil
 // pos it is WriteJSONL.
 func WriteJSONLWithScores(w io.Writer, r Rows, pos PositiveSim) error {
-	if pos == nil {
-		return WriteJSONL(w, r)
-	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	buf := make([]byte, 0, 256)
-	for _, i := range r.Order {
-		t := r.Triplets[i]
-		buf = buf[:0]
-		buf = append(buf, `{"anchor": `...)
-		buf = AppendString(buf, r.Terms[t.Anchor])
-		buf = append(buf, `, "positive": `...)
-		buf = AppendString(buf, r.Terms[t.Positive])
-		buf = append(buf, `, "negative": `...)
-		buf = AppendString(buf, r.Terms[t.Negative])
-		buf = append(buf, `, "negative_similarity": `...)
-		buf = AppendFloat(buf, float64(t.Sim))
-		buf = append(buf, `, "difficulty": `...)
-		buf = AppendString(buf, r.Bands[t.Band])
-		buf = append(buf, `, "positive_similarity": `...)
-		buf = AppendFloat(buf, float64(pos(t.Anchor, t.Positive)))
-		buf = append(buf, "}\n"...)
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
+	return writeTriplets(w, r, pos)
 }
 
 // TableWithScores returns Table(r) with a float64 positive_similarity column

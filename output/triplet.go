@@ -33,7 +33,11 @@ func (r Rows) Len() int { return len(r.Order) }
 var TripletColumns = []string{"anchor", "positive", "negative", "negative_similarity", "difficulty"}
 
 // WriteJSONL writes one JSON object per row, keys in TripletColumns order.
-func WriteJSONL(w io.Writer, r Rows) error {
+func WriteJSONL(w io.Writer, r Rows) error { return writeTriplets(w, r, nil) }
+
+// writeTriplets writes the triplet JSONL, with positive_similarity last when
+// pos is set.
+func writeTriplets(w io.Writer, r Rows, pos PositiveSim) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	buf := make([]byte, 0, 256)
 	for _, i := range r.Order {
@@ -49,6 +53,10 @@ func WriteJSONL(w io.Writer, r Rows) error {
 		buf = AppendFloat(buf, float64(t.Sim))
 		buf = append(buf, `, "difficulty": `...)
 		buf = AppendString(buf, r.Bands[t.Band])
+		if pos != nil {
+			buf = append(buf, `, "positive_similarity": `...)
+			buf = AppendFloat(buf, float64(pos(t.Anchor, t.Positive)))
+		}
 		buf = append(buf, "}\n"...)
 		if _, err := bw.Write(buf); err != nil {
 			return err

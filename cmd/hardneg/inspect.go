@@ -145,10 +145,7 @@ What to read in the report:
 	}
 	fs := c.Flags()
 	fs.SortFlags = false
-	fs.StringVar(&f.dataDir, "data-dir", "", "folder holding the three input files")
-	fs.StringVar(&f.pairs, "pairs", "", "synonym pairs file (default DIR/"+vocab.PairsFile+")")
-	fs.StringVar(&f.embeddings, "embeddings", "", "embedding matrix (default DIR/"+vocab.EmbeddingsFile+")")
-	fs.StringVar(&f.terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
+	addInputFlags(fs, &f.dataDir, &f.pairs, &f.embeddings, &f.terms)
 	fs.IntVar(&f.opt.Sample, "sample", inspect.DefaultSample, "how many anchors to look at")
 	fs.Uint64Var(&f.opt.Seed, "seed", 42, "seed that picks the sampled anchors")
 	def := inspect.DefaultBands()

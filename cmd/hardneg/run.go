@@ -149,6 +149,14 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 }
 
+// addInputFlags adds the flags that name the three input files.
+func addInputFlags(fs *pflag.FlagSet, dataDir, pairs, embeddings, terms *string) {
+	fs.StringVar(dataDir, "data-dir", "", "folder holding the three input files")
+	fs.StringVar(pairs, "pairs", "", "synonym pairs file (default DIR/"+vocab.PairsFile+")")
+	fs.StringVar(embeddings, "embeddings", "", "embedding matrix (default DIR/"+vocab.EmbeddingsFile+")")
+	fs.StringVar(terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
+}
+
 // rangeFlag is a band range written LO,HI.
 type rangeFlag struct{ lo, hi float64 }
 
@@ -334,10 +342,7 @@ interrupted run leaves earlier outputs as they were:
 	}
 	fs := c.Flags()
 	fs.SortFlags = false
-	fs.StringVar(&f.dataDir, "data-dir", "", "folder holding the three input files")
-	fs.StringVar(&f.pairs, "pairs", "", "synonym pairs file (default DIR/"+vocab.PairsFile+")")
-	fs.StringVar(&f.embeddings, "embeddings", "", "embedding matrix (default DIR/"+vocab.EmbeddingsFile+")")
-	fs.StringVar(&f.terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
+	addInputFlags(fs, &f.dataDir, &f.pairs, &f.embeddings, &f.terms)
 	fs.StringVarP(&f.out, "out", "o", "", "output folder (default DIR)")
 	addMineFlags(fs, &f)
 	fs.Var(&shard, "shard", shardFlagHelp)
