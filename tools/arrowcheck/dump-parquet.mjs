@@ -34,6 +34,7 @@
 // Exit status: 0 on success, 1 when a file cannot be read, 2 on bad usage.
 
 import { readFileSync } from 'node:fs';
+import { jsonValue as sharedJSONValue } from './json.mjs';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 
 function fail(msg) {
@@ -49,22 +50,7 @@ const parsers = {
 };
 
 function jsonValue(v) {
-  if (v === null || v === undefined) return 'null';
-  switch (typeof v) {
-    case 'bigint':
-      return v.toString();
-    case 'number':
-      if (Number.isNaN(v)) return '"NaN"';
-      if (v === Infinity) return '"Infinity"';
-      if (v === -Infinity) return '"-Infinity"';
-      if (Object.is(v, -0)) return '-0';
-      return JSON.stringify(v);
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(v);
-    default:
-      fail(`unsupported value ${Object.prototype.toString.call(v)} (a BYTE_ARRAY without the UTF8/STRING annotation, or a nested column)`);
-  }
+  return sharedJSONValue(v, (v) => fail(`unsupported value ${Object.prototype.toString.call(v)} (a BYTE_ARRAY without the UTF8/STRING annotation, or a nested column)`));
 }
 
 function describeSchema(path, schema) {

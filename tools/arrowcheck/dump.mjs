@@ -24,6 +24,7 @@
 // Exit status: 0 on success, 1 when the split cannot be read, 2 on bad usage.
 
 import { readFileSync } from 'node:fs';
+import { jsonValue as sharedJSONValue } from './json.mjs';
 import { join } from 'node:path';
 import { RecordBatchReader } from 'apache-arrow';
 // apache-arrow yields this placeholder for a stream that has a schema and no
@@ -38,22 +39,7 @@ function fail(msg) {
 }
 
 function jsonValue(v) {
-  if (v === null || v === undefined) return 'null';
-  switch (typeof v) {
-    case 'bigint':
-      return v.toString();
-    case 'number':
-      if (Number.isNaN(v)) return '"NaN"';
-      if (v === Infinity) return '"Infinity"';
-      if (v === -Infinity) return '"-Infinity"';
-      if (Object.is(v, -0)) return '-0';
-      return JSON.stringify(v);
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(v);
-    default:
-      fail(`unsupported value of JavaScript type ${typeof v}`);
-  }
+  return sharedJSONValue(v, (v) => fail(`unsupported value of JavaScript type ${typeof v}`));
 }
 
 function describeSchema(schema) {

@@ -1,0 +1,23 @@
+// Shared by dump.mjs and dump-parquet.mjs: one value as the JSON the Go side
+// decodes exactly. Numbers keep full float64 precision (and -0); NaN and the
+// infinities, which JSON cannot spell, become the strings "NaN",
+// "Infinity" and "-Infinity"; int64 values (bigint) keep all their digits.
+// unsupported is called, and must throw, for any other kind of value.
+export function jsonValue(v, unsupported) {
+  if (v === null || v === undefined) return 'null';
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      if (Number.isNaN(v)) return '"NaN"';
+      if (v === Infinity) return '"Infinity"';
+      if (v === -Infinity) return '"-Infinity"';
+      if (Object.is(v, -0)) return '-0';
+      return JSON.stringify(v);
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(v);
+    default:
+      return unsupported(v);
+  }
+}
