@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strconv"
@@ -473,30 +474,25 @@ func (s shardSettings) config() Config {
 }
 
 // diff names the first setting that differs, with both values, or is "".
+// It walks the settings' JSON fields in the order they are declared, so a
+// setting added to shardSettings is compared without another list to keep.
 func (s shardSettings) diff(o shardSettings) string {
-	for _, f := range []struct {
-		name string
-		a, b any
-	}{
-		{"bands", s.Bands, o.Bands},
-		{"negatives_per_anchor", s.NegativesPerAnchor, o.NegativesPerAnchor},
-		{"train_ratio", s.TrainRatio, o.TrainRatio},
-		{"val_ratio", s.ValRatio, o.ValRatio},
-		{"seed", s.Seed, o.Seed},
-		{"quota", s.Quota, o.Quota},
-		{"split_by", s.SplitBy, o.SplitBy},
-		{"format", s.Format, o.Format},
-		{"exclude", s.Exclude, o.Exclude},
-		{"lexical", s.Lexical, o.Lexical},
-		{"max_negative_reuse", s.MaxNegativeReuse, o.MaxNegativeReuse},
-		{"store", s.Store, o.Store},
-		{"parquet", s.Parquet, o.Parquet},
-	} {
-		if d := jsonDiff(f.name, f.a, f.b); d != "" {
-			return d
+	ja, _ := json.Marshal(s)
+	jb, _ := json.Marshal(o)
+	if bytes.Equal(ja, jb) {
+		return ""
+	}
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(ja, &ma)
+	_ = json.Unmarshal(jb, &mb)
+	t := reflect.TypeOf(s)
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if !bytes.Equal(ma[name], mb[name]) {
+			return fmt.Sprintf("%s %s and %s", name, ma[name], mb[name])
 		}
 	}
-	return ""
+	return "settings differ"
 }
 
 func jsonDiff(name string, a, b any) string {
