@@ -55,6 +55,8 @@ type exclusions struct {
 	// each); nil when no lexical rule is on
 	lexRows  [][]int32
 	lexRules [][]guard.Rule
+	// comp is the synonym graph's components the rules were built from.
+	comp []int32
 }
 
 // guardExclusions applies the graph guard and the lexical guards to every

@@ -228,6 +228,7 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		return nil, nil, nil, err
 	}
 	ex := guardExclusions(cfg, voc.Terms, in.anchors, comp, threads)
+	ex.comp = comp
 	if st := ruleStats(ex.graph, voc.Len()); st.Over1Percent > 0 {
 		hooks.logf("warning: --exclude %s removes more than 1%% of the candidates of %d anchors (up to %d terms for one): it also throws away legitimate hard negatives; hops:K keeps them",
 			cfg.Exclude, st.Over1Percent, st.Max)
@@ -343,10 +344,16 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 	}
 
 	// The synonym graph's components serve the component split and the
-	// overlap report whatever split ran.
-	comp, err := split.Components(len(s.terms), anchors)
-	if err != nil {
-		return nil, err
+	// overlap report whatever split ran; the scan phase computed them
+	// already, a merge has to.
+	var comp []int32
+	if s.exclusions != nil {
+		comp = s.exclusions.comp
+	} else {
+		var err error
+		if comp, err = componentsOf(len(s.terms), anchors); err != nil {
+			return nil, err
+		}
 	}
 	rowAnchor := make([]int32, len(triplets))
 	rowPos := make([]int32, len(triplets))
