@@ -65,9 +65,9 @@ func BandOf(bands []Band, sim float64) int {
 	return -1
 }
 
-// bandAcc is one anchor's count and bottom-k sample for one band.
+// bandAcc is one anchor's bottom-k sample for one band; the counts live in
+// the classifier's per-panel arrays.
 type bandAcc struct {
-	count int64
 	// limit is the largest key that can still enter: the last pick's key
 	// once the sample is full (ties then go by row), and before that the
 	// largest key there is.
