@@ -12,7 +12,7 @@ import (
 
 // Flags that steer the command itself rather than the run; a config file
 // cannot set them and --print-config leaves them out.
-var notInConfig = map[string]bool{"config": true, "print-config": true, "quiet": true, "help": true, "shard": true}
+var notInConfig = map[string]bool{"config": true, "print-config": true, "quiet": true, "help": true, "shard": true, "progress": true}
 
 // applyConfig sets every flag named in the YAML file at path that was not
 // given on the command line: flags override the file. Keys are flag names.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -84,6 +85,34 @@ func TestProgressLog(t *testing.T) {
 	p.add(50)
 	if buf.Len() != 0 {
 		t.Fatalf("progress logged before its interval: %q", buf.String())
+	}
+}
+
+// TestProgressJSON checks the machine-readable progress lines: a first
+// line at the start, none within the interval, and the final count once.
+func TestProgressJSON(t *testing.T) {
+	var buf bytes.Buffer
+	p := &progressJSON{w: &buf, every: time.Hour}
+	p.start(100)
+	p.add(40)
+	p.add(60)
+	p.done()
+	p.done()
+	want := "{\"stage\": \"scan\", \"done\": 0, \"total\": 100}\n{\"stage\": \"scan\", \"done\": 100, \"total\": 100}\n"
+	if got := buf.String(); got != want {
+		t.Fatalf("progress lines %q, want %q", got, want)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var v struct {
+			Stage       string
+			Done, Total int
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil || v.Stage != "scan" {
+			t.Fatalf("line %q is not a progress object: %v", line, err)
+		}
+	}
+	if _, err := mineHooks(&buf, false, "bars"); err == nil {
+		t.Fatal("--progress bars was accepted")
 	}
 }
 

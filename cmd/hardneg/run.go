@@ -107,6 +107,7 @@ type mineFlags struct {
 	batchSize                              int
 	force, quiet, printConfig, parquet     bool
 	configFile, maxMemory                  string
+	progress                               string
 }
 
 var bandNames = [3]string{"easy", "medium", "hard"}
@@ -145,6 +146,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.BoolVar(&f.parquet, "parquet", false, "also write the splits as Parquet in the Hub's layout: data/train-00000-of-00001.parquet, ...")
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
+	fs.StringVar(&f.progress, "progress", "auto", progressHelp)
 	fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 }
@@ -334,9 +336,13 @@ interrupted run leaves earlier outputs as they were:
 				return printConfig(stdout, cmd.Flags())
 			}
 			if shard.n > 0 {
-				return runMineShard(cmd.Context(), stderr, f.quiet, cfg, &shard)
+				return runMineShard(cmd.Context(), stderr, f.quiet, f.progress, cfg, &shard)
 			}
-			_, err = mine.Run(cmd.Context(), cfg, mineHooks(stderr, f.quiet))
+			hooks, err := mineHooks(stderr, f.quiet, f.progress)
+			if err != nil {
+				return err
+			}
+			_, err = mine.Run(cmd.Context(), cfg, hooks)
 			return err
 		},
 	}
@@ -349,19 +355,34 @@ interrupted run leaves earlier outputs as they were:
 	return c
 }
 
+const progressHelp = `how the scan reports progress on stderr: 'auto' (a bar on a terminal, a line
+every 10 s in a log), or 'json' (one line {"stage": "scan", "done": N, "total": M}
+at most every 100 ms and when done, for programs such as the Python package)`
+
 // mineHooks reports stages on stderr, with a progress bar during the scan
 // when stderr is a terminal and a progress line every logEvery otherwise
-// (a batch job's log).
-func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
+// (a batch job's log); progress "json" writes machine-readable lines
+// instead.
+func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error) {
+	switch progress {
+	case "auto", "json":
+	default:
+		return mine.Hooks{}, &usageError{fmt.Errorf("--progress %q: want auto or json", progress)}
+	}
 	if quiet {
-		return mine.Hooks{}
+		return mine.Hooks{}, nil
 	}
 	h := mine.Hooks{Log: stderr}
+	if progress == "json" {
+		p := &progressJSON{w: stderr, every: 100 * time.Millisecond}
+		h.ScanStart, h.ScanProgress, h.ScanDone = p.start, p.add, p.done
+		return h, nil
+	}
 	file, ok := stderr.(*os.File)
 	if !ok || !term.IsTerminal(int(file.Fd())) {
 		p := &progressLog{w: stderr, every: logEvery}
 		h.ScanStart, h.ScanProgress = p.start, p.add
-		return h
+		return h, nil
 	}
 	var bar *progressbar.ProgressBar
 	h.ScanStart = func(n int) {
@@ -381,7 +402,48 @@ func mineHooks(stderr io.Writer, quiet bool) mine.Hooks {
 			_ = bar.Finish()
 		}
 	}
-	return h
+	return h, nil
+}
+
+// progressJSON writes scan progress as JSON lines at most once per
+// interval, and once more when the scan is done.
+type progressJSON struct {
+	w           io.Writer
+	every       time.Duration
+	mu          sync.Mutex
+	total, sent int
+	count       int
+	last        time.Time
+}
+
+func (p *progressJSON) start(total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total, p.count, p.sent = total, 0, -1
+	p.last = time.Time{}
+	p.emit()
+}
+
+func (p *progressJSON) add(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count += n
+	if time.Since(p.last) >= p.every {
+		p.emit()
+	}
+}
+
+func (p *progressJSON) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sent != p.count {
+		p.emit()
+	}
+}
+
+func (p *progressJSON) emit() {
+	p.last, p.sent = time.Now(), p.count
+	fmt.Fprintf(p.w, "{\"stage\": \"scan\", \"done\": %d, \"total\": %d}\n", p.count, p.total)
 }
 
 // logEvery is how often a scan reports progress to a log.
@@ -542,7 +604,11 @@ a new temporary folder and prints where.
 			cfg := mine.DefaultConfig(out)
 			cfg.Force = true
 			start := time.Now()
-			res, err := mine.Run(cmd.Context(), cfg, mineHooks(stderr, quiet))
+			hooks, err := mineHooks(stderr, quiet, "auto")
+			if err != nil {
+				return err
+			}
+			res, err := mine.Run(cmd.Context(), cfg, hooks)
 			if err != nil {
 				return err
 			}

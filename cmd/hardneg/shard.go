@@ -74,12 +74,16 @@ func (s *shardFlag) resolve(getenv func(string) string) (k, n int, err error) {
 
 // runMineShard is `hardneg mine --shard`: it scans one shard and writes its
 // shard file.
-func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, cfg mine.Config, s *shardFlag) error {
+func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, progress string, cfg mine.Config, s *shardFlag) error {
 	k, n, err := s.resolve(os.Getenv)
 	if err != nil {
 		return err
 	}
-	res, err := mine.RunShard(ctx, cfg, k, n, mineHooks(stderr, quiet))
+	hooks, err := mineHooks(stderr, quiet, progress)
+	if err != nil {
+		return err
+	}
+	res, err := mine.RunShard(ctx, cfg, k, n, hooks)
 	if err != nil {
 		return err
 	}
@@ -138,7 +142,10 @@ different settings exit with 2. Nothing is written then.
 				mc.PairsPath = firstNonEmpty(pairs, filepath.Join(dataDir, vocab.PairsFile))
 				mc.TermsPath = firstNonEmpty(termList, filepath.Join(dataDir, vocab.TermsFile))
 			}
-			hooks := mineHooks(stderr, quiet)
+			hooks, err := mineHooks(stderr, quiet, "auto")
+			if err != nil {
+				return err
+			}
 			res, err := mine.Merge(cmd.Context(), mc, args, hooks)
 			if err != nil {
 				return err
