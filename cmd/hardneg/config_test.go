@@ -177,3 +177,34 @@ func TestBandFlagErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONSummary checks that --json names every output that exists and
+// counts the rows the JSONL files hold.
+func TestJSONSummary(t *testing.T) {
+	out := t.TempDir()
+	stdout := runCLI(t, "mine", "--data-dir", goldenData, "--out", out, "-q", "--json", "--parquet")
+	var s struct {
+		Dataset, Stats, Format string
+		JSONL, Parquet         map[string]string
+		Rows                   map[string]int
+		Anchors                int
+		Achieved               map[string]float64 `json:"achieved_percent"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("--json printed %q: %v", stdout, err)
+	}
+	paths := []string{s.Dataset, s.Stats, s.JSONL["train"], s.JSONL["validation"], s.Parquet["train"], s.Parquet["validation"]}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil || !filepath.IsAbs(p) {
+			t.Errorf("summary path %q: %v (absolute: %v)", p, err, filepath.IsAbs(p))
+		}
+	}
+	for split, rows := range s.Rows {
+		if n := len(readJSONL(t, s.JSONL[split])); n != rows {
+			t.Errorf("%s: summary says %d rows, the JSONL has %d", split, rows, n)
+		}
+	}
+	if s.Format != "triplet" || len(s.Achieved) != 3 || s.Anchors == 0 {
+		t.Errorf("summary %+v", s)
+	}
+}

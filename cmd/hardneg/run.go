@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +109,7 @@ type mineFlags struct {
 	force, quiet, printConfig, parquet     bool
 	configFile, maxMemory                  string
 	progress                               string
+	jsonSummary                            bool
 }
 
 var bandNames = [3]string{"easy", "medium", "hard"}
@@ -147,6 +149,7 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 	fs.BoolVar(&f.force, "force", false, "replace outputs that already exist")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors")
 	fs.StringVar(&f.progress, "progress", "auto", progressHelp)
+	fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
 	fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 }
@@ -342,8 +345,18 @@ interrupted run leaves earlier outputs as they were:
 			if err != nil {
 				return err
 			}
-			_, err = mine.Run(cmd.Context(), cfg, hooks)
-			return err
+			start := time.Now()
+			res, err := mine.Run(cmd.Context(), cfg, hooks)
+			if err != nil {
+				return err
+			}
+			switch {
+			case f.jsonSummary:
+				return writeJSONSummary(stdout, res, time.Since(start))
+			case !f.quiet:
+				printSummary(stdout, res, time.Since(start))
+			}
+			return nil
 		},
 	}
 	fs := c.Flags()
@@ -619,6 +632,61 @@ a new temporary folder and prints where.
 	c.Flags().StringVarP(&out, "out", "o", "", "folder for the data and the outputs (default: a new temporary folder)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print only the summary")
 	return c
+}
+
+// jsonSummary is what --json prints: where every output went and what the
+// run produced, for programs that drive the binary.
+type jsonSummary struct {
+	Out      string            `json:"out"`
+	Format   string            `json:"format"`
+	Dataset  string            `json:"dataset"`
+	JSONL    map[string]string `json:"jsonl"`
+	Parquet  map[string]string `json:"parquet,omitempty"`
+	Stats    string            `json:"stats"`
+	Rows     map[string]int    `json:"rows"`
+	Anchors  int               `json:"anchors"`
+	Skipped  int               `json:"skipped_anchors"`
+	Target   mine.Object       `json:"target_percent"`
+	Achieved mine.Object       `json:"achieved_percent"`
+	Seconds  float64           `json:"seconds"`
+}
+
+func writeJSONSummary(w io.Writer, res *mine.Result, took time.Duration) error {
+	abs := func(name string) string {
+		p, err := filepath.Abs(filepath.Join(res.OutDir, name))
+		if err != nil {
+			return filepath.Join(res.OutDir, name)
+		}
+		return p
+	}
+	s := res.Stats
+	out := jsonSummary{
+		Out:      abs("."),
+		Format:   s.Format.Format,
+		Dataset:  abs(mine.DatasetDir),
+		JSONL:    map[string]string{"train": abs(mine.TrainJSONL), "validation": abs(mine.ValJSONL)},
+		Stats:    abs(mine.StatsFile),
+		Rows:     map[string]int{"train": s.Format.Rows[0], "validation": s.Format.Rows[1]},
+		Anchors:  s.Dataset.UniqueAnchors,
+		Skipped:  s.Dataset.SkippedAnchors,
+		Target:   s.Mix.Target,
+		Achieved: s.Mix.Achieved,
+		Seconds:  took.Seconds(),
+	}
+	for _, p := range res.Outputs {
+		if filepath.Base(p) == mine.ParquetDir {
+			out.Parquet = map[string]string{
+				"train":      abs(filepath.Join(mine.ParquetDir, "train-00000-of-00001.parquet")),
+				"validation": abs(filepath.Join(mine.ParquetDir, "validation-00000-of-00001.parquet")),
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
 }
 
 func printSummary(w io.Writer, res *mine.Result, took time.Duration) {
