@@ -15,7 +15,7 @@ import (
 	"github.com/hardneg/hardneg/internal/kernel"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/scan"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // Sentinel errors, tested with errors.Is.
@@ -120,7 +120,7 @@ const (
 
 // sampled is one anchor under inspection.
 type sampled struct {
-	anchor  vocab.Anchor
+	anchor  source.Anchor
 	exclude []int32 // the anchor and its positives, sorted
 	lowPos  float32 // the lowest positive similarity
 	ceiling float64 // candidates above it are dropped; +Inf when off
@@ -135,7 +135,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	voc, err := vocab.ReadTerms(opt.TermsPath)
+	voc, err := source.ReadTerms(opt.TermsPath)
 	if err != nil {
 		return nil, inputErr(err)
 	}
@@ -148,12 +148,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: %s has %d rows but %s lists %d terms; row i must be the embedding of term i",
 			ErrInput, opt.EmbeddingsPath, f.Rows(), opt.TermsPath, voc.Len())
 	}
-	anchors, _, err := vocab.ReadPairs(opt.PairsPath, voc)
+	anchors, _, err := source.ReadPairs(opt.PairsPath, voc)
 	if err != nil {
 		return nil, inputErr(err)
 	}
 
-	sel := pickSample(anchors, voc.Terms, opt.Seed, opt.Sample)
+	sel := pickSample(anchors, voc.IDs, opt.Seed, opt.Sample)
 	rows, cols := f.Rows(), f.Cols()
 
 	// The sampled anchors and their positives, normalised, in a small
@@ -162,7 +162,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	own := map[int32]int{}
 	var ownRows []int32
 	for _, a := range sel {
-		for _, r := range append([]int32{a.Term}, a.Positives...) {
+		for _, r := range append([]int32{a.Query}, a.Positives...) {
 			if _, ok := own[r]; !ok {
 				own[r] = len(ownRows)
 				ownRows = append(ownRows, r)
@@ -174,20 +174,20 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		row := sm.Row(i)
 		f.ReadFloat32(row, int(r))
 		if err := scan.Normalize(row); err != nil {
-			return nil, rowErr(f.Path(), int(r), voc.Terms[r], err)
+			return nil, rowErr(f.Path(), int(r), voc.IDs[r], err)
 		}
 	}
 	smp := make([]sampled, len(sel))
 	blockRows := make([][]float32, len(sel))
 	for i, a := range sel {
-		s := sampled{anchor: a, exclude: append([]int32{a.Term}, a.Positives...), lowPos: float32(math.Inf(1))}
+		s := sampled{anchor: a, exclude: append([]int32{a.Query}, a.Positives...), lowPos: float32(math.Inf(1))}
 		slices.Sort(s.exclude)
 		for _, p := range a.Positives {
-			s.lowPos = min(s.lowPos, scan.Similarity(sm, own[a.Term], sm, own[p]))
+			s.lowPos = min(s.lowPos, scan.Similarity(sm, own[a.Query], sm, own[p]))
 		}
 		s.ceiling = ceiling(float64(s.lowPos), opt.MaxNegRatio, opt.MaxNegMargin)
 		smp[i] = s
-		blockRows[i] = sm.Row(own[a.Term])
+		blockRows[i] = sm.Row(own[a.Query])
 	}
 
 	nb := len(opt.Bands)
@@ -223,7 +223,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		f.Release(lo, hi)
 		for r := lo; r < hi; r++ {
 			if err := scan.Normalize(buf[(r-lo)*cols : (r-lo+1)*cols]); err != nil {
-				chunkErrs[c] = rowErr(f.Path(), r, voc.Terms[r], err)
+				chunkErrs[c] = rowErr(f.Path(), r, voc.IDs[r], err)
 				return nil
 			}
 		}
@@ -274,12 +274,12 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	copy(r.Candidates.Counts, sum.hist[:])
 	for i, s := range smp {
 		a := AnchorReport{
-			Term: voc.Terms[s.anchor.Term], Row: s.anchor.Term, Positives: len(s.anchor.Positives),
+			Term: voc.IDs[s.anchor.Query], Row: s.anchor.Query, Positives: len(s.anchor.Positives),
 			LowestPositive: s.lowPos,
 			Pools:          slices.Clone(sum.pools[i*nb : (i+1)*nb]),
 		}
 		for _, p := range s.anchor.Positives {
-			r.Positives.Counts[binOf(scan.Similarity(sm, own[s.anchor.Term], sm, own[p]))]++
+			r.Positives.Counts[binOf(scan.Similarity(sm, own[s.anchor.Query], sm, own[p]))]++
 		}
 		if opt.ceilingOn() {
 			a.Ceiling = s.ceiling
@@ -373,7 +373,7 @@ func ceiling(p, ratio, margin float64) float64 {
 
 // pickSample returns the k anchors with the smallest (key, first-seen
 // index), in first-seen order.
-func pickSample(anchors []vocab.Anchor, terms []string, seed uint64, k int) []vocab.Anchor {
+func pickSample(anchors []source.Anchor, terms []string, seed uint64, k int) []source.Anchor {
 	if k >= len(anchors) {
 		return anchors
 	}
@@ -384,7 +384,7 @@ func pickSample(anchors []vocab.Anchor, terms []string, seed uint64, k int) []vo
 	keys := make([]keyed, len(anchors))
 	s := scan.Mix(seed)
 	for i, a := range anchors {
-		keys[i] = keyed{scan.Mix(s ^ termID(terms[a.Term])), i}
+		keys[i] = keyed{scan.Mix(s ^ termID(terms[a.Query])), i}
 	}
 	slices.SortFunc(keys, func(x, y keyed) int {
 		return cmp.Or(cmp.Compare(x.key, y.key), cmp.Compare(x.idx, y.idx))
@@ -394,7 +394,7 @@ func pickSample(anchors []vocab.Anchor, terms []string, seed uint64, k int) []vo
 		idx[i] = keys[i].idx
 	}
 	slices.Sort(idx)
-	out := make([]vocab.Anchor, k)
+	out := make([]source.Anchor, k)
 	for i, j := range idx {
 		out[i] = anchors[j]
 	}

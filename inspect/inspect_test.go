@@ -16,15 +16,15 @@ import (
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/synth"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 func options(dir string) Options {
 	return Options{
-		TermsPath:      filepath.Join(dir, vocab.TermsFile),
-		PairsPath:      filepath.Join(dir, vocab.PairsFile),
-		EmbeddingsPath: filepath.Join(dir, vocab.EmbeddingsFile),
+		TermsPath:      filepath.Join(dir, source.TermsFile),
+		PairsPath:      filepath.Join(dir, source.PairsFile),
+		EmbeddingsPath: filepath.Join(dir, source.EmbeddingsFile),
 		Bands:          DefaultBands(),
 		Negatives:      5,
 		Seed:           42,
@@ -63,18 +63,18 @@ func synthData(t *testing.T) string {
 // truth is the data set loaded the slow way: every row normalised into one
 // matrix, similarities by scan.Similarity one pair at a time.
 type truth struct {
-	voc     *vocab.Vocab
-	anchors []vocab.Anchor
+	voc     *source.Side
+	anchors []source.Anchor
 	mat     *scan.Matrix
 }
 
 func loadTruth(t *testing.T, opt Options) *truth {
 	t.Helper()
-	voc, err := vocab.ReadTerms(opt.TermsPath)
+	voc, err := source.ReadTerms(opt.TermsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	anchors, _, err := vocab.ReadPairs(opt.PairsPath, voc)
+	anchors, _, err := source.ReadPairs(opt.PairsPath, voc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +98,10 @@ func loadTruth(t *testing.T, opt Options) *truth {
 	return &truth{voc: voc, anchors: anchors, mat: m}
 }
 
-func (tr *truth) anchor(term string) vocab.Anchor {
+func (tr *truth) anchor(term string) source.Anchor {
 	row, _ := tr.voc.Lookup(term)
 	for _, a := range tr.anchors {
-		if a.Term == row {
+		if a.Query == row {
 			return a
 		}
 	}
@@ -110,17 +110,17 @@ func (tr *truth) anchor(term string) vocab.Anchor {
 
 // brute counts one anchor's candidates by band, with and without the
 // ceiling, and adds their similarities to hist.
-func (tr *truth) brute(a vocab.Anchor, bands []Band, ceil float64, hist []int64) (pools, under []int64) {
+func (tr *truth) brute(a source.Anchor, bands []Band, ceil float64, hist []int64) (pools, under []int64) {
 	sb := make([]scan.Band, len(bands))
 	for i, b := range bands {
 		sb[i] = scan.Band{Lo: b.Lo, Hi: b.Hi}
 	}
 	pools, under = make([]int64, len(bands)), make([]int64, len(bands))
 	for c := range tr.mat.Rows {
-		if int32(c) == a.Term || slices.Contains(a.Positives, int32(c)) {
+		if int32(c) == a.Query || slices.Contains(a.Positives, int32(c)) {
 			continue
 		}
-		s := scan.Similarity(tr.mat, int(a.Term), tr.mat, c)
+		s := scan.Similarity(tr.mat, int(a.Query), tr.mat, c)
 		x := float64(s)
 		bin := int(math.Floor((x + 1) * 20))
 		for bin > 0 && x < float64(bin-20)/20 {
@@ -140,10 +140,10 @@ func (tr *truth) brute(a vocab.Anchor, bands []Band, ceil float64, hist []int64)
 	return pools, under
 }
 
-func (tr *truth) lowestPositive(a vocab.Anchor) float32 {
+func (tr *truth) lowestPositive(a source.Anchor) float32 {
 	low := float32(math.Inf(1))
 	for _, p := range a.Positives {
-		low = min(low, scan.Similarity(tr.mat, int(a.Term), tr.mat, int(p)))
+		low = min(low, scan.Similarity(tr.mat, int(a.Query), tr.mat, int(p)))
 	}
 	return low
 }
@@ -209,8 +209,8 @@ func TestSynthAgainstBruteForce(t *testing.T) {
 	q := scan.Query{}
 	for _, a := range r.Sample {
 		ta := tr.anchor(a.Term)
-		q.Anchors = append(q.Anchors, ta.Term)
-		q.Exclude = append(q.Exclude, append([]int32{ta.Term}, ta.Positives...))
+		q.Anchors = append(q.Anchors, ta.Query)
+		q.Exclude = append(q.Exclude, append([]int32{ta.Query}, ta.Positives...))
 		q.Seeds = append(q.Seeds, 1)
 	}
 	res, err := scan.Scan(context.Background(), tr.mat, tr.mat, q, scan.Options{
@@ -260,7 +260,7 @@ func TestSampleIsDeterministic(t *testing.T) {
 	}
 	var all []keyed
 	for i, a := range tr.anchors {
-		term := tr.voc.Terms[a.Term]
+		term := tr.voc.IDs[a.Query]
 		all = append(all, keyed{mine.AnchorSeed(opt.Seed, termID(term)), term, i})
 	}
 	slices.SortFunc(all, func(x, y keyed) int {
@@ -314,8 +314,8 @@ func tinyData(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		vocab.TermsFile: `["a", "b", "c", "d", "e", "f"]`,
-		vocab.PairsFile: `{"source": "a", "target": "b"}` + "\n",
+		source.TermsFile: `["a", "b", "c", "d", "e", "f"]`,
+		source.PairsFile: `{"source": "a", "target": "b"}` + "\n",
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -328,7 +328,7 @@ func tinyData(t *testing.T) string {
 	for _, c := range []float64{0.82, 0.62, 0.42, -0.52} {
 		emb = append(emb, at(c)...)
 	}
-	if err := npy.Write(filepath.Join(dir, vocab.EmbeddingsFile), 6, 3, emb, npy.Float32); err != nil {
+	if err := npy.Write(filepath.Join(dir, source.EmbeddingsFile), 6, 3, emb, npy.Float32); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -439,7 +439,7 @@ func TestErrors(t *testing.T) {
 	good := tinyData(t)
 	write := func(t *testing.T, name string, data []byte) Options {
 		dir := t.TempDir()
-		for _, n := range []string{vocab.TermsFile, vocab.PairsFile, vocab.EmbeddingsFile} {
+		for _, n := range []string{source.TermsFile, source.PairsFile, source.EmbeddingsFile} {
 			b, err := os.ReadFile(filepath.Join(good, n))
 			if err != nil {
 				t.Fatal(err)
@@ -475,11 +475,11 @@ func TestErrors(t *testing.T) {
 			o.PairsPath = filepath.Join(t.TempDir(), "nope.jsonl")
 			return o
 		}, ErrInput, "nope.jsonl", ""},
-		{"bad terms", func(t *testing.T) Options { return write(t, vocab.TermsFile, []byte(`["a", 3]`)) }, ErrInput, vocab.TermsFile, ""},
-		{"bad pairs", func(t *testing.T) Options { return write(t, vocab.PairsFile, []byte("{\"source\": \"a\"\n")) }, ErrInput, vocab.PairsFile, "line 1"},
-		{"row count", func(t *testing.T) Options { return write(t, vocab.EmbeddingsFile, npyOf(5, six[:15])) }, ErrInput, vocab.EmbeddingsFile, "5 rows"},
-		{"zero row", func(t *testing.T) Options { return write(t, vocab.EmbeddingsFile, npyOf(6, zero)) }, ErrInput, vocab.EmbeddingsFile, `row 3 (term "d")`},
-		{"not npy", func(t *testing.T) Options { return write(t, vocab.EmbeddingsFile, []byte("hello")) }, ErrInput, vocab.EmbeddingsFile, ""},
+		{"bad terms", func(t *testing.T) Options { return write(t, source.TermsFile, []byte(`["a", 3]`)) }, ErrInput, source.TermsFile, ""},
+		{"bad pairs", func(t *testing.T) Options { return write(t, source.PairsFile, []byte("{\"source\": \"a\"\n")) }, ErrInput, source.PairsFile, "line 1"},
+		{"row count", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, npyOf(5, six[:15])) }, ErrInput, source.EmbeddingsFile, "5 rows"},
+		{"zero row", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, npyOf(6, zero)) }, ErrInput, source.EmbeddingsFile, `row 3 (term "d")`},
+		{"not npy", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, []byte("hello")) }, ErrInput, source.EmbeddingsFile, ""},
 		{"no bands", func(t *testing.T) Options { o := options(good); o.Bands = nil; return o }, ErrConfig, "", ""},
 		{"overlap", func(t *testing.T) Options {
 			o := options(good)

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/synth"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // The seed-scale benchmark is opt-in: it writes a 150,000 x 1024 float16
@@ -64,7 +64,7 @@ func BenchmarkSeedScale(b *testing.B) {
 
 	b.Run("baseline", func(b *testing.B) {
 		const few = 20
-		emb := loadUnit(b, filepath.Join(data, vocab.EmbeddingsFile))
+		emb := loadUnit(b, filepath.Join(data, source.EmbeddingsFile))
 		b.ResetTimer()
 		for range b.N {
 			for a := range few {
@@ -125,7 +125,7 @@ func loadUnit(b *testing.B, path string) [][]float32 {
 
 func seedScaleData(b *testing.B) string {
 	dir := filepath.Join(os.TempDir(), "hardneg-bench-150000x1024-f16")
-	if _, err := os.Stat(filepath.Join(dir, vocab.EmbeddingsFile)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, source.EmbeddingsFile)); err == nil {
 		return dir
 	}
 	start := time.Now()
@@ -142,7 +142,7 @@ func seedScaleData(b *testing.B) string {
 
 // limitPairs writes the leading pairs that name about n distinct anchors.
 func limitPairs(b *testing.B, dir string, n int) string {
-	in, err := os.Open(filepath.Join(dir, vocab.PairsFile))
+	in, err := os.Open(filepath.Join(dir, source.PairsFile))
 	if err != nil {
 		b.Fatal(err)
 	}

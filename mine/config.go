@@ -10,8 +10,8 @@ import (
 
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // Sentinel errors, tested with errors.Is; the CLI maps them to exit codes.
@@ -156,9 +156,9 @@ type Config struct {
 // writing into dataDir as the notebook does.
 func DefaultConfig(dataDir string) Config {
 	return Config{
-		PairsPath:          filepath.Join(dataDir, vocab.PairsFile),
-		EmbeddingsPath:     filepath.Join(dataDir, vocab.EmbeddingsFile),
-		TermsPath:          filepath.Join(dataDir, vocab.TermsFile),
+		PairsPath:          filepath.Join(dataDir, source.PairsFile),
+		EmbeddingsPath:     filepath.Join(dataDir, source.EmbeddingsFile),
+		TermsPath:          filepath.Join(dataDir, source.TermsFile),
 		OutDir:             dataDir,
 		Bands:              DefaultBands(),
 		NegativesPerAnchor: 5,

@@ -13,8 +13,8 @@ import (
 	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // Values of Config.Exclude, the synonym-graph guard.
@@ -61,7 +61,7 @@ type exclusions struct {
 
 // guardExclusions applies the graph guard and the lexical guards to every
 // anchor: what the scan must skip, and what the stats and the dump report.
-func guardExclusions(cfg Config, terms []string, anchors []vocab.Anchor, comp []int32, threads int) exclusions {
+func guardExclusions(cfg Config, terms []string, anchors []source.Anchor, comp []int32, threads int) exclusions {
 	rule, _ := parseExclude(cfg.Exclude) // validated
 	ex := buildExclusions(rule, len(terms), anchors, comp)
 	if !cfg.lexical() {
@@ -71,7 +71,7 @@ func guardExclusions(cfg Config, terms []string, anchors []vocab.Anchor, comp []
 	at := make([]int32, len(anchors))
 	pos := make([][]int32, len(anchors))
 	for i, a := range anchors {
-		at[i], pos[i] = a.Term, a.Positives
+		at[i], pos[i] = a.Query, a.Positives
 	}
 	ex.lexRows, ex.lexRules = ix.ExclusionsAll(at, pos, threads)
 	for i := range anchors {
@@ -84,7 +84,7 @@ func guardExclusions(cfg Config, terms []string, anchors []vocab.Anchor, comp []
 
 // buildExclusions applies the graph guard to every anchor. comp is the
 // synonym graph's components (split.Components).
-func buildExclusions(rule graphRule, nTerms int, anchors []vocab.Anchor, comp []int32) exclusions {
+func buildExclusions(rule graphRule, nTerms int, anchors []source.Anchor, comp []int32) exclusions {
 	ex := exclusions{lists: make([][]int32, len(anchors)), graph: make([]int, len(anchors))}
 	switch {
 	case rule.component:
@@ -93,21 +93,21 @@ func buildExclusions(rule graphRule, nTerms int, anchors []vocab.Anchor, comp []
 			members[comp[t]] = append(members[comp[t]], int32(t))
 		}
 		for i, a := range anchors {
-			ex.lists[i] = members[comp[a.Term]] // sorted: terms were added in order
+			ex.lists[i] = members[comp[a.Query]] // sorted: terms were added in order
 			ex.graph[i] = len(ex.lists[i]) - 1 - len(a.Positives)
 		}
 	case rule.hops > 1:
 		adj := make(map[int32][]int32, len(anchors))
 		for _, a := range anchors {
-			adj[a.Term] = a.Positives
+			adj[a.Query] = a.Positives
 		}
 		for i, a := range anchors {
-			ex.lists[i] = within(adj, a.Term, rule.hops)
+			ex.lists[i] = within(adj, a.Query, rule.hops)
 			ex.graph[i] = len(ex.lists[i]) - 1 - len(a.Positives)
 		}
 	default:
 		for i, a := range anchors {
-			l := append([]int32{a.Term}, a.Positives...)
+			l := append([]int32{a.Query}, a.Positives...)
 			slices.Sort(l)
 			ex.lists[i] = l
 		}
@@ -190,13 +190,13 @@ func ruleStats(perAnchor []int, nTerms int) RuleStats {
 // ceilings is the positive-aware ceiling of every anchor: its lowest
 // positive similarity times ratio, or minus margin, whichever is lower;
 // +Inf where neither is set.
-func ceilings(cfg Config, anchors []vocab.Anchor, posSim func(a, p int32) float32) []float32 {
+func ceilings(cfg Config, anchors []source.Anchor, posSim func(a, p int32) float32) []float32 {
 	out := make([]float32, len(anchors))
 	for i, a := range anchors {
 		c := math.Inf(1)
 		low := math.Inf(1)
 		for _, p := range a.Positives {
-			low = min(low, float64(posSim(a.Term, p)))
+			low = min(low, float64(posSim(a.Query, p)))
 		}
 		if cfg.MaxNegRatio > 0 {
 			c = min(c, cfg.MaxNegRatio*low)
@@ -210,7 +210,7 @@ func ceilings(cfg Config, anchors []vocab.Anchor, posSim func(a, p int32) float3
 }
 
 // componentsOf is split.Components with the error the pipeline reports.
-func componentsOf(nTerms int, anchors []vocab.Anchor) ([]int32, error) {
+func componentsOf(nTerms int, anchors []source.Anchor) ([]int32, error) {
 	return split.Components(nTerms, anchors)
 }
 
@@ -340,7 +340,7 @@ func guardStats(cfg Config, nTerms int, ex exclusions, results []scan.Result, us
 
 // writeExcluded writes one JSON line per excluded candidate beyond the
 // anchor and its positives: {"anchor", "term", "rule"}.
-func writeExcluded(w io.Writer, cfg Config, terms []string, anchors []vocab.Anchor, ex exclusions) error {
+func writeExcluded(w io.Writer, cfg Config, terms []string, anchors []source.Anchor, ex exclusions) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	line := func(a, t int32, rule string) {
 		buf := append([]byte(`{"anchor": `), output.AppendString(nil, terms[a])...)
@@ -362,13 +362,13 @@ func writeExcluded(w io.Writer, cfg Config, terms []string, anchors []vocab.Anch
 			}
 		}
 		for _, t := range ex.lists[i] {
-			if t == a.Term || slices.Contains(a.Positives, t) {
+			if t == a.Query || slices.Contains(a.Positives, t) {
 				continue
 			}
 			if r, ok := lex[t]; ok {
-				line(a.Term, t, "lexical_"+r.String())
+				line(a.Query, t, "lexical_"+r.String())
 			} else if graphOn {
-				line(a.Term, t, cfg.Exclude)
+				line(a.Query, t, cfg.Exclude)
 			}
 		}
 	}

@@ -6,14 +6,14 @@ import (
 
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // chain links terms 0-1-2-...-(n-1): one giant component, as synonym graphs
 // that chain through shared words have; terms n.. are in no pair.
-func chain(n int) []vocab.Anchor {
-	var out []vocab.Anchor
+func chain(n int) []source.Anchor {
+	var out []source.Anchor
 	for t := 0; t < n; t++ {
 		var pos []int32
 		if t > 0 {
@@ -22,7 +22,7 @@ func chain(n int) []vocab.Anchor {
 		if t < n-1 {
 			pos = append(pos, int32(t+1))
 		}
-		out = append(out, vocab.Anchor{Term: int32(t), Positives: pos})
+		out = append(out, source.Anchor{Query: int32(t), Positives: pos})
 	}
 	return out
 }
@@ -97,7 +97,7 @@ func TestCapReuse(t *testing.T) {
 }
 
 func TestCeilings(t *testing.T) {
-	anchors := []vocab.Anchor{{Term: 0, Positives: []int32{1, 2}}, {Term: 3, Positives: []int32{4}}}
+	anchors := []source.Anchor{{Query: 0, Positives: []int32{1, 2}}, {Query: 3, Positives: []int32{4}}}
 	sims := map[[2]int32]float32{{0, 1}: 0.9, {0, 2}: 0.6, {3, 4}: 0.8}
 	pos := func(a, p int32) float32 { return sims[[2]int32{a, p}] }
 	cfg := DefaultConfig("d")

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // EstimateMemory is the memory a run needs, in bytes: the stored matrix,
@@ -15,7 +15,7 @@ import (
 // with the columns they are written from. Measured peaks sit below it: at
 // seed scale (150,000 x 1024, 28,000 anchors) 717 MiB against an estimate
 // of 785 MiB, and 432 MiB against 463 MiB with --store f16.
-func EstimateMemory(rows, cols int, anchors []vocab.Anchor, cfg Config, threads int) int64 {
+func EstimateMemory(rows, cols int, anchors []source.Anchor, cfg Config, threads int) int64 {
 	elem := int64(4)
 	if cfg.Store == StoreF16 {
 		elem = 2
@@ -35,7 +35,7 @@ func EstimateMemory(rows, cols int, anchors []vocab.Anchor, cfg Config, threads 
 	return total + total/10 // headroom for the garbage collector
 }
 
-func estimateTriplets(anchors []vocab.Anchor, n int) int64 {
+func estimateTriplets(anchors []source.Anchor, n int) int64 {
 	var t int64
 	for _, a := range anchors {
 		t += int64(len(a.Positives)) * int64(n)

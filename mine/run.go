@@ -20,8 +20,8 @@ import (
 	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // Hooks let a caller watch a run. Every field may be nil.
@@ -85,7 +85,7 @@ func run(ctx context.Context, cfg Config, threads int, st *staging, hooks Hooks)
 		return nil, err
 	}
 	return finish(ctx, cfg, st, scanned{
-		terms: in.voc.Terms, anchors: in.anchors, results: results, pairs: in.pairStats, inputs: in.inputStats,
+		terms: in.voc.IDs, anchors: in.anchors, results: results, pairs: in.pairStats, inputs: in.inputStats,
 		positiveSims: posSims, exclusions: ex,
 	}, hooks, tm)
 }
@@ -105,10 +105,10 @@ func (t *timer) stage(name string, since time.Time) {
 // inputs is what the read phase produced. The embeddings are opened, not
 // loaded; the caller closes them.
 type inputs struct {
-	voc       *vocab.Vocab
+	voc       *source.Side
 	emb       *npy.File
-	anchors   []vocab.Anchor
-	pairStats vocab.PairStats
+	anchors   []source.Anchor
+	pairStats source.PairStats
 	hashes    chan hashed
 	hashesGot *hashed
 }
@@ -139,7 +139,7 @@ func hashInputs(paths ...string) chan hashed {
 func readInputs(cfg Config, hooks Hooks) (*inputs, error) {
 	in := &inputs{hashes: hashInputs(cfg.PairsPath, cfg.TermsPath, cfg.EmbeddingsPath)}
 	var err error
-	if in.voc, err = vocab.ReadTerms(cfg.TermsPath); err != nil {
+	if in.voc, err = source.ReadTerms(cfg.TermsPath); err != nil {
 		return nil, inputErr(err)
 	}
 	if in.emb, err = npy.Open(cfg.EmbeddingsPath); err != nil {
@@ -150,7 +150,7 @@ func readInputs(cfg Config, hooks Hooks) (*inputs, error) {
 		return nil, fmt.Errorf("%w: %s has %d rows but %s lists %d terms; row i must be the embedding of term i",
 			ErrInput, cfg.EmbeddingsPath, in.emb.Rows(), cfg.TermsPath, in.voc.Len())
 	}
-	if in.anchors, in.pairStats, err = vocab.ReadPairs(cfg.PairsPath, in.voc); err != nil {
+	if in.anchors, in.pairStats, err = source.ReadPairs(cfg.PairsPath, in.voc); err != nil {
 		in.emb.Close()
 		return nil, inputErr(err)
 	}
@@ -183,7 +183,7 @@ func (in *inputs) inputStats() (InputStats, error) {
 func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) ([]scan.Result, map[[2]int32]float32, *exclusions, error) {
 	anchors := in.anchors
 	if sel != nil {
-		anchors = make([]vocab.Anchor, len(sel))
+		anchors = make([]source.Anchor, len(sel))
 		for i, a := range sel {
 			anchors[i] = in.anchors[a]
 		}
@@ -206,7 +206,7 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	}
 
 	loadStart := time.Now()
-	mat, err := loadEmbeddings(ctx, emb, voc.Terms, cfg.Store, threads)
+	mat, err := loadEmbeddings(ctx, emb, voc.IDs, cfg.Store, threads)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -215,7 +215,7 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 
 	// The scan: one query entry per anchor.
 	ids := make([]uint64, voc.Len())
-	for i, t := range voc.Terms {
+	for i, t := range voc.IDs {
 		ids[i] = termID(t)
 	}
 	q := scan.Query{
@@ -227,15 +227,15 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	ex := guardExclusions(cfg, voc.Terms, in.anchors, comp, threads)
+	ex := guardExclusions(cfg, voc.IDs, in.anchors, comp, threads)
 	ex.comp = comp
 	if st := ruleStats(ex.graph, voc.Len()); st.Over1Percent > 0 {
 		hooks.logf("warning: --exclude %s removes more than 1%% of the candidates of %d anchors (up to %d terms for one): it also throws away legitimate hard negatives; hops:K keeps them",
 			cfg.Exclude, st.Over1Percent, st.Max)
 	}
 	for i, a := range anchors {
-		q.Anchors[i] = a.Term
-		q.Seeds[i] = AnchorSeed(cfg.Seed, ids[a.Term])
+		q.Anchors[i] = a.Query
+		q.Seeds[i] = AnchorSeed(cfg.Seed, ids[a.Query])
 		if sel != nil {
 			q.Exclude[i] = ex.lists[sel[i]]
 		} else {
@@ -247,7 +247,7 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 		posSims = map[[2]int32]float32{}
 		for _, a := range anchors {
 			for _, p := range a.Positives {
-				posSims[[2]int32{a.Term, p}] = scan.Similarity(mat, int(a.Term), mat, int(p))
+				posSims[[2]int32{a.Query, p}] = scan.Similarity(mat, int(a.Query), mat, int(p))
 			}
 		}
 	}
@@ -284,9 +284,9 @@ func scanAnchors(ctx context.Context, cfg Config, in *inputs, sel []int, threads
 // records about the inputs. Run scans for it; Merge reads it from shards.
 type scanned struct {
 	terms   []string
-	anchors []vocab.Anchor
+	anchors []source.Anchor
 	results []scan.Result // one per anchor
-	pairs   vocab.PairStats
+	pairs   source.PairStats
 	// inputs returns the inputs' provenance; it may wait for the hashes.
 	inputs func() (InputStats, error)
 	// positiveSims holds each (anchor, positive) similarity, with WithScores.
@@ -334,7 +334,7 @@ func finish(ctx context.Context, cfg Config, st *staging, s scanned, hooks Hooks
 		}
 		for _, p := range a.Positives {
 			for _, n := range negs {
-				triplets = append(triplets, output.Triplet{Anchor: a.Term, Positive: p, Negative: n.Row, Sim: n.Sim, Band: int8(n.Band)})
+				triplets = append(triplets, output.Triplet{Anchor: a.Query, Positive: p, Negative: n.Row, Sim: n.Sim, Band: int8(n.Band)})
 				perBand[n.Band]++
 			}
 		}

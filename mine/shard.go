@@ -21,8 +21,8 @@ import (
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/sample"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // Sharded runs split the anchors, not the terms: RunShard scans the anchors
@@ -122,7 +122,7 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 	tm.stage("read_terms_and_pairs", tm.start)
 	var sel []int
 	for i, a := range in.anchors {
-		if ShardOf(in.voc.Terms[a.Term], n) == k {
+		if ShardOf(in.voc.IDs[a.Query], n) == k {
 			sel = append(sel, i)
 		}
 	}
@@ -146,7 +146,7 @@ func RunShard(ctx context.Context, cfg Config, k, n int, hooks Hooks) (*ShardRes
 		},
 	}
 	for i, a := range sel {
-		sh.records = append(sh.records, shardRecord{anchor: uint32(a), term: uint32(in.anchors[a].Term), result: results[i]})
+		sh.records = append(sh.records, shardRecord{anchor: uint32(a), term: uint32(in.anchors[a].Query), result: results[i]})
 	}
 	data, err := sh.encode()
 	if err != nil {
@@ -271,11 +271,11 @@ func merge(ctx context.Context, cfg Config, shards []*shardFile, st *staging, ho
 				ErrInput, c.what, c.path, got.Bytes, got.SHA256, c.want.Bytes, c.want.SHA256)
 		}
 	}
-	voc, err := vocab.ReadTerms(cfg.TermsPath)
+	voc, err := source.ReadTerms(cfg.TermsPath)
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	anchors, pairStats, err := vocab.ReadPairs(cfg.PairsPath, voc)
+	anchors, pairStats, err := source.ReadPairs(cfg.PairsPath, voc)
 	if err != nil {
 		return nil, inputErr(err)
 	}
@@ -296,10 +296,10 @@ func merge(ctx context.Context, cfg Config, shards []*shardFile, st *staging, ho
 			switch {
 			case a >= len(anchors):
 				return nil, bad("there are only %d anchors", len(anchors))
-			case int(r.term) != int(anchors[a].Term):
-				return nil, bad("recorded as term row %d, but the pairs make it term row %d", r.term, anchors[a].Term)
-			case ShardOf(voc.Terms[r.term], sh.header.Shards) != sh.header.Shard:
-				return nil, bad("term %q belongs to shard %d, not %d", voc.Terms[r.term], ShardOf(voc.Terms[r.term], sh.header.Shards), sh.header.Shard)
+			case int(r.term) != int(anchors[a].Query):
+				return nil, bad("recorded as term row %d, but the pairs make it term row %d", r.term, anchors[a].Query)
+			case ShardOf(voc.IDs[r.term], sh.header.Shards) != sh.header.Shard:
+				return nil, bad("term %q belongs to shard %d, not %d", voc.IDs[r.term], ShardOf(voc.IDs[r.term], sh.header.Shards), sh.header.Shard)
 			case from[a] != "":
 				return nil, bad("also in %s", from[a])
 			}
@@ -316,7 +316,7 @@ func merge(ctx context.Context, cfg Config, shards []*shardFile, st *staging, ho
 	for a, f := range from {
 		if f == "" {
 			return nil, fmt.Errorf("%w: anchor %d (term %q) is in none of the shard files, though it belongs to shard %d",
-				ErrInput, a, voc.Terms[anchors[a].Term], ShardOf(voc.Terms[anchors[a].Term], h.Shards))
+				ErrInput, a, voc.IDs[anchors[a].Query], ShardOf(voc.IDs[anchors[a].Query], h.Shards))
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -324,7 +324,7 @@ func merge(ctx context.Context, cfg Config, shards []*shardFile, st *staging, ho
 	}
 	inputs := h.Inputs
 	return finish(ctx, cfg, st, scanned{
-		terms: voc.Terms, anchors: anchors, results: results, pairs: pairStats,
+		terms: voc.IDs, anchors: anchors, results: results, pairs: pairStats,
 		inputs: func() (InputStats, error) { return inputs, nil },
 	}, hooks, tm)
 }
@@ -505,14 +505,14 @@ func jsonDiff(name string, a, b any) string {
 }
 
 type shardHeader struct {
-	Shard    int             `json:"shard"`
-	Shards   int             `json:"shards"`
-	Settings shardSettings   `json:"settings"`
-	Inputs   InputStats      `json:"inputs"`
-	Pairs    vocab.PairStats `json:"pairs"`
-	Terms    int             `json:"terms"`
-	Anchors  int             `json:"anchors"`
-	Tool     string          `json:"tool"`
+	Shard    int              `json:"shard"`
+	Shards   int              `json:"shards"`
+	Settings shardSettings    `json:"settings"`
+	Inputs   InputStats       `json:"inputs"`
+	Pairs    source.PairStats `json:"pairs"`
+	Terms    int              `json:"terms"`
+	Anchors  int              `json:"anchors"`
+	Tool     string           `json:"tool"`
 }
 
 // inputsDiff names the first difference in what the shards read, or "".

@@ -5,25 +5,25 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // Stats is the content of data_preparation_stats.json. Its first three
 // sections are the notebook's, key for key; the rest is what the notebook
 // did not report.
 type Stats struct {
-	Config                 StatsConfig     `json:"config"`
-	Dataset                DatasetStats    `json:"dataset"`
-	DifficultyDistribution Object          `json:"difficulty_distribution"`
-	Mix                    MixStats        `json:"mix"`
-	Split                  SplitStats      `json:"split"`
-	Format                 FormatStats     `json:"format"`
-	Guards                 GuardStats      `json:"guards"`
-	Pools                  Object          `json:"pools"`
-	Pairs                  vocab.PairStats `json:"pairs"`
-	Inputs                 InputStats      `json:"inputs"`
-	Tool                   string          `json:"tool"`
+	Config                 StatsConfig      `json:"config"`
+	Dataset                DatasetStats     `json:"dataset"`
+	DifficultyDistribution Object           `json:"difficulty_distribution"`
+	Mix                    MixStats         `json:"mix"`
+	Split                  SplitStats       `json:"split"`
+	Format                 FormatStats      `json:"format"`
+	Guards                 GuardStats       `json:"guards"`
+	Pools                  Object           `json:"pools"`
+	Pairs                  source.PairStats `json:"pairs"`
+	Inputs                 InputStats       `json:"inputs"`
+	Tool                   string           `json:"tool"`
 	// Timings is the wall time of each stage, in seconds. It is the one
 	// part of the outputs that differs between two runs of the same inputs
 	// and settings.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // Components labels every term of the synonym graph with its connected
@@ -17,7 +17,7 @@ import (
 // It is a union–find with path compression and union by size: near-linear
 // in nTerms plus the number of edges, without recursion, so one giant
 // component costs no more than many small ones.
-func Components(nTerms int, anchors []vocab.Anchor) ([]int32, error) {
+func Components(nTerms int, anchors []source.Anchor) ([]int32, error) {
 	parent := make([]int32, nTerms)
 	size := make([]int32, nTerms)
 	for t := range parent {
@@ -36,14 +36,14 @@ func Components(nTerms int, anchors []vocab.Anchor) ([]int32, error) {
 	}
 	inRange := func(t int32) bool { return t >= 0 && int(t) < nTerms }
 	for i, a := range anchors {
-		if !inRange(a.Term) {
-			return nil, fmt.Errorf("split: components: anchor %d: term %d outside the %d terms", i, a.Term, nTerms)
+		if !inRange(a.Query) {
+			return nil, fmt.Errorf("split: components: anchor %d: term %d outside the %d terms", i, a.Query, nTerms)
 		}
 		for _, p := range a.Positives {
 			if !inRange(p) {
 				return nil, fmt.Errorf("split: components: anchor %d: positive %d outside the %d terms", i, p, nTerms)
 			}
-			x, y := find(a.Term), find(p)
+			x, y := find(a.Query), find(p)
 			if x == y {
 				continue
 			}

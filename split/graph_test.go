@@ -5,21 +5,21 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 func TestComponentsHandMade(t *testing.T) {
 	// 0-1-2-3 a chain, given both ways; 4 alone; 5-6-7 a triangle given one
 	// way; 8 alone; 9-10 a pair; 11 alone.
-	anchors := []vocab.Anchor{
-		{Term: 2, Positives: []int32{1, 3}},
-		{Term: 0, Positives: []int32{1}},
-		{Term: 1, Positives: []int32{0, 2}},
-		{Term: 3, Positives: []int32{2}},
-		{Term: 7, Positives: []int32{5}},
-		{Term: 5, Positives: []int32{6}},
-		{Term: 6, Positives: []int32{7}},
-		{Term: 10, Positives: []int32{9}},
+	anchors := []source.Anchor{
+		{Query: 2, Positives: []int32{1, 3}},
+		{Query: 0, Positives: []int32{1}},
+		{Query: 1, Positives: []int32{0, 2}},
+		{Query: 3, Positives: []int32{2}},
+		{Query: 7, Positives: []int32{5}},
+		{Query: 5, Positives: []int32{6}},
+		{Query: 6, Positives: []int32{7}},
+		{Query: 10, Positives: []int32{9}},
 	}
 	comp, err := Components(12, anchors)
 	if err != nil {
@@ -41,9 +41,9 @@ func TestComponentsGiantChain(t *testing.T) {
 	// union by size and path compression have work to do; plus a few
 	// singletons at the end.
 	const n, chain = 300000, 299990
-	anchors := make([]vocab.Anchor, 0, chain-1)
+	anchors := make([]source.Anchor, 0, chain-1)
 	for i := chain - 1; i > 0; i-- {
-		anchors = append(anchors, vocab.Anchor{Term: int32(i), Positives: []int32{int32(i - 1)}})
+		anchors = append(anchors, source.Anchor{Query: int32(i), Positives: []int32{int32(i - 1)}})
 	}
 	comp, err := Components(n, anchors)
 	if err != nil {
@@ -67,12 +67,12 @@ func TestComponentsGiantChain(t *testing.T) {
 // bfsComponents is the reference: breadth-first search from each unlabelled
 // term in increasing order, which numbers components by their smallest term
 // as Components does.
-func bfsComponents(n int, anchors []vocab.Anchor) []int32 {
+func bfsComponents(n int, anchors []source.Anchor) []int32 {
 	adj := make([][]int32, n)
 	for _, a := range anchors {
 		for _, p := range a.Positives {
-			adj[a.Term] = append(adj[a.Term], p)
-			adj[p] = append(adj[p], a.Term)
+			adj[a.Query] = append(adj[a.Query], p)
+			adj[p] = append(adj[p], a.Query)
 		}
 	}
 	comp := make([]int32, n)
@@ -116,9 +116,9 @@ func TestComponentsMatchesBFS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := range uint64(5) {
 				r := rand.New(rand.NewPCG(seed, 2))
-				var anchors []vocab.Anchor
+				var anchors []source.Anchor
 				for range tc.edges {
-					a := vocab.Anchor{Term: int32(r.IntN(tc.n))}
+					a := source.Anchor{Query: int32(r.IntN(tc.n))}
 					for range 1 + r.IntN(2) {
 						a.Positives = append(a.Positives, int32(r.IntN(tc.n)))
 					}
@@ -139,11 +139,11 @@ func TestComponentsMatchesBFS(t *testing.T) {
 func TestComponentsRefusesOutOfRange(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		anchors []vocab.Anchor
+		anchors []source.Anchor
 	}{
-		{"anchor too large", []vocab.Anchor{{Term: 4, Positives: []int32{0}}}},
-		{"positive too large", []vocab.Anchor{{Term: 0, Positives: []int32{1, 9}}}},
-		{"negative term", []vocab.Anchor{{Term: -1, Positives: []int32{0}}}},
+		{"anchor too large", []source.Anchor{{Query: 4, Positives: []int32{0}}}},
+		{"positive too large", []source.Anchor{{Query: 0, Positives: []int32{1, 9}}}},
+		{"negative term", []source.Anchor{{Query: -1, Positives: []int32{0}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := Components(4, tc.anchors); err == nil {

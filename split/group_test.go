@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // triplets is a synthetic triplet table shaped like a real run's: a synonym
@@ -15,7 +15,7 @@ import (
 // between 1 and 50 rows (up to 5 positives × 1 to 10 negatives each).
 type triplets struct {
 	nTerms                     int
-	anchors                    []vocab.Anchor
+	anchors                    []source.Anchor
 	anchor, positive, negative []int32
 }
 
@@ -63,7 +63,7 @@ func makeTriplets(seed uint64) triplets {
 		if !ok {
 			k = len(tb.anchors)
 			index[a] = k
-			tb.anchors = append(tb.anchors, vocab.Anchor{Term: a})
+			tb.anchors = append(tb.anchors, source.Anchor{Query: a})
 		}
 		tb.anchors[k].Positives = append(tb.anchors[k].Positives, p)
 	}
@@ -76,7 +76,7 @@ func makeTriplets(seed uint64) triplets {
 		perPositive := 1 + r.IntN(10)
 		for _, p := range a.Positives[:min(len(a.Positives), 5)] {
 			for range perPositive {
-				tb.anchor = append(tb.anchor, a.Term)
+				tb.anchor = append(tb.anchor, a.Query)
 				tb.positive = append(tb.positive, p)
 				tb.negative = append(tb.negative, int32(r.IntN(nTerms)))
 			}

@@ -1,6 +1,6 @@
 // Package synth writes a synthetic data set shaped like the one the upstream
 // pipeline hands to hardneg: a term list, an embedding matrix and a file of
-// synonym pairs, under the file names in package vocab.
+// synonym pairs, under the file names in package source.
 //
 // It exists so that the CLI's demo, the end-to-end tests and the benchmarks
 // have inputs with the statistics that matter to mining, at any size up to

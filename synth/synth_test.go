@@ -16,7 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hardneg/hardneg/npy"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // midConfig is the size the structure tests measure: big enough for the
@@ -144,7 +144,7 @@ func writeFiles(t *testing.T, d *Dataset) map[string][]byte {
 		t.Fatal(err)
 	}
 	files := make(map[string][]byte)
-	for _, name := range []string{vocab.PairsFile, vocab.TermsFile, vocab.EmbeddingsFile, HeldOutFile} {
+	for _, name := range []string{source.PairsFile, source.TermsFile, source.EmbeddingsFile, HeldOutFile} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -198,7 +198,7 @@ func TestWriteDir(t *testing.T) {
 	files := writeFiles(t, d)
 
 	t.Run("pairs", func(t *testing.T) {
-		raw := files[vocab.PairsFile]
+		raw := files[source.PairsFile]
 		if bytes.Contains(raw, []byte(`\u`)) {
 			t.Error("pairs file has \\u escapes; want raw UTF-8")
 		}
@@ -241,7 +241,7 @@ func TestWriteDir(t *testing.T) {
 	})
 
 	t.Run("terms", func(t *testing.T) {
-		raw := files[vocab.TermsFile]
+		raw := files[source.TermsFile]
 		if bytes.Contains(raw, []byte(`\u`)) {
 			t.Error("term list has \\u escapes; want raw UTF-8")
 		}
@@ -262,7 +262,7 @@ func TestWriteDir(t *testing.T) {
 			if err := d.WriteDir(dir); err != nil {
 				t.Fatal(err)
 			}
-			f, err := npy.Open(filepath.Join(dir, vocab.EmbeddingsFile))
+			f, err := npy.Open(filepath.Join(dir, source.EmbeddingsFile))
 			if err != nil {
 				t.Fatal(err)
 			}

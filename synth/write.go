@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/hardneg/hardneg/npy"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // blankEvery is about how many pair lines there are for each blank line.
@@ -25,16 +25,16 @@ func (d *Dataset) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("synth: create output directory: %w", err)
 	}
-	if err := d.writePairs(filepath.Join(dir, vocab.PairsFile)); err != nil {
+	if err := d.writePairs(filepath.Join(dir, source.PairsFile)); err != nil {
 		return err
 	}
 	if err := writeLines(filepath.Join(dir, HeldOutFile), d.HeldOutPairs); err != nil {
 		return err
 	}
-	if err := writeJSON(filepath.Join(dir, vocab.TermsFile), d.Terms); err != nil {
+	if err := writeJSON(filepath.Join(dir, source.TermsFile), d.Terms); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, vocab.EmbeddingsFile)
+	path := filepath.Join(dir, source.EmbeddingsFile)
 	if err := npy.Write(path, len(d.Terms), d.Config.Dim, d.Embeddings, d.Config.DType); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}

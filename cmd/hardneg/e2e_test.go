@@ -19,7 +19,7 @@ import (
 	"github.com/hardneg/hardneg/internal/kernel"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // triplet is one JSONL row as a reader sees it.
@@ -82,7 +82,7 @@ type truth struct {
 func loadTruth(t *testing.T, dir string) *truth {
 	t.Helper()
 	var terms []string
-	b, err := os.ReadFile(filepath.Join(dir, vocab.TermsFile))
+	b, err := os.ReadFile(filepath.Join(dir, source.TermsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func loadTruth(t *testing.T, dir string) *truth {
 	for i, term := range terms {
 		tr.index[term] = i
 	}
-	f, err := npy.Open(filepath.Join(dir, vocab.EmbeddingsFile))
+	f, err := npy.Open(filepath.Join(dir, source.EmbeddingsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func loadTruth(t *testing.T, dir string) *truth {
 		}
 		tr.emb = append(tr.emb, v)
 	}
-	pb, err := os.ReadFile(filepath.Join(dir, vocab.PairsFile))
+	pb, err := os.ReadFile(filepath.Join(dir, source.PairsFile))
 	if err != nil {
 		t.Fatal(err)
 	}

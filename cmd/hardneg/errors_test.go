@@ -18,7 +18,7 @@ import (
 
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // tinyData writes a small valid data set: four terms in 3 dimensions with
@@ -27,8 +27,8 @@ func tinyData(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
-		vocab.TermsFile: `["야당", "야당정치인", "야수", "李滉"]`,
-		vocab.PairsFile: `{"source": "야당", "target": "야당정치인", "similarity": 0.9}` + "\n\n" +
+		source.TermsFile: `["야당", "야당정치인", "야수", "李滉"]`,
+		source.PairsFile: `{"source": "야당", "target": "야당정치인", "similarity": 0.9}` + "\n\n" +
 			`{"source": "李滉", "target": "야수", "similarity": 0.8}` + "\n",
 	}
 	for name, content := range files {
@@ -37,7 +37,7 @@ func tinyData(t *testing.T) string {
 		}
 	}
 	emb := []float32{1, 0, 0, 0.9, 0.3, 0, 0.6, 0.6, 0.5, 0.4, 0.8, 0.4}
-	if err := npy.Write(filepath.Join(dir, vocab.EmbeddingsFile), 4, 3, emb, npy.Float32); err != nil {
+	if err := npy.Write(filepath.Join(dir, source.EmbeddingsFile), 4, 3, emb, npy.Float32); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -103,73 +103,73 @@ func TestBadInputsAreRefused(t *testing.T) {
 	}
 	for _, tc := range []badCase{
 		// The pairs file.
-		{name: "malformed JSONL line", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + `{"source": "야당", "target": `),
-			want: vocab.ErrPairs, code: exitInput, where: "line 2: malformed JSON"},
-		{name: "pair missing source", file: vocab.PairsFile, bytes: []byte("\n" + `{"target": "야수"}`),
-			want: vocab.ErrPairs, code: exitInput, where: `line 2: missing "source"`},
-		{name: "pair missing target", file: vocab.PairsFile, bytes: []byte(`{"source": "야수"}`),
-			want: vocab.ErrPairs, code: exitInput, where: `line 1: missing "target"`},
-		{name: "empty pairs file", file: vocab.PairsFile, bytes: nil,
-			want: vocab.ErrNoPairs, code: exitInput, where: "no pairs (0 lines)"},
-		{name: "no pair in vocabulary", file: vocab.PairsFile, bytes: []byte(`{"source": "x", "target": "y"}`),
-			want: vocab.ErrNoPairs, code: exitInput, where: "none of the 1 pairs"},
-		{name: "pairs invalid UTF-8", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + "{\"source\": \"\xec\x95\", \"target\": \"야수\"}\n"),
-			want: vocab.ErrPairs, code: exitInput, where: "line 2: invalid UTF-8 at column 13"},
-		{name: "pairs line is an array", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n\n" + `["야당", "야수"]`),
-			want: vocab.ErrPairs, code: exitInput, where: "line 3: want a JSON object, found an array"},
-		{name: "pairs line is a bare string", file: vocab.PairsFile, bytes: []byte(`"야당"` + "\n"),
-			want: vocab.ErrPairs, code: exitInput, where: "line 1: want a JSON object, found a string"},
-		{name: "similarity is a string", file: vocab.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수", "similarity": "0.9"}`),
-			want: vocab.ErrPairs, code: exitInput, where: `line 1: field "similarity": want a number, found string`},
-		{name: "pairs file missing", file: vocab.PairsFile, prepare: remove,
+		{name: "malformed JSONL line", file: source.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + `{"source": "야당", "target": `),
+			want: source.ErrPairs, code: exitInput, where: "line 2: malformed JSON"},
+		{name: "pair missing source", file: source.PairsFile, bytes: []byte("\n" + `{"target": "야수"}`),
+			want: source.ErrPairs, code: exitInput, where: `line 2: missing "source"`},
+		{name: "pair missing target", file: source.PairsFile, bytes: []byte(`{"source": "야수"}`),
+			want: source.ErrPairs, code: exitInput, where: `line 1: missing "target"`},
+		{name: "empty pairs file", file: source.PairsFile, bytes: nil,
+			want: source.ErrNoPairs, code: exitInput, where: "no pairs (0 lines)"},
+		{name: "no pair in vocabulary", file: source.PairsFile, bytes: []byte(`{"source": "x", "target": "y"}`),
+			want: source.ErrNoPairs, code: exitInput, where: "none of the 1 pairs"},
+		{name: "pairs invalid UTF-8", file: source.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n" + "{\"source\": \"\xec\x95\", \"target\": \"야수\"}\n"),
+			want: source.ErrPairs, code: exitInput, where: "line 2: invalid UTF-8 at column 13"},
+		{name: "pairs line is an array", file: source.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수"}` + "\n\n" + `["야당", "야수"]`),
+			want: source.ErrPairs, code: exitInput, where: "line 3: want a JSON object, found an array"},
+		{name: "pairs line is a bare string", file: source.PairsFile, bytes: []byte(`"야당"` + "\n"),
+			want: source.ErrPairs, code: exitInput, where: "line 1: want a JSON object, found a string"},
+		{name: "similarity is a string", file: source.PairsFile, bytes: []byte(`{"source": "야당", "target": "야수", "similarity": "0.9"}`),
+			want: source.ErrPairs, code: exitInput, where: `line 1: field "similarity": want a number, found string`},
+		{name: "pairs file missing", file: source.PairsFile, prepare: remove,
 			want: fs.ErrNotExist, code: exitInput},
-		{name: "pairs path is a folder", file: vocab.PairsFile, prepare: folder,
+		{name: "pairs path is a folder", file: source.PairsFile, prepare: folder,
 			want: syscall.EISDIR, code: exitInput, where: "is a directory"},
 
 		// The embeddings.
-		{name: "npy bad magic", file: vocab.EmbeddingsFile, bytes: append([]byte("\x93NUMPZ"), good[6:]...),
+		{name: "npy bad magic", file: source.EmbeddingsFile, bytes: append([]byte("\x93NUMPZ"), good[6:]...),
 			want: npy.ErrMagic, code: exitInput, where: "byte 0"},
-		{name: "npy bad header", file: vocab.EmbeddingsFile, bytes: replace(good, "'shape'", "'shope'"),
+		{name: "npy bad header", file: source.EmbeddingsFile, bytes: replace(good, "'shape'", "'shope'"),
 			want: npy.ErrHeader, code: exitInput, where: "byte "},
-		{name: "npy fortran order", file: vocab.EmbeddingsFile, bytes: replace(good, "False", "True "),
+		{name: "npy fortran order", file: source.EmbeddingsFile, bytes: replace(good, "False", "True "),
 			want: npy.ErrFortran, code: exitInput, where: "fortran"},
-		{name: "npy int dtype", file: vocab.EmbeddingsFile, bytes: replace(good, "<f4", "<i4"),
+		{name: "npy int dtype", file: source.EmbeddingsFile, bytes: replace(good, "<f4", "<i4"),
 			want: npy.ErrDType, code: exitInput, where: "dtype"},
-		{name: "npy truncated data", file: vocab.EmbeddingsFile, bytes: good[:len(good)-5],
+		{name: "npy truncated data", file: source.EmbeddingsFile, bytes: good[:len(good)-5],
 			want: npy.ErrTruncated, code: exitInput, where: "byte 171: data section is 43 bytes, want 48"},
-		{name: "npy header claims more data than the file has", file: vocab.EmbeddingsFile, bytes: replace(good, "(4, 3)", "(5, 3)"),
+		{name: "npy header claims more data than the file has", file: source.EmbeddingsFile, bytes: replace(good, "(4, 3)", "(5, 3)"),
 			want: npy.ErrTruncated, code: exitInput, where: "byte 176: data section is 48 bytes, want 60 for shape (5, 3)"},
-		{name: "npy header longer than its declared length", file: vocab.EmbeddingsFile, bytes: shortHeader,
+		{name: "npy header longer than its declared length", file: source.EmbeddingsFile, bytes: shortHeader,
 			want: npy.ErrHeader, code: exitInput, where: "not closed within the declared header length (40 bytes)"},
-		{name: "npy shape with zero rows", file: vocab.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(0, 3)"),
+		{name: "npy shape with zero rows", file: source.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(0, 3)"),
 			want: npy.ErrShape, code: exitInput, where: "has no rows"},
-		{name: "npy shape with zero columns", file: vocab.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(4, 0)"),
+		{name: "npy shape with zero columns", file: source.EmbeddingsFile, bytes: replace(good[:dataOffset], "(4, 3)", "(4, 0)"),
 			want: npy.ErrShape, code: exitInput, where: "has no cols"},
-		{name: "row count differs from term list", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 3, 3, make9()),
+		{name: "row count differs from term list", file: source.EmbeddingsFile, bytes: npyBytes(t, 3, 3, make9()),
 			want: mine.ErrInput, code: exitInput, where: "has 3 rows but"},
-		{name: "zero row", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}),
+		{name: "zero row", file: source.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}),
 			want: mine.ErrInput, code: exitInput, where: "row 1 (term \"야당정치인\")"},
-		{name: "non-finite row", file: vocab.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 1, 1, 1, 1, nan, 1, 1, 1, 1}),
+		{name: "non-finite row", file: source.EmbeddingsFile, bytes: npyBytes(t, 4, 3, []float32{1, 0, 0, 1, 1, 1, 1, nan, 1, 1, 1, 1}),
 			want: mine.ErrInput, code: exitInput, where: "row 2 (term \"야수\"): column 1 is NaN"},
-		{name: "embeddings file missing", file: vocab.EmbeddingsFile, prepare: remove,
+		{name: "embeddings file missing", file: source.EmbeddingsFile, prepare: remove,
 			want: fs.ErrNotExist, code: exitInput},
-		{name: "embeddings path is a folder", file: vocab.EmbeddingsFile, prepare: folder,
+		{name: "embeddings path is a folder", file: source.EmbeddingsFile, prepare: folder,
 			want: mine.ErrInput, code: exitInput, where: "not a regular file"},
 
 		// The term list.
-		{name: "duplicate terms", file: vocab.TermsFile, bytes: []byte(`["야당", "야당정치인", "야당", "李滉"]`),
-			want: vocab.ErrTerms, code: exitInput, where: "row 2 repeats"},
-		{name: "term list not an array", file: vocab.TermsFile, bytes: []byte(`{"terms": ["야당"]}`),
-			want: vocab.ErrTerms, code: exitInput, where: "want a JSON array of strings"},
-		{name: "term list with a number", file: vocab.TermsFile, bytes: []byte(`["야당", 3, "야수", "李滉"]`),
-			want: vocab.ErrTerms, code: exitInput, where: "row 1 (byte "},
-		{name: "term list with a null", file: vocab.TermsFile, bytes: []byte(`["야당", "야당정치인", null, "李滉"]`),
-			want: vocab.ErrTerms, code: exitInput, where: "row 2 (byte "},
-		{name: "term list missing", file: vocab.TermsFile, prepare: remove,
+		{name: "duplicate terms", file: source.TermsFile, bytes: []byte(`["야당", "야당정치인", "야당", "李滉"]`),
+			want: source.ErrTerms, code: exitInput, where: "row 2 repeats"},
+		{name: "term list not an array", file: source.TermsFile, bytes: []byte(`{"terms": ["야당"]}`),
+			want: source.ErrTerms, code: exitInput, where: "want a JSON array of strings"},
+		{name: "term list with a number", file: source.TermsFile, bytes: []byte(`["야당", 3, "야수", "李滉"]`),
+			want: source.ErrTerms, code: exitInput, where: "row 1 (byte "},
+		{name: "term list with a null", file: source.TermsFile, bytes: []byte(`["야당", "야당정치인", null, "李滉"]`),
+			want: source.ErrTerms, code: exitInput, where: "row 2 (byte "},
+		{name: "term list missing", file: source.TermsFile, prepare: remove,
 			want: fs.ErrNotExist, code: exitInput},
-		{name: "term list path is a folder", file: vocab.TermsFile, prepare: folder,
+		{name: "term list path is a folder", file: source.TermsFile, prepare: folder,
 			want: syscall.EISDIR, code: exitInput, where: "is a directory"},
-		{name: "data folder missing", file: vocab.TermsFile, prepare: func(t *testing.T, path string) {
+		{name: "data folder missing", file: source.TermsFile, prepare: func(t *testing.T, path string) {
 			if err := os.RemoveAll(filepath.Dir(path)); err != nil {
 				t.Fatal(err)
 			}
@@ -330,7 +330,7 @@ func TestFailedRunLeavesEarlierOutputs(t *testing.T) {
 	data := tinyData(t)
 	runCLI(t, "mine", "--data-dir", data, "-q")
 	before := treeBytes(t, data)
-	if err := os.WriteFile(filepath.Join(data, vocab.PairsFile), []byte("not json\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(data, source.PairsFile), []byte("not json\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
@@ -339,7 +339,7 @@ func TestFailedRunLeavesEarlierOutputs(t *testing.T) {
 	}
 	after := treeBytes(t, data)
 	for name, b := range before {
-		if name == vocab.PairsFile {
+		if name == source.PairsFile {
 			continue
 		}
 		if !bytes.Equal(after[name], b) {

@@ -11,8 +11,8 @@ import (
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/npy"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/synth"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // falseNegatives counts the distinct (anchor, negative) pairs a run mined,
@@ -267,12 +267,12 @@ func TestNormalizedGuard(t *testing.T) {
 	terms := `["abc", "abd", "Ａ Ｂ Ｃ", "xyz", "qrs", "uvw"]`
 	pairs := `{"source": "abc", "target": "abd"}` + "\n"
 	emb := []float32{1, 0, 0, 0.9, 0.44, 0, 0.85, 0.3, 0.43, 0.4, 0.9, 0.1, 0.6, 0.5, 0.6, 0.35, 0.2, 0.9}
-	for name, content := range map[string]string{vocab.TermsFile: terms, vocab.PairsFile: pairs} {
+	for name, content := range map[string]string{source.TermsFile: terms, source.PairsFile: pairs} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := npy.Write(filepath.Join(dir, vocab.EmbeddingsFile), 6, 3, emb, npy.Float32); err != nil {
+	if err := npy.Write(filepath.Join(dir, source.EmbeddingsFile), 6, 3, emb, npy.Float32); err != nil {
 		t.Fatal(err)
 	}
 	negatives := func(flags ...string) map[string]bool {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hardneg/hardneg/inspect"
 	"github.com/hardneg/hardneg/mine"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // inspectFlags holds the inspect command's flags until they become
@@ -34,7 +34,7 @@ func (f *inspectFlags) options(c *cobra.Command) (inspect.Options, error) {
 	for _, p := range []struct {
 		dst  *string
 		name string
-	}{{&opt.PairsPath, vocab.PairsFile}, {&opt.EmbeddingsPath, vocab.EmbeddingsFile}, {&opt.TermsPath, vocab.TermsFile}} {
+	}{{&opt.PairsPath, source.PairsFile}, {&opt.EmbeddingsPath, source.EmbeddingsFile}, {&opt.TermsPath, source.TermsFile}} {
 		if *p.dst == "" {
 			*p.dst = filepath.Join(f.dataDir, p.name)
 		}

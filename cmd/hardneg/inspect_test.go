@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/hardneg/hardneg/mine"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // runInspect runs 'hardneg inspect ARGS' through run.
@@ -65,10 +65,10 @@ func TestInspectPrintsTheReport(t *testing.T) {
 func TestInspectExitCodes(t *testing.T) {
 	good := synthData(t)
 	broken := t.TempDir()
-	for _, n := range []string{vocab.TermsFile, vocab.EmbeddingsFile} {
+	for _, n := range []string{source.TermsFile, source.EmbeddingsFile} {
 		copyFile(t, filepath.Join(good, n), filepath.Join(broken, n))
 	}
-	if err := os.WriteFile(filepath.Join(broken, vocab.PairsFile), []byte("{\"source\": 1}\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(broken, source.PairsFile), []byte("{\"source\": 1}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -98,7 +98,7 @@ func TestInspectExitCodes(t *testing.T) {
 		})
 	}
 	_, _, err := runInspect(t, "--data-dir", broken)
-	if err == nil || !strings.Contains(err.Error(), filepath.Join(broken, vocab.PairsFile)) || !strings.Contains(err.Error(), "line 1") {
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(broken, source.PairsFile)) || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("err = %v, want it to name the pairs file and line 1", err)
 	}
 }

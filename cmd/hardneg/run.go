@@ -24,9 +24,9 @@ import (
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/report"
 	"github.com/hardneg/hardneg/sample"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/synth"
-	"github.com/hardneg/hardneg/vocab"
 )
 
 // usageError is a mistake in the command line.
@@ -157,9 +157,9 @@ func addMineFlags(fs *pflag.FlagSet, f *mineFlags) {
 // addInputFlags adds the flags that name the three input files.
 func addInputFlags(fs *pflag.FlagSet, dataDir, pairs, embeddings, terms *string) {
 	fs.StringVar(dataDir, "data-dir", "", "folder holding the three input files")
-	fs.StringVar(pairs, "pairs", "", "synonym pairs file (default DIR/"+vocab.PairsFile+")")
-	fs.StringVar(embeddings, "embeddings", "", "embedding matrix (default DIR/"+vocab.EmbeddingsFile+")")
-	fs.StringVar(terms, "terms", "", "term list (default DIR/"+vocab.TermsFile+")")
+	fs.StringVar(pairs, "pairs", "", "synonym pairs file (default DIR/"+source.PairsFile+")")
+	fs.StringVar(embeddings, "embeddings", "", "embedding matrix (default DIR/"+source.EmbeddingsFile+")")
+	fs.StringVar(terms, "terms", "", "term list (default DIR/"+source.TermsFile+")")
 }
 
 // rangeFlag is a band range written LO,HI.
@@ -529,7 +529,7 @@ The seed scale of the real data is --terms 150000 --dim 1024 --anchors 28000.
 				return err
 			}
 			cfg.DType = dt
-			if err := refuseExisting(out, force, vocab.PairsFile, vocab.EmbeddingsFile, vocab.TermsFile, synth.HeldOutFile); err != nil {
+			if err := refuseExisting(out, force, source.PairsFile, source.EmbeddingsFile, source.TermsFile, synth.HeldOutFile); err != nil {
 				return err
 			}
 			d, err := synth.Generate(cfg)

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hardneg/hardneg/mine"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // Environment variables that carry a batch task's index, read in this order
@@ -139,8 +139,8 @@ different settings exit with 2. Nothing is written then.
 			}
 			mc.PairsPath, mc.TermsPath = pairs, termList
 			if dataDir != "" {
-				mc.PairsPath = firstNonEmpty(pairs, filepath.Join(dataDir, vocab.PairsFile))
-				mc.TermsPath = firstNonEmpty(termList, filepath.Join(dataDir, vocab.TermsFile))
+				mc.PairsPath = firstNonEmpty(pairs, filepath.Join(dataDir, source.PairsFile))
+				mc.TermsPath = firstNonEmpty(termList, filepath.Join(dataDir, source.TermsFile))
 			}
 			hooks, err := mineHooks(stderr, quiet, "auto")
 			if err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hardneg/hardneg/mine"
-	"github.com/hardneg/hardneg/vocab"
+	"github.com/hardneg/hardneg/source"
 )
 
 // mineShards runs every shard of n through the CLI into a new folder and
@@ -129,7 +129,7 @@ func TestMergeRefuses(t *testing.T) {
 			return []string{dir}
 		}, exitInput, "holds no *" + mine.ShardExt},
 		{"changed pairs file (--pairs)", func(t *testing.T, dir string) []string {
-			b, _ := os.ReadFile(filepath.Join(data, vocab.PairsFile))
+			b, _ := os.ReadFile(filepath.Join(data, source.PairsFile))
 			changed := filepath.Join(dir, "pairs.jsonl")
 			os.WriteFile(changed, append(b, "\n"...), 0o644)
 			return []string{good, "--pairs", changed}
@@ -155,7 +155,7 @@ func TestMergeRefuses(t *testing.T) {
 	t.Run("changed pairs file", func(t *testing.T) {
 		data := synthData(t)
 		shards := mineShards(t, data, 2)
-		pairs := filepath.Join(data, vocab.PairsFile)
+		pairs := filepath.Join(data, source.PairsFile)
 		b, _ := os.ReadFile(pairs)
 		if err := os.WriteFile(pairs, bytes.Replace(b, []byte("\n"), []byte("\n\n"), 1), 0o644); err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package vocab
+package source
 
 import (
 	"bufio"
@@ -10,13 +10,6 @@ import (
 	"os"
 	"unicode/utf8"
 )
-
-// Anchor is a term together with its positives: every term linked to it by a
-// pair, in either direction.
-type Anchor struct {
-	Term      int32   // row in the vocabulary
-	Positives []int32 // rows, in the order the pairs file first links them
-}
 
 // PairStats counts what reading a pairs file found.
 type PairStats struct {
@@ -45,22 +38,23 @@ type pairLine struct {
 }
 
 // ReadPairs reads a synonym pairs file and builds the anchors, both directions
-// of every pair whose two terms are in v. Anchors come in the order the file
-// first names them, which makes the output order independent of map order.
-func ReadPairs(path string, v *Vocab) ([]Anchor, PairStats, error) {
+// of every pair whose two terms are in the term list v. Anchors come in the
+// order the file first names them, which makes the output order independent
+// of map order.
+func ReadPairs(path string, v *Side) ([]Anchor, PairStats, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, PairStats{}, fmt.Errorf("vocab: read pairs: %w", err)
+		return nil, PairStats{}, fmt.Errorf("source: read pairs: %w", err)
 	}
 	defer f.Close()
 	anchors, stats, err := readPairs(f, v)
 	if err != nil {
-		return nil, stats, fmt.Errorf("vocab: %s: %w", path, err)
+		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
 	}
 	return anchors, stats, nil
 }
 
-func readPairs(r io.Reader, v *Vocab) ([]Anchor, PairStats, error) {
+func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {
 	var (
 		stats   PairStats
 		b       = newAnchorBuilder()
@@ -93,7 +87,7 @@ func readPairs(r io.Reader, v *Vocab) ([]Anchor, PairStats, error) {
 	return b.anchors(), stats, nil
 }
 
-func parsePairLine(line []byte, lineNum int, v *Vocab, b *anchorBuilder, stats *PairStats) error {
+func parsePairLine(line []byte, lineNum int, v *Side, b *anchorBuilder, stats *PairStats) error {
 	trimmed := bytes.TrimSpace(line)
 	if len(trimmed) == 0 {
 		stats.Blank++
@@ -221,7 +215,7 @@ func (b *anchorBuilder) add(a, p int32) bool {
 func (b *anchorBuilder) anchors() []Anchor {
 	out := make([]Anchor, len(b.order))
 	for i, a := range b.order {
-		out[i] = Anchor{Term: a, Positives: b.pos[a]}
+		out[i] = Anchor{Query: a, Positives: b.pos[a]}
 	}
 	return out
 }

@@ -1,4 +1,4 @@
-package vocab
+package source
 
 import (
 	"errors"
@@ -55,8 +55,8 @@ func TestReadTerms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(v.Terms, tc.want) {
-				t.Fatalf("terms %q, want %q", v.Terms, tc.want)
+			if !slices.Equal(v.IDs, tc.want) {
+				t.Fatalf("terms %q, want %q", v.IDs, tc.want)
 			}
 			for i, term := range tc.want {
 				if r, ok := v.Lookup(term); !ok || int(r) != i {
@@ -75,7 +75,7 @@ func TestReadTermsMissingFile(t *testing.T) {
 }
 
 func TestReadPairs(t *testing.T) {
-	v, err := NewVocab([]string{"a", "b", "c", "d", "e"})
+	v, err := NewTerms([]string{"a", "b", "c", "d", "e"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,17 +92,17 @@ func TestReadPairs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Anchor{
-		{Term: 0, Positives: []int32{1, 2}}, // a: b, c
-		{Term: 1, Positives: []int32{0}},    // b: a
-		{Term: 2, Positives: []int32{0}},    // c: a
-		{Term: 4, Positives: []int32{3}},    // e: d
-		{Term: 3, Positives: []int32{4}},    // d: e
+		{Query: 0, Positives: []int32{1, 2}}, // a: b, c
+		{Query: 1, Positives: []int32{0}},    // b: a
+		{Query: 2, Positives: []int32{0}},    // c: a
+		{Query: 4, Positives: []int32{3}},    // e: d
+		{Query: 3, Positives: []int32{4}},    // d: e
 	}
 	if len(anchors) != len(want) {
 		t.Fatalf("anchors %v, want %v", anchors, want)
 	}
 	for i := range want {
-		if anchors[i].Term != want[i].Term || !slices.Equal(anchors[i].Positives, want[i].Positives) {
+		if anchors[i].Query != want[i].Query || !slices.Equal(anchors[i].Positives, want[i].Positives) {
 			t.Fatalf("anchor %d = %v, want %v", i, anchors[i], want[i])
 		}
 	}
@@ -113,7 +113,7 @@ func TestReadPairs(t *testing.T) {
 }
 
 func TestReadPairsRefusesBadInput(t *testing.T) {
-	v, _ := NewVocab([]string{"a", "b"})
+	v, _ := NewTerms([]string{"a", "b"})
 	for _, tc := range []struct {
 		name, content string
 		wantErr       error
@@ -154,7 +154,7 @@ func TestErrorPositions(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "row 1 (byte 11)") {
 		t.Errorf("term list error %v, want row 1 at byte 11", err)
 	}
-	v, _ := NewVocab([]string{"a", "b"})
+	v, _ := NewTerms([]string{"a", "b"})
 	for _, tc := range []struct{ content, msg string }{
 		{`    {"source": "a", "target" "b"}`, "line 1: column 30"},
 		{`{"source": "a", "target": "b"}}`, `line 1: data after the JSON object: "}"`},

@@ -1,4 +1,4 @@
-package vocab
+package source
 
 import (
 	"bytes"
@@ -23,52 +23,42 @@ var (
 	ErrNoPairs = errors.New("no usable pairs")
 )
 
-// Vocab is the term list: row i of the embedding matrix is Terms[i].
-type Vocab struct {
-	Terms []string
-	index map[string]int32
-}
-
-// NewVocab indexes terms. It refuses an empty list and duplicate terms; row
-// numbers in its errors count from 0, as the embedding rows do.
-func NewVocab(terms []string) (*Vocab, error) {
+// NewTerms makes the side of a term list: each term is its own id and
+// text. It refuses an empty list and duplicate terms; row numbers in its
+// errors count from 0, as the embedding rows do.
+func NewTerms(terms []string) (*Side, error) {
 	if len(terms) == 0 {
 		return nil, fmt.Errorf("%w: the list is empty", ErrTerms)
 	}
-	index := make(map[string]int32, len(terms))
-	for i, t := range terms {
-		if j, dup := index[t]; dup {
-			return nil, fmt.Errorf("%w: row %d repeats the term %q of row %d", ErrTerms, i, t, j)
+	s := newSide(terms, terms)
+	if len(s.index) != len(terms) {
+		seen := make(map[string]int, len(terms))
+		for i, t := range terms {
+			if j, dup := seen[t]; dup {
+				return nil, fmt.Errorf("%w: row %d repeats the term %q of row %d", ErrTerms, i, t, j)
+			}
+			seen[t] = i
 		}
-		index[t] = int32(i)
 	}
-	return &Vocab{Terms: terms, index: index}, nil
+	return s, nil
 }
 
-// Lookup returns the row of term, or false when it is not in the vocabulary.
-func (v *Vocab) Lookup(term string) (int32, bool) {
-	i, ok := v.index[term]
-	return i, ok
-}
-
-// Len is the number of terms.
-func (v *Vocab) Len() int { return len(v.Terms) }
-
-// ReadTerms reads a term list file: a JSON array of strings.
-func ReadTerms(path string) (*Vocab, error) {
+// ReadTerms reads a term list file, a JSON array of strings, as a side whose
+// ids and texts are the terms.
+func ReadTerms(path string) (*Side, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("vocab: read term list: %w", err)
+		return nil, fmt.Errorf("source: read term list: %w", err)
 	}
 	terms, err := parseTerms(data)
 	if err != nil {
-		return nil, fmt.Errorf("vocab: %s: %w", path, err)
+		return nil, fmt.Errorf("source: %s: %w", path, err)
 	}
-	v, err := NewVocab(terms)
+	s, err := NewTerms(terms)
 	if err != nil {
-		return nil, fmt.Errorf("vocab: %s: %w", path, err)
+		return nil, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return v, nil
+	return s, nil
 }
 
 // parseTerms decodes the array token by token so that an error can name the

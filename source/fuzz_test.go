@@ -1,4 +1,4 @@
-package vocab
+package source
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ var fuzzTerms = []string{
 // of the first bad line, or ErrNoPairs. The seed corpus is in
 // testdata/fuzz/FuzzReadPairs.
 func FuzzReadPairs(f *testing.F) {
-	v, err := NewVocab(fuzzTerms)
+	v, err := NewTerms(fuzzTerms)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func FuzzReadPairs(f *testing.F) {
 			t.Fatalf("%d anchors, want %d", len(anchors), len(want.anchors))
 		}
 		for i, a := range anchors {
-			if a.Term != want.anchors[i].Term || !slices.Equal(a.Positives, want.anchors[i].Positives) {
+			if a.Query != want.anchors[i].Query || !slices.Equal(a.Positives, want.anchors[i].Positives) {
 				t.Fatalf("anchor %d = %v, want %v", i, a, want.anchors[i])
 			}
 		}
@@ -79,7 +79,7 @@ func FuzzReadPairs(f *testing.F) {
 
 // checkAnchors checks what holds for any accepted pairs file, whatever its
 // content.
-func checkAnchors(t *testing.T, anchors []Anchor, stats PairStats, v *Vocab) {
+func checkAnchors(t *testing.T, anchors []Anchor, stats PairStats, v *Side) {
 	t.Helper()
 	if len(anchors) == 0 || stats.Used == 0 {
 		t.Fatalf("accepted with %d anchors and %d used pairs", len(anchors), stats.Used)
@@ -92,26 +92,26 @@ func checkAnchors(t *testing.T, anchors []Anchor, stats PairStats, v *Vocab) {
 	links := map[[2]int32]bool{}
 	seen := map[int32]bool{}
 	for _, a := range anchors {
-		if !inRange(a.Term) {
-			t.Fatalf("anchor row %d outside the %d-term vocabulary", a.Term, v.Len())
+		if !inRange(a.Query) {
+			t.Fatalf("anchor row %d outside the %d-term vocabulary", a.Query, v.Len())
 		}
-		if seen[a.Term] {
-			t.Fatalf("anchor %d listed twice", a.Term)
+		if seen[a.Query] {
+			t.Fatalf("anchor %d listed twice", a.Query)
 		}
-		seen[a.Term] = true
+		seen[a.Query] = true
 		if len(a.Positives) == 0 {
-			t.Fatalf("anchor %d has no positive", a.Term)
+			t.Fatalf("anchor %d has no positive", a.Query)
 		}
 		for _, p := range a.Positives {
 			switch {
 			case !inRange(p):
-				t.Fatalf("anchor %d: positive row %d outside the %d-term vocabulary", a.Term, p, v.Len())
-			case p == a.Term:
-				t.Fatalf("anchor %d is its own positive", a.Term)
-			case links[[2]int32{a.Term, p}]:
-				t.Fatalf("anchor %d lists positive %d twice", a.Term, p)
+				t.Fatalf("anchor %d: positive row %d outside the %d-term vocabulary", a.Query, p, v.Len())
+			case p == a.Query:
+				t.Fatalf("anchor %d is its own positive", a.Query)
+			case links[[2]int32{a.Query, p}]:
+				t.Fatalf("anchor %d lists positive %d twice", a.Query, p)
 			}
-			links[[2]int32{a.Term, p}] = true
+			links[[2]int32{a.Query, p}] = true
 		}
 	}
 	for l := range links {
@@ -157,7 +157,7 @@ type refPairs struct {
 // refReadPairs reads a pairs file the simple way: split into lines,
 // json.Unmarshal each (which, unlike a Decoder, refuses anything after the
 // value), and link terms with slices.
-func refReadPairs(data []byte, v *Vocab) refPairs {
+func refReadPairs(data []byte, v *Side) refPairs {
 	var r refPairs
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	if len(lines[len(lines)-1]) == 0 {
@@ -211,9 +211,9 @@ func refReadPairs(data []byte, v *Vocab) refPairs {
 }
 
 func (r *refPairs) link(a, p int32) bool {
-	i := slices.IndexFunc(r.anchors, func(x Anchor) bool { return x.Term == a })
+	i := slices.IndexFunc(r.anchors, func(x Anchor) bool { return x.Query == a })
 	if i < 0 {
-		r.anchors = append(r.anchors, Anchor{Term: a})
+		r.anchors = append(r.anchors, Anchor{Query: a})
 		i = len(r.anchors) - 1
 	}
 	if slices.Contains(r.anchors[i].Positives, p) {
@@ -263,10 +263,10 @@ func FuzzReadTerms(f *testing.F) {
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("accepted a file json.Unmarshal refuses: %v", err)
 		}
-		if !slices.Equal(v.Terms, want) || v.Len() != len(want) || len(want) == 0 {
-			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.Terms, v.Len(), want)
+		if !slices.Equal(v.IDs, want) || v.Len() != len(want) || len(want) == 0 {
+			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.IDs, v.Len(), want)
 		}
-		for i, term := range v.Terms {
+		for i, term := range v.IDs {
 			if r, ok := v.Lookup(term); !ok || int(r) != i {
 				t.Fatalf("Lookup(%q) = %d, %v; want row %d", term, r, ok, i)
 			}
