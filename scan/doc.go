@@ -1,21 +1,29 @@
-// Package scan finds, for each anchor, how many candidates fall in each
-// similarity band and a small uniform random sample of them, in one streaming
-// pass over the candidate matrix.
+// Package scan computes, for each anchor (a query), what the choice of its
+// negatives needs from the whole corpus, in one streaming pass over the
+// corpus matrix: how many candidates fall in each similarity band, a small
+// ordered sample of each band, and, for rank windows, the most similar
+// candidates.
 //
 // The scan is exact: similarities are float32 dot products of unit rows,
 // computed by package internal/kernel in a fixed order. It is blocked: a
 // block of anchors is held while tiles of candidates stream past, and each
-// tile of similarities is classified into bands while it is still in cache,
-// so no anchors × candidates matrix is ever stored. Memory is the two
+// tile of similarities is filtered and classified while it is still in
+// cache, so no anchors × candidates matrix is ever stored. Memory is the two
 // matrices plus one small tile per worker.
 //
-// Sampling is bottom-k: every candidate gets a pseudo-random key from the
-// anchor's seed and the candidate's identity, and each band keeps the Keep
-// candidates with the smallest keys. Those are a uniform random sample of the
-// band, independent of the order in which candidates are seen, so the result
-// does not depend on tiles, threads or shards. The first q of them, by key,
-// are a uniform random sample of size q, which is all that package sample
-// needs to fill any quota up to Keep.
+// Per tile, in this order: excluded candidates (positives, the anchor
+// itself, guard exclusions) are dropped; then near-duplicates of a
+// positive; then candidates outside the anchor's score limits (ceiling and
+// floor); what remains is counted into bands and offered to the samples.
 //
-// The scan does not decide quotas or labels; package sample does.
+// Samples are order-free. Random sampling is bottom-k: every candidate gets
+// a pseudo-random key from the anchor's seed and the candidate's identity,
+// and each band keeps the Keep candidates with the smallest keys, a uniform
+// random sample whatever the order candidates arrive in. Top sampling keeps
+// the most similar, SimANS the smallest SimANS scores (a weighted sample
+// without replacement, keyed the same way), and a window the Window most
+// similar candidates of all. Ties go by key, then row. So results do not
+// depend on tiles, threads or shards.
+//
+// The scan does not decide quotas or labels; package choose does.
 package scan

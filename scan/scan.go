@@ -15,53 +15,33 @@ import (
 	"github.com/hardneg/hardneg/internal/kernel"
 )
 
-// Matrix is a row-major matrix whose rows are expected to be unit length,
-// so that a dot product is a cosine similarity. It holds float32 values in
-// Data, or, to halve its memory, half-precision values (as bits) in Half;
-// exactly one of the two is set. Half rows are converted to float32 exactly
-// as they are used, so a similarity is the float32 dot product of the
-// half-precision vectors.
-type Matrix struct {
-	Rows, Cols int
-	Data       []float32
-	Half       []uint16
-}
-
-// Row returns row i of a float32 matrix.
-func (m *Matrix) Row(i int) []float32 { return m.Data[i*m.Cols : (i+1)*m.Cols] }
-
-// rowsTo32 writes rows [lo, hi) into dst as float32 and returns dst's
-// filled part; for a float32 matrix it returns the rows in place.
-func (m *Matrix) rowsTo32(dst []float32, lo, hi int) []float32 {
-	if m.Half == nil {
-		return m.Data[lo*m.Cols : hi*m.Cols]
-	}
-	dst = dst[:(hi-lo)*m.Cols]
-	kernel.HalfToFloat(dst, m.Half[lo*m.Cols:hi*m.Cols])
-	return dst
-}
-
-func (m *Matrix) valid() bool {
-	n := m.Rows * m.Cols
-	return m.Rows >= 0 && m.Cols >= 0 && (m.Half == nil && len(m.Data) == n || m.Data == nil && len(m.Half) == n)
-}
-
 // Band is a half-open similarity range [Lo, Hi).
 type Band struct{ Lo, Hi float64 }
 
-// Query says what to scan: one entry per anchor in each slice.
+// Query says what to scan: one entry per anchor in each slice that is set.
 type Query struct {
-	// Anchors are rows of the anchor matrix.
+	// Anchors are rows of the anchor (query) matrix.
 	Anchors []int32
 	// Exclude lists, per anchor, candidate rows that are never counted or
-	// sampled (the anchor itself and its positives, for example).
+	// sampled (its positives, the anchor itself when the queries are the
+	// corpus, and what the guards exclude).
 	Exclude [][]int32
 	// Seeds seed each anchor's sampling keys.
 	Seeds []uint64
-	// Ceilings, when set, gives each anchor a similarity above which a
-	// candidate is dropped before it is counted or sampled (a positive-aware
-	// ceiling); +Inf leaves an anchor without one.
-	Ceilings []float32
+	// Ceilings and Floors, when set, keep for each anchor only candidates
+	// with Floors[i] <= s <= Ceilings[i] (positive-aware margins and score
+	// limits, converted with AtMost and Threshold); +Inf and -Inf leave an
+	// anchor without one.
+	Ceilings, Floors []float32
+	// Positives, with Options.NearDuplicates, lists each anchor's positive
+	// rows: a candidate whose similarity to any of them reaches the
+	// threshold is dropped. NearDupFloors[i] is a similarity to the anchor
+	// below which no candidate can be such a near-duplicate (see
+	// NearDuplicateFloor); only candidates above it are checked.
+	Positives     [][]int32
+	NearDupFloors []float32
+	// Centers holds, for SimANS sampling, each anchor's s⁺ + b.
+	Centers []float64
 }
 
 // Options tune a scan.
@@ -70,8 +50,22 @@ type Options struct {
 	Bands []Band
 	// Keep is how many candidates each band keeps per anchor.
 	Keep int
+	// Sampling orders and keeps each band's sample.
+	Sampling Sampling
+	// SimANSA is SimANS's a: how sharply the weight falls with the distance
+	// from the anchor's center.
+	SimANSA float64
+	// Window > 0 also keeps each anchor's Window most similar candidates
+	// (after exclusions, near-duplicates and limits), in CompareTop order.
+	Window int
+	// WindowOnly skips the bands: only the window is kept, Counts and Picks
+	// stay nil. Rank windows need nothing else.
+	WindowOnly bool
+	// NearDuplicates > 0 drops candidates whose similarity to one of the
+	// anchor's Positives is at least Threshold(NearDuplicates).
+	NearDuplicates float64
 	// CandidateIDs gives each candidate row a stable identity for its
-	// sampling key (a hash of its term, say), so that reordering the
+	// sampling key (a hash of its id, say), so that reordering the
 	// candidate matrix does not change which candidates are sampled. When
 	// nil, the row number is used.
 	CandidateIDs []uint64
@@ -82,23 +76,20 @@ type Options struct {
 	Progress func(anchors int)
 }
 
-// Pick is a sampled candidate.
-type Pick struct {
-	Row int32   // candidate row
-	Sim float32 // its similarity to the anchor
-	Key uint32  // its sampling key
-}
-
 // Result is what the scan found for one anchor.
 type Result struct {
 	// Counts is the number of candidates in each band (the band's pool).
 	Counts []int64
-	// Picks holds, per band, up to Keep candidates with the smallest keys,
-	// in increasing key order.
+	// Picks holds, per band, up to Keep candidates in the sampling's order:
+	// by key for Random, most similar first for Top, by SimANS score for
+	// SimANS.
 	Picks [][]Pick
-	// AboveCeiling counts the candidates that fell in a band but were
-	// dropped by the anchor's ceiling.
-	AboveCeiling int64
+	// Window holds the Window most similar candidates, most similar first.
+	Window []Pick
+	// AboveCeiling and BelowFloor count the candidates a limit dropped that
+	// were in a band (any candidate, with WindowOnly); NearDuplicates counts
+	// the candidates dropped as near-duplicates of a positive.
+	AboveCeiling, BelowFloor, NearDuplicates int64
 }
 
 // Errors for a malformed query; they are caller bugs reported as values so
@@ -134,7 +125,10 @@ func Scan(ctx context.Context, A, B *Matrix, q Query, opt Options) ([]Result, er
 	if err := validate(A, B, q, opt); err != nil {
 		return nil, err
 	}
-	cls := newClassifier(opt.Bands)
+	var cls classifier
+	if !opt.WindowOnly {
+		cls = newClassifier(opt.Bands)
+	}
 	results := make([]Result, len(q.Anchors))
 	threads := opt.Threads
 	if threads <= 0 {
@@ -187,30 +181,57 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 	if !A.valid() || !B.valid() {
 		return fmt.Errorf("%w: matrix data does not match its shape, or both Data and Half are set", ErrQuery)
 	}
-	if q.Ceilings != nil && len(q.Ceilings) != len(q.Anchors) {
-		return fmt.Errorf("%w: %d anchors, %d ceilings", ErrQuery, len(q.Anchors), len(q.Ceilings))
+	n := len(q.Anchors)
+	for _, c := range []struct {
+		name string
+		got  int
+		need bool
+	}{
+		{"exclusion lists", len(q.Exclude), true},
+		{"seeds", len(q.Seeds), true},
+		{"ceilings", len(q.Ceilings), q.Ceilings != nil},
+		{"floors", len(q.Floors), q.Floors != nil},
+		{"positive lists", len(q.Positives), opt.NearDuplicates > 0},
+		{"near-duplicate floors", len(q.NearDupFloors), opt.NearDuplicates > 0},
+		{"centers", len(q.Centers), opt.Sampling == SimANS && !opt.WindowOnly},
+	} {
+		if c.need && c.got != n {
+			return fmt.Errorf("%w: %d anchors, %d %s", ErrQuery, n, c.got, c.name)
+		}
 	}
-	if len(q.Exclude) != len(q.Anchors) || len(q.Seeds) != len(q.Anchors) {
-		return fmt.Errorf("%w: %d anchors, %d exclusion lists, %d seeds", ErrQuery, len(q.Anchors), len(q.Exclude), len(q.Seeds))
+	inB := func(rows []int32) bool {
+		for _, e := range rows {
+			if e < 0 || int(e) >= B.Rows {
+				return false
+			}
+		}
+		return true
 	}
 	for i, a := range q.Anchors {
 		if a < 0 || int(a) >= A.Rows {
 			return fmt.Errorf("%w: anchor %d is row %d of %d", ErrQuery, i, a, A.Rows)
 		}
-		for _, e := range q.Exclude[i] {
-			if e < 0 || int(e) >= B.Rows {
-				return fmt.Errorf("%w: anchor %d excludes row %d of %d", ErrQuery, i, e, B.Rows)
-			}
+		if !inB(q.Exclude[i]) || (opt.NearDuplicates > 0 && !inB(q.Positives[i])) {
+			return fmt.Errorf("%w: anchor %d excludes or has a positive outside the %d candidate rows", ErrQuery, i, B.Rows)
 		}
 	}
 	if opt.CandidateIDs != nil && len(opt.CandidateIDs) != B.Rows {
 		return fmt.Errorf("%w: %d candidate ids for %d rows", ErrQuery, len(opt.CandidateIDs), B.Rows)
 	}
-	if opt.Keep < 0 {
-		return fmt.Errorf("%w: keep %d", ErrQuery, opt.Keep)
+	if opt.Keep < 0 || opt.Window < 0 || (opt.WindowOnly && opt.Window == 0) {
+		return fmt.Errorf("%w: keep %d, window %d", ErrQuery, opt.Keep, opt.Window)
 	}
-	if len(opt.Bands) == 0 {
-		return ErrBands
+	if opt.Sampling < Random || opt.Sampling > SimANS || math.IsNaN(opt.SimANSA) || opt.SimANSA < 0 {
+		return fmt.Errorf("%w: sampling %v with a = %v", ErrQuery, opt.Sampling, opt.SimANSA)
+	}
+	if math.IsNaN(opt.NearDuplicates) || opt.NearDuplicates < 0 {
+		return fmt.Errorf("%w: near-duplicate threshold %v", ErrQuery, opt.NearDuplicates)
+	}
+	if opt.WindowOnly {
+		return nil
+	}
+	if len(opt.Bands) == 0 || len(opt.Bands) > maxBands {
+		return fmt.Errorf("%w: %d bands (at most %d)", ErrBands, len(opt.Bands), maxBands)
 	}
 	for i, b := range opt.Bands {
 		if !(b.Lo < b.Hi) || math.IsNaN(b.Lo) || math.IsNaN(b.Hi) || (i > 0 && b.Lo < opt.Bands[i-1].Hi) {
@@ -218,6 +239,23 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// maxBands bounds the number of bands: every anchor of a block keeps a
+// sample per band, and labels are small integers.
+const maxBands = 1 << 10
+
+// NearDuplicateFloor returns the similarity to an anchor below which no
+// candidate can have a similarity of at least t to a positive whose
+// similarity to the anchor is pos: by the triangle inequality on angles,
+// angle(anchor, c) <= angle(anchor, p) + angle(p, c) <= acos(pos) + acos(t).
+// A margin covers the float32 rounding of the similarities involved.
+func NearDuplicateFloor(pos float32, t float64) float32 {
+	angle := math.Acos(math.Max(-1, math.Min(1, float64(pos)))) + math.Acos(math.Max(-1, math.Min(1, t)))
+	if angle >= math.Pi {
+		return float32(math.Inf(-1))
+	}
+	return float32(math.Cos(angle) - 1e-3)
 }
 
 // worker owns the scratch buffers of one goroutine.
@@ -235,6 +273,9 @@ type worker struct {
 	tile    []float32   // candTile × block stride similarities, candidate-major
 	h       []uint32    // the tile's candidate hashes
 	flags   []uint16
+	// near-duplicate check: the block's positive rows as float32
+	posRows  map[int32][]float32
+	ndThresh float32
 }
 
 func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Result, anchorBlock int) *worker {
@@ -255,6 +296,10 @@ func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Res
 	if B.Half != nil {
 		w.candBuf = make([]float32, candTile*B.Cols)
 	}
+	if opt.NearDuplicates > 0 {
+		w.ndThresh = Threshold(opt.NearDuplicates)
+		w.posRows = map[int32][]float32{}
+	}
 	return w
 }
 
@@ -264,6 +309,18 @@ type panelState struct {
 	counts []int32  // [band][lane]
 	limits []uint32 // [band][lane]: the key a candidate must not exceed to be looked at
 	valid  uint16   // lanes that hold an anchor
+}
+
+// blockState is the per-anchor state of one block.
+type blockState struct {
+	m, nb   int
+	samples []bottomK // [anchor][band], Random and SimANS
+	tops    []topK    // [anchor][band], Top
+	windows []topK    // [anchor]
+	th      []float32 // [anchor]: the similarity a candidate needs to be looked at by tops and windows
+	panels  []panelState
+	excl    [][]int32 // [anchor]: exclusions not yet passed
+	counts  []Result  // [anchor]: the limit and near-duplicate counters
 }
 
 // block scans anchors [lo, hi) against every candidate.
@@ -281,14 +338,109 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 	}
 	w.kb.Load(w.rows, d)
 	stride := w.kb.Stride()
-	nb := len(w.cls.lo)
-	accs := make([]bandAcc, m*nb)
-	for i := range accs {
-		accs[i] = newBandAcc(w.opt.Keep)
+	st := w.newBlockState(lo, m, stride)
+	if w.posRows != nil {
+		clear(w.posRows)
+		for i := lo; i < hi; i++ {
+			for _, p := range w.q.Positives[i] {
+				if w.posRows[p] == nil {
+					w.posRows[p] = slices.Clone(w.B.Row32(int(p)))
+				}
+			}
+		}
 	}
-	panels := make([]panelState, stride/kernel.PanelRows)
-	for p := range panels {
-		ps := &panels[p]
+	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
+		if c0%(256*candTile) == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		n := min(candTile, w.B.Rows-c0)
+		cand := w.B.rowsTo32(w.candBuf, c0, c0+n)
+		w.kb.Dots(cand, d, n, w.tile)
+		for i := range m {
+			for len(st.excl[i]) > 0 && int(st.excl[i][0]) < c0+n {
+				w.tile[(int(st.excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))
+				st.excl[i] = st.excl[i][1:]
+			}
+		}
+		if w.posRows != nil {
+			w.dropNearDuplicates(lo, m, n, stride, cand, st)
+		}
+		if w.q.Ceilings != nil || w.q.Floors != nil {
+			w.applyLimits(lo, m, n, stride, st)
+		}
+		for j := range n {
+			id := uint64(c0 + j)
+			if w.opt.CandidateIDs != nil {
+				id = w.opt.CandidateIDs[c0+j]
+			}
+			w.h[j] = IDHash(id)
+		}
+		if !w.opt.WindowOnly {
+			for p := range st.panels {
+				w.classify(&st.panels[p], p, lo, c0, n, stride, st)
+			}
+		}
+		if st.tops != nil || st.windows != nil {
+			w.offerAbove(lo, m, c0, n, stride, st)
+		}
+	}
+	for i := range m {
+		r := st.counts[i]
+		if !w.opt.WindowOnly {
+			r.Counts = make([]int64, st.nb)
+			r.Picks = make([][]Pick, st.nb)
+			p, lane := i/kernel.PanelRows, i%kernel.PanelRows
+			for b := range st.nb {
+				r.Counts[b] = int64(st.panels[p].counts[b*kernel.PanelRows+lane])
+				if st.tops != nil {
+					r.Picks[b] = st.tops[i*st.nb+b].picks
+				} else {
+					r.Picks[b] = st.samples[i*st.nb+b].picks
+				}
+			}
+		}
+		if st.windows != nil {
+			r.Window = st.windows[i].picks
+		}
+		w.results[lo+i] = r
+	}
+	return nil
+}
+
+func (w *worker) newBlockState(lo, m, stride int) *blockState {
+	nb := len(w.cls.lo)
+	st := &blockState{m: m, nb: nb, excl: make([][]int32, m), counts: make([]Result, m), th: make([]float32, m)}
+	for i := range m {
+		st.excl[i] = sortedCopy(w.q.Exclude[lo+i])
+		st.th[i] = float32(math.Inf(1))
+	}
+	if w.opt.Window > 0 {
+		st.windows = make([]topK, m)
+		for i := range st.windows {
+			st.windows[i] = topK{keep: w.opt.Window}
+			st.th[i] = st.windows[i].threshold()
+		}
+	}
+	if w.opt.WindowOnly {
+		return st
+	}
+	if w.opt.Sampling == Top {
+		st.tops = make([]topK, m*nb)
+		for i := range st.tops {
+			st.tops[i] = topK{keep: w.opt.Keep}
+		}
+		for i := range m {
+			st.th[i] = min(st.th[i], w.topThreshold(st, i))
+		}
+	} else {
+		st.samples = make([]bottomK, m*nb)
+		for i := range st.samples {
+			st.samples[i] = newBottomK(w.opt.Keep)
+		}
+	}
+	st.panels = make([]panelState, stride/kernel.PanelRows)
+	for p := range st.panels {
+		ps := &st.panels[p]
 		ps.counts = make([]int32, nb*kernel.PanelRows)
 		ps.limits = make([]uint32, nb*kernel.PanelRows)
 		for lane := range kernel.PanelRows {
@@ -299,79 +451,101 @@ func (w *worker) block(ctx context.Context, lo, hi int) error {
 			ps.valid |= 1 << lane
 			ps.seeds[lane] = seed32(w.q.Seeds[lo+i])
 			for b := range nb {
-				ps.limits[b*kernel.PanelRows+lane] = accs[i*nb+b].limit
+				if st.samples != nil {
+					ps.limits[b*kernel.PanelRows+lane] = st.samples[i*nb+b].limit
+				}
 			}
 		}
 	}
-	// excl[i] holds anchor i's exclusions not yet passed; the lists are
-	// sorted, and tiles come in increasing row order.
-	excl := make([][]int32, m)
-	for i := range excl {
-		excl[i] = sortedCopy(w.q.Exclude[lo+i])
-	}
-	above := make([]int64, m)
-	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
-		if c0%(256*candTile) == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		n := min(candTile, w.B.Rows-c0)
-		w.kb.Dots(w.B.rowsTo32(w.candBuf, c0, c0+n), d, n, w.tile)
-		for i := range m {
-			for len(excl[i]) > 0 && int(excl[i][0]) < c0+n {
-				w.tile[(int(excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))
-				excl[i] = excl[i][1:]
-			}
-		}
-		if w.q.Ceilings != nil {
-			w.applyCeilings(lo, m, n, stride, above)
-		}
-		for j := range n {
-			id := uint64(c0 + j)
-			if w.opt.CandidateIDs != nil {
-				id = w.opt.CandidateIDs[c0+j]
-			}
-			w.h[j] = IDHash(id)
-		}
-		for p := range panels {
-			w.classify(&panels[p], p, c0, n, stride, accs, nb)
-		}
-	}
-	for i := 0; i < m; i++ {
-		r := Result{Counts: make([]int64, nb), Picks: make([][]Pick, nb), AboveCeiling: above[i]}
-		p, lane := i/kernel.PanelRows, i%kernel.PanelRows
-		for b := range nb {
-			r.Counts[b] = int64(panels[p].counts[b*kernel.PanelRows+lane])
-			r.Picks[b] = accs[i*nb+b].picks
-		}
-		w.results[lo+i] = r
-	}
-	return nil
+	return st
 }
 
-// applyCeilings drops, for each anchor of the block with a ceiling, the
-// tile's similarities above it, counting those that were in a band.
-func (w *worker) applyCeilings(lo, m, n, stride int, above []int64) {
+// topThreshold is the similarity a candidate needs to enter any band's top
+// sample of anchor i: the lowest over bands of the band's floor or, once
+// full, its worst kept similarity.
+func (w *worker) topThreshold(st *blockState, i int) float32 {
+	th := float32(math.Inf(1))
+	for b := range st.nb {
+		th = min(th, max(w.cls.lo[b], st.tops[i*st.nb+b].threshold()))
+	}
+	return th
+}
+
+// dropNearDuplicates drops, for each anchor of the block, the tile's
+// candidates whose similarity to one of its positives reaches the
+// threshold. Only candidates above the anchor's near-duplicate floor can,
+// so only they are checked.
+func (w *worker) dropNearDuplicates(lo, m, n, stride int, cand []float32, st *blockState) {
+	d := w.B.Cols
 	for i := range m {
-		c := w.q.Ceilings[lo+i]
-		if math.IsInf(float64(c), 1) {
+		pos := w.q.Positives[lo+i]
+		if len(pos) == 0 {
 			continue
 		}
+		floor := w.q.NearDupFloors[lo+i]
 		for j := range n {
 			s := &w.tile[j*stride+i]
-			if *s > c {
-				if w.cls.band(*s) >= 0 {
-					above[i]++
-				}
-				*s = float32(math.Inf(-1))
+			if *s < floor || math.IsInf(float64(*s), -1) {
+				continue
 			}
+			c := cand[j*d : (j+1)*d]
+			for _, p := range pos {
+				if Dot(w.posRows[p], c) >= w.ndThresh {
+					*s = float32(math.Inf(-1))
+					st.counts[i].NearDuplicates++
+					break
+				}
+			}
+		}
+	}
+}
+
+// applyLimits drops, for each anchor of the block with a ceiling or a
+// floor, the tile's similarities outside them, counting those that were in
+// a band.
+func (w *worker) applyLimits(lo, m, n, stride int, st *blockState) {
+	inf := float32(math.Inf(1))
+	for i := range m {
+		hi, low := inf, -inf
+		if w.q.Ceilings != nil {
+			hi = w.q.Ceilings[lo+i]
+		}
+		if w.q.Floors != nil {
+			low = w.q.Floors[lo+i]
+		}
+		if hi == inf && low == -inf {
+			continue
+		}
+		r := &st.counts[i]
+		for j := range n {
+			s := &w.tile[j*stride+i]
+			switch {
+			case *s > hi:
+				if w.opt.WindowOnly || w.cls.band(*s) >= 0 {
+					r.AboveCeiling++
+				}
+			case *s < low && !math.IsInf(float64(*s), -1):
+				if w.opt.WindowOnly || w.cls.band(*s) >= 0 {
+					r.BelowFloor++
+				}
+			default:
+				continue
+			}
+			*s = float32(math.Inf(-1))
 		}
 	}
 }
 
 // classify counts one panel's similarities to the tile's candidates into
-// their bands, and offers the few whose keys may enter a sample.
-func (w *worker) classify(ps *panelState, p, c0, n, stride int, accs []bandAcc, nb int) {
+// their bands, and offers the few whose keys may enter a random or SimANS
+// sample.
+func (w *worker) classify(ps *panelState, p, lo, c0, n, stride int, st *blockState) {
 	kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, w.edges, ps.counts, ps.limits, w.flags)
+	if st.samples == nil {
+		return
+	}
+	simans := w.opt.Sampling == SimANS
+	nb := st.nb
 	for j, f := range w.flags[:n] {
 		f &= ps.valid
 		for f != 0 {
@@ -380,12 +554,43 @@ func (w *worker) classify(ps *panelState, p, c0, n, stride int, accs []bandAcc, 
 			i := p*kernel.PanelRows + lane
 			s := w.tile[j*stride+i]
 			b := w.cls.band(s)
-			acc := &accs[i*nb+b]
-			row := int32(c0 + j)
-			if k := kernel.Fmix32(ps.seeds[lane] ^ w.h[j]); acc.below(k, row) {
-				acc.offer(Pick{Row: row, Sim: s, Key: k})
+			acc := &st.samples[i*nb+b]
+			pick := Pick{Row: int32(c0 + j), Sim: s, Key: kernel.Fmix32(ps.seeds[lane] ^ w.h[j])}
+			score := 0.0
+			if simans {
+				score = SimANSScore(pick.Key, s, w.q.Centers[lo+i], w.opt.SimANSA)
+			}
+			if acc.below(score, pick) {
+				acc.offer(score, pick, simans)
 				ps.limits[b*kernel.PanelRows+lane] = acc.limit
 			}
+		}
+	}
+}
+
+// offerAbove offers the tile's candidates that reach an anchor's threshold
+// to its top samples and its window.
+func (w *worker) offerAbove(lo, m, c0, n, stride int, st *blockState) {
+	for j := range n {
+		row := w.tile[j*stride : j*stride+m]
+		for i, s := range row {
+			if s < st.th[i] {
+				continue
+			}
+			pick := Pick{Row: int32(c0 + j), Sim: s, Key: kernel.Fmix32(seed32(w.q.Seeds[lo+i]) ^ w.h[j])}
+			th := float32(math.Inf(1))
+			if st.windows != nil {
+				win := &st.windows[i]
+				win.offer(pick)
+				th = win.threshold()
+			}
+			if st.tops != nil {
+				if b := w.cls.band(s); b >= 0 {
+					st.tops[i*st.nb+b].offer(pick)
+				}
+				th = min(th, w.topThreshold(st, i))
+			}
+			st.th[i] = th
 		}
 	}
 }
@@ -394,49 +599,4 @@ func sortedCopy(s []int32) []int32 {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return c
-}
-
-// Similarity is the similarity of row a of A and row b of B, computed in
-// the kernel's order (products rounded to float32, summed in increasing k),
-// so it has the same bits the scan would give the pair.
-func Similarity(A *Matrix, a int, B *Matrix, b int) float32 {
-	var ra, rb []float32
-	if A.Half != nil {
-		ra = A.rowsTo32(make([]float32, A.Cols), a, a+1)
-	} else {
-		ra = A.Row(a)
-	}
-	if B.Half != nil {
-		rb = B.rowsTo32(make([]float32, B.Cols), b, b+1)
-	} else {
-		rb = B.Row(b)
-	}
-	rb = rb[:len(ra)]
-	var s float32
-	for k := range ra {
-		s += float32(ra[k] * rb[k])
-	}
-	return s
-}
-
-// Normalize scales row to unit length, summing squares in float64 so that
-// the norm is exact to float32 precision whatever the dimension; dot
-// products of normalised rows are then cosines. A zero or non-finite row
-// has no direction and is refused.
-func Normalize(row []float32) error {
-	var ss float64
-	for i, v := range row {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("column %d is %v; every value must be finite", i, v)
-		}
-		ss += float64(v) * float64(v)
-	}
-	if ss == 0 {
-		return fmt.Errorf("the row is all zeros and has no direction")
-	}
-	inv := 1 / math.Sqrt(ss)
-	for i, v := range row {
-		row[i] = float32(float64(v) * inv)
-	}
-	return nil
 }

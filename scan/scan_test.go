@@ -36,42 +36,88 @@ func randUnit(r *rand.Rand, rows, cols int) *Matrix {
 }
 
 // bruteForce is the scan written without blocking, tiles, threads or
-// bottom-k bookkeeping: every similarity, every band, a full sort by key.
+// sample bookkeeping: every similarity, every rule in the documented order,
+// every band, a full sort.
 func bruteForce(A, B *Matrix, q Query, opt Options) []Result {
 	out := make([]Result, len(q.Anchors))
+	inf := float32(math.Inf(1))
 	for i, a := range q.Anchors {
-		r := Result{Counts: make([]int64, len(opt.Bands)), Picks: make([][]Pick, len(opt.Bands))}
+		var r Result
+		if !opt.WindowOnly {
+			r.Counts = make([]int64, len(opt.Bands))
+			r.Picks = make([][]Pick, len(opt.Bands))
+		}
+		var all []Pick
+		scores := map[int32]float64{}
 		for c := 0; c < B.Rows; c++ {
 			if slices.Contains(q.Exclude[i], int32(c)) {
 				continue
 			}
-			var s float32
-			ar, br := A.Row(int(a)), B.Row(c)
-			for k := range ar {
-				s += float32(ar[k] * br[k])
+			s := Dot(A.Row(int(a)), B.Row(c))
+			if opt.NearDuplicates > 0 {
+				dup := false
+				for _, p := range q.Positives[i] {
+					if float64(Dot(B.Row(int(p)), B.Row(c))) >= opt.NearDuplicates {
+						dup = true
+					}
+				}
+				if dup {
+					r.NearDuplicates++
+					continue
+				}
 			}
-			b := BandOf(opt.Bands, float64(s))
-			if q.Ceilings != nil && s > q.Ceilings[i] {
-				if b >= 0 {
+			b := -1
+			if !opt.WindowOnly {
+				b = BandOf(opt.Bands, float64(s))
+			}
+			counted := opt.WindowOnly || b >= 0
+			if q.Ceilings != nil && q.Ceilings[i] != inf && s > q.Ceilings[i] {
+				if counted {
 					r.AboveCeiling++
 				}
 				continue
 			}
-			if b < 0 {
+			if q.Floors != nil && q.Floors[i] != -inf && s < q.Floors[i] {
+				if counted {
+					r.BelowFloor++
+				}
 				continue
 			}
 			id := uint64(c)
 			if opt.CandidateIDs != nil {
 				id = opt.CandidateIDs[c]
 			}
+			p := Pick{Row: int32(c), Sim: s, Key: Key(q.Seeds[i], id)}
+			all = append(all, p)
+			if opt.Sampling == SimANS && !opt.WindowOnly {
+				scores[p.Row] = SimANSScore(p.Key, s, q.Centers[i], opt.SimANSA)
+			}
+			if b < 0 {
+				continue
+			}
 			r.Counts[b]++
-			r.Picks[b] = append(r.Picks[b], Pick{Row: int32(c), Sim: s, Key: Key(q.Seeds[i], id)})
+			r.Picks[b] = append(r.Picks[b], p)
 		}
 		for b := range r.Picks {
-			slices.SortFunc(r.Picks[b], comparePicks)
+			switch opt.Sampling {
+			case Random:
+				slices.SortFunc(r.Picks[b], CompareKeys)
+			case Top:
+				slices.SortFunc(r.Picks[b], CompareTop)
+			case SimANS:
+				slices.SortFunc(r.Picks[b], func(x, y Pick) int {
+					return compareScored(scores[x.Row], x, scores[y.Row], y)
+				})
+			}
 			r.Picks[b] = r.Picks[b][:min(len(r.Picks[b]), opt.Keep)]
 			if len(r.Picks[b]) == 0 {
 				r.Picks[b] = nil
+			}
+		}
+		if opt.Window > 0 {
+			slices.SortFunc(all, CompareTop)
+			if len(all) > 0 {
+				r.Window = all[:min(len(all), opt.Window)]
 			}
 		}
 		out[i] = r
@@ -103,8 +149,13 @@ func equalResults(t *testing.T, got, want []Result) {
 		t.Fatalf("%d results, want %d", len(got), len(want))
 	}
 	for i := range want {
-		if got[i].AboveCeiling != want[i].AboveCeiling {
-			t.Fatalf("anchor %d: %d above the ceiling, want %d", i, got[i].AboveCeiling, want[i].AboveCeiling)
+		g, w := got[i], want[i]
+		if g.AboveCeiling != w.AboveCeiling || g.BelowFloor != w.BelowFloor || g.NearDuplicates != w.NearDuplicates {
+			t.Fatalf("anchor %d: %d above the ceiling, %d below the floor, %d near-duplicates; want %d, %d, %d",
+				i, g.AboveCeiling, g.BelowFloor, g.NearDuplicates, w.AboveCeiling, w.BelowFloor, w.NearDuplicates)
+		}
+		if !slices.Equal(g.Window, w.Window) {
+			t.Fatalf("anchor %d: window %v, want %v", i, g.Window, w.Window)
 		}
 		if !slices.Equal(got[i].Counts, want[i].Counts) {
 			t.Fatalf("anchor %d: counts %v, want %v", i, got[i].Counts, want[i].Counts)
@@ -266,11 +317,11 @@ func TestKeysSampleUniformly(t *testing.T) {
 	const n, keep, trials = 20, 5, 4000
 	hits := make([]int, n)
 	for s := range trials {
-		acc := newBandAcc(keep)
+		acc := newBottomK(keep)
 		for c := range n {
-			k := Key(Mix(uint64(s)), uint64(c))
-			if acc.below(k, int32(c)) {
-				acc.offer(Pick{Row: int32(c), Key: k})
+			p := Pick{Row: int32(c), Key: Key(Mix(uint64(s)), uint64(c))}
+			if acc.below(0, p) {
+				acc.offer(0, p, false)
 			}
 		}
 		for _, p := range acc.picks {
@@ -426,5 +477,183 @@ func TestCeilingsMatchBruteForce(t *testing.T) {
 	}
 	if dropped == 0 {
 		t.Fatal("the ceilings dropped nothing: the test exercises nothing")
+	}
+}
+
+// withNearCopies makes every fifth row of m a slightly perturbed copy of the
+// row before it, so that near-duplicates exist.
+func withNearCopies(r *rand.Rand, m *Matrix) *Matrix {
+	for i := 1; i < m.Rows; i += 5 {
+		src, dst := m.Row(i-1), m.Row(i)
+		for k := range dst {
+			dst[k] = src[k] + float32(0.02*r.NormFloat64()/math.Sqrt(float64(m.Cols)))
+		}
+		if err := Normalize(dst); err != nil {
+			panic(err)
+		}
+	}
+	return m
+}
+
+// fullQuery adds positives, near-duplicate floors, score limits and SimANS
+// centers to a query: the positives are the rows just before some
+// anchors' near-copies, so near-duplicates of them exist.
+func fullQuery(r *rand.Rand, A, B *Matrix, q Query, nd float64) Query {
+	for i, a := range q.Anchors {
+		var pos []int32
+		for range 1 + r.IntN(3) {
+			pos = append(pos, int32(r.IntN(B.Rows/5))*5)
+		}
+		q.Positives = append(q.Positives, pos)
+		q.Exclude[i] = append(q.Exclude[i], pos...)
+		floor := float32(math.Inf(1))
+		low := float32(math.Inf(1))
+		for _, p := range pos {
+			s := Dot(A.Row(int(a)), B.Row(int(p)))
+			floor = min(floor, NearDuplicateFloor(s, nd))
+			low = min(low, s)
+		}
+		q.NearDupFloors = append(q.NearDupFloors, floor)
+		q.Centers = append(q.Centers, float64(low)+0.05)
+		ceil, fl := float32(math.Inf(1)), float32(math.Inf(-1))
+		if i%3 == 1 {
+			ceil = AtMost(0.4 + 0.5*r.Float64())
+		}
+		if i%4 == 2 {
+			fl = Threshold(0.1 + 0.3*r.Float64())
+		}
+		q.Ceilings = append(q.Ceilings, ceil)
+		q.Floors = append(q.Floors, fl)
+	}
+	return q
+}
+
+// TestEveryModeMatchesBruteForce runs each sampling, with and without a
+// rank window, with near-duplicates and score limits, on one and several
+// threads and on half-precision data, against the brute force.
+func TestEveryModeMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 51))
+	A := randUnit(r, 120, 20)
+	B := withNearCopies(r, randUnit(r, 611, 20))
+	base := makeQuery(r, 70, A.Rows, B.Rows)
+	const nd = 0.97
+	q := fullQuery(r, A, B, base, nd)
+	for _, tc := range []struct {
+		name string
+		opt  Options
+	}{
+		{"random", Options{Bands: testBands, Keep: 4}},
+		{"top", Options{Bands: testBands, Keep: 4, Sampling: Top}},
+		{"simans", Options{Bands: testBands, Keep: 4, Sampling: SimANS, SimANSA: 30}},
+		{"simans flat", Options{Bands: testBands, Keep: 4, Sampling: SimANS, SimANSA: 0.5}},
+		{"random and window", Options{Bands: testBands, Keep: 6, Window: 9}},
+		{"top and window", Options{Bands: testBands, Keep: 6, Sampling: Top, Window: 9}},
+		{"window only", Options{Window: 25, WindowOnly: true}},
+		{"window beyond the corpus", Options{Window: 700, WindowOnly: true}},
+		{"one wide band", Options{Bands: []Band{{-2, 2}}, Keep: 3, Sampling: Top}},
+	} {
+		for _, nearDup := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/neardup=%v", tc.name, nearDup), func(t *testing.T) {
+				opt := tc.opt
+				if nearDup {
+					opt.NearDuplicates = nd
+				}
+				want := bruteForce(A, B, q, opt)
+				for _, threads := range []int{1, 3} {
+					opt.Threads = threads
+					got, err := Scan(context.Background(), A, B, q, opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					equalResults(t, got, want)
+				}
+				var nds, limited int64
+				for _, w := range want {
+					nds += w.NearDuplicates
+					limited += w.AboveCeiling + w.BelowFloor
+				}
+				if nearDup && nds == 0 {
+					t.Fatal("no near-duplicate was dropped: the test exercises nothing")
+				}
+				if limited == 0 {
+					t.Fatal("the limits dropped nothing: the test exercises nothing")
+				}
+			})
+		}
+	}
+}
+
+// TestNearDuplicateFloorIsSafe checks the triangle bound on random unit
+// vectors: whenever a candidate is a near-duplicate of the positive, its
+// similarity to the anchor is above the floor.
+func TestNearDuplicateFloorIsSafe(t *testing.T) {
+	r := rand.New(rand.NewPCG(61, 61))
+	m := withNearCopies(r, randUnit(r, 2000, 12))
+	checked := 0
+	for trial := range 20000 {
+		a, p, c := r.IntN(m.Rows), r.IntN(m.Rows/5)*5, 0
+		c = p + 1 + trial%2*r.IntN(3)
+		if c >= m.Rows {
+			continue
+		}
+		for _, th := range []float64{0.9, 0.95, 0.99} {
+			if float64(Dot(m.Row(p), m.Row(c))) < th {
+				continue
+			}
+			checked++
+			floor := NearDuplicateFloor(Dot(m.Row(a), m.Row(p)), th)
+			if s := Dot(m.Row(a), m.Row(c)); s < floor {
+				t.Fatalf("anchor %d, positive %d, near-duplicate %d: similarity %v below the floor %v", a, p, c, s, floor)
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d near-duplicate cases checked", checked)
+	}
+}
+
+// TestAtMostIsExact checks AtMost against float64 comparisons around
+// several values.
+func TestAtMostIsExact(t *testing.T) {
+	for _, x := range []float64{0.3, 0.5, 0.7, -0.2, 1, 0.1 + 0.2, 1e-9} {
+		c := AtMost(x)
+		if float64(c) > x {
+			t.Errorf("AtMost(%v) = %v is above it", x, c)
+		}
+		if next := math.Nextafter32(c, 2); float64(next) <= x {
+			t.Errorf("AtMost(%v) = %v, but %v is also at most x", x, c, next)
+		}
+	}
+}
+
+// TestSimANSScoreOrdersByWeight checks the sampler's distribution: with a
+// large a, the sampled candidates crowd near the center.
+func TestSimANSScoreOrdersByWeight(t *testing.T) {
+	const trials = 3000
+	near, far := 0, 0
+	for s := range trials {
+		best, bestScore := -1, math.Inf(1)
+		for c := range 2 {
+			sim := float32(0.5) // near the center 0.5
+			if c == 1 {
+				sim = 0.8
+			}
+			score := SimANSScore(Key(Mix(uint64(s)), uint64(c)), sim, 0.5, 10)
+			if score < bestScore {
+				best, bestScore = c, score
+			}
+		}
+		if best == 0 {
+			near++
+		} else {
+			far++
+		}
+	}
+	// weights 1 and exp(-10·0.09) = 0.41: the near one wins 1/1.41 = 71% of the time
+	if got := float64(near) / trials; math.Abs(got-1/(1+math.Exp(-0.9))) > 0.03 {
+		t.Fatalf("the near candidate won %.3f of the draws, want about %.3f", got, 1/(1+math.Exp(-0.9)))
+	}
+	if simANSKeyLimit(math.Inf(1)) != math.MaxUint32 || simANSKeyLimit(math.Inf(-1)) > 2 {
+		t.Fatal("simANSKeyLimit at the extremes")
 	}
 }
