@@ -45,17 +45,20 @@ func writeSplit(dir string, t Table, opt Options) error {
 	return writeFile(filepath.Join(dir, "state.json"), stateJSON(names, fingerprint))
 }
 
-// nbytes estimates the table's Arrow data size the way pyarrow's Table.nbytes
-// counts it for a table without nulls, which is what `datasets` divides by the
-// shard size: for a string column the int32 offsets (4 bytes per row plus 4)
-// and the UTF-8 bytes, for a float64 or int64 column 8 bytes per row. There is
-// no validity bitmap because there are no nulls.
+// nbytes is the table's Arrow data size as pyarrow's Table.nbytes counts it
+// for a table without nulls, which is what `datasets` divides by the shard
+// size (Dataset._estimate_nbytes). pyarrow counts the buffer ranges an array
+// references (arrow::util::ReferencedBufferSize), and for offsets that is 4
+// bytes per row, not per row plus the final offset that the buffer holds: a
+// string column counts 4 bytes per row and its UTF-8 bytes, a float64 or
+// int64 column 8 bytes per row. There is no validity bitmap because there are
+// no nulls.
 func (t Table) nbytes() int64 {
 	var n int64
 	for _, c := range t.Columns {
 		switch c.Type {
 		case String:
-			n += 4 * int64(len(c.Strings)+1)
+			n += 4 * int64(len(c.Strings))
 			for _, s := range c.Strings {
 				n += int64(len(s))
 			}
