@@ -116,8 +116,9 @@ func TestSaveShards(t *testing.T) {
 
 // TestNbytesMatchesPyarrow checks nbytes against Dataset._estimate_nbytes()
 // as datasets 5.0.1 and pyarrow 26.0.1 print it for the same tables: the
-// reference splits as load_from_disk reads them, and mixedTable(10) built
-// with Dataset.from_dict. An error here moves shard boundaries.
+// reference splits as load_from_disk reads them, mixedTable(10) built with
+// Dataset.from_dict, and slices of the list fixtures (Table.slice(offset,
+// length).nbytes). An error here moves shard boundaries.
 func TestNbytesMatchesPyarrow(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -128,6 +129,14 @@ func TestNbytesMatchesPyarrow(t *testing.T) {
 		{"reference validation", tripletTable(referenceRows["validation"]), 97},
 		{"mixedTable(10)", mixedTable(10), 300},
 		{"no rows", tripletTable(nil), 0},
+		// The list fixtures, whole and sliced (Table.slice, pyarrow's
+		// Table.slice): a slice counts the values its rows hold.
+		{"lists train", listsTable(listsRows["train"]), 380},
+		{"lists validation", listsTable(listsRows["validation"]), 231},
+		{"lists train rows 1 to 3", listsTable(listsRows["train"]).slice(1, 3), 239},
+		{"lists train row 2", listsTable(listsRows["train"]).slice(2, 3), 156},
+		{"lists train row 0", listsTable(listsRows["train"]).slice(0, 1), 141},
+		{"lists train no rows", listsTable(listsRows["train"]).slice(1, 1), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
