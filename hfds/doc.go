@@ -18,11 +18,15 @@
 // except `_fingerprint`, which here is derived from the shard bytes so that the
 // same input always gives the same output.
 //
-// The package covers flat tables of the column types Value("string"),
-// Value("float64") and Value("int64") without nulls, which is what hardneg
-// writes. It is not a general `datasets` writer: it does not write nested
-// features, ClassLabel, images or audio, nulls, indices mappings or cache
-// files, and it does not read datasets back. SaveParquet writes the same splits in
+// The package covers tables without nulls of the column types
+// Value("string"), Value("float64") and Value("int64"), and lists of them,
+// List(Value("string")) and so on (Arrow list<item: ...>, as
+// Dataset.from_dict infers them), which is what hardneg writes. A list column
+// is held flat, its values in one slice and its rows as offsets into it (see
+// Column). It is not a general `datasets` writer: it does not write deeper
+// nesting, structs, LargeList or fixed-length lists, ClassLabel, images or
+// audio, nulls, indices mappings or cache files, and it does not read
+// datasets back. SaveParquet writes the same splits in
 // the Hub's Parquet layout (data/{split}-NNNNN-of-NNNNN.parquet); JSONL lives
 // in package output.
 package hfds

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,7 +67,8 @@ func tripletTable(rows []triplet) Table {
 }
 
 // tableRows returns the table's rows as Go values, the form readArrowGo and
-// nodeRows return.
+// nodeRows return: string, float64 and int64 for scalars, and []string,
+// []float64 and []int64 (never nil) for lists.
 func tableRows(t Table) [][]any {
 	rows := make([][]any, t.NumRows())
 	for i := range rows {
@@ -79,11 +81,76 @@ func tableRows(t Table) [][]any {
 				row[j] = c.Float64s[i]
 			case Int64:
 				row[j] = c.Int64s[i]
+			case ListString:
+				row[j] = append([]string{}, c.Strings[c.Offsets[i]:c.Offsets[i+1]]...)
+			case ListFloat64:
+				row[j] = append([]float64{}, c.Float64s[c.Offsets[i]:c.Offsets[i+1]]...)
+			case ListInt64:
+				row[j] = append([]int64{}, c.Int64s[c.Offsets[i]:c.Offsets[i+1]]...)
 			}
 		}
 		rows[i] = row
 	}
 	return rows
+}
+
+// listColumn makes a list column of type typ from one Go slice per row:
+// [][]string for ListString, [][]float64 for ListFloat64, [][]int64 for
+// ListInt64.
+func listColumn(name string, typ Type, rows any) Column {
+	c := Column{Name: name, Type: typ, Offsets: []int{0}}
+	add := func(n int) { c.Offsets = append(c.Offsets, c.Offsets[len(c.Offsets)-1]+n) }
+	switch rows := rows.(type) {
+	case [][]string:
+		c.Strings = []string{}
+		for _, r := range rows {
+			c.Strings = append(c.Strings, r...)
+			add(len(r))
+		}
+	case [][]float64:
+		c.Float64s = []float64{}
+		for _, r := range rows {
+			c.Float64s = append(c.Float64s, r...)
+			add(len(r))
+		}
+	case [][]int64:
+		c.Int64s = []int64{}
+		for _, r := range rows {
+			c.Int64s = append(c.Int64s, r...)
+			add(len(r))
+		}
+	default:
+		panic(fmt.Sprintf("listColumn: %T", rows))
+	}
+	return c
+}
+
+// listValue returns element k of list array a as a Go slice of the type
+// tableRows uses.
+func listValue(a *array.List, k int) (any, error) {
+	lo, hi := a.ValueOffsets(k)
+	switch v := a.ListValues().(type) {
+	case *array.String:
+		out := []string{}
+		for i := lo; i < hi; i++ {
+			if v.IsNull(int(i)) {
+				return nil, fmt.Errorf("item %d is null", i-lo)
+			}
+			out = append(out, v.Value(int(i)))
+		}
+		return out, nil
+	case *array.Float64:
+		if v.NullN() > 0 {
+			return nil, errors.New("list items are null")
+		}
+		return append([]float64{}, v.Float64Values()[lo:hi]...), nil
+	case *array.Int64:
+		if v.NullN() > 0 {
+			return nil, errors.New("list items are null")
+		}
+		return append([]int64{}, v.Int64Values()[lo:hi]...), nil
+	}
+	return nil, fmt.Errorf("unexpected list item type %s", a.DataType())
 }
 
 // shardDump is one .arrow file as arrow-go's stream reader decodes it.
@@ -125,6 +192,12 @@ func readArrowGo(t testing.TB, path string) shardDump {
 					row[j] = a.Value(i)
 				case *array.Int64:
 					row[j] = a.Value(i)
+				case *array.List:
+					v, err := listValue(a, i)
+					if err != nil {
+						t.Fatalf("%s: row %d column %d: %v", path, i, j, err)
+					}
+					row[j] = v
 				default:
 					t.Fatalf("%s: unexpected array type %s", path, col.DataType())
 				}
@@ -150,7 +223,8 @@ func readSplitArrowGo(t testing.TB, splitDir string, files []string) (schemas []
 	return schemas, batches, rows
 }
 
-// sameRows compares rows exactly; float64 values by their bits.
+// sameRows compares rows exactly; float64 values by their bits, lists item
+// by item.
 func sameRows(got, want [][]any) error {
 	if len(got) != len(want) {
 		return fmt.Errorf("%d rows, want %d", len(got), len(want))
@@ -160,18 +234,34 @@ func sameRows(got, want [][]any) error {
 			return fmt.Errorf("row %d: %d values, want %d", i, len(got[i]), len(want[i]))
 		}
 		for j := range got[i] {
-			g, w := got[i][j], want[i][j]
-			if gf, ok := g.(float64); ok {
-				if wf, ok := w.(float64); ok && math.Float64bits(gf) == math.Float64bits(wf) {
-					continue
-				}
-			} else if g == w {
-				continue
+			if g, w := got[i][j], want[i][j]; !sameValue(g, w) {
+				return fmt.Errorf("row %d column %d: got %#v, want %#v", i, j, g, w)
 			}
-			return fmt.Errorf("row %d column %d: got %#v, want %#v", i, j, g, w)
 		}
 	}
 	return nil
+}
+
+// sameValue compares two values of the forms tableRows returns, and refuses
+// a nil list: readers return empty lists as empty slices.
+func sameValue(g, w any) bool {
+	switch g := g.(type) {
+	case float64:
+		w, ok := w.(float64)
+		return ok && math.Float64bits(g) == math.Float64bits(w)
+	case []float64:
+		w, ok := w.([]float64)
+		return ok && g != nil && w != nil && slices.EqualFunc(g, w, func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) })
+	case []string:
+		w, ok := w.([]string)
+		return ok && g != nil && w != nil && slices.Equal(g, w)
+	case []int64:
+		w, ok := w.([]int64)
+		return ok && g != nil && w != nil && slices.Equal(g, w)
+	case string, int64:
+		return g == w
+	}
+	return false
 }
 
 // fieldsString describes a schema's fields and metadata for comparison.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"unicode/utf8"
 )
 
@@ -14,12 +15,17 @@ import (
 type Type int
 
 const (
-	String  Type = iota // datasets Value("string")  = Arrow utf8 (32-bit offsets)
-	Float64             // datasets Value("float64") = Arrow float64 (double)
-	Int64               // datasets Value("int64")   = Arrow int64
+	String      Type = iota // datasets Value("string")  = Arrow utf8 (32-bit offsets)
+	Float64                 // datasets Value("float64") = Arrow float64 (double)
+	Int64                   // datasets Value("int64")   = Arrow int64
+	ListString              // datasets List(Value("string"))  = Arrow list<item: string> (32-bit offsets)
+	ListFloat64             // datasets List(Value("float64")) = Arrow list<item: double>
+	ListInt64               // datasets List(Value("int64"))   = Arrow list<item: int64>
 )
 
-// String returns the `datasets` dtype name of t: "string", "float64" or "int64".
+// String returns the name `datasets` gives t: the dtype of a Value
+// ("string", "float64", "int64"), and the repr of a List feature, as
+// print(dataset.features) shows it ("List(Value('string'))", ...).
 func (t Type) String() string {
 	switch t {
 	case String:
@@ -28,23 +34,46 @@ func (t Type) String() string {
 		return "float64"
 	case Int64:
 		return "int64"
+	case ListString, ListFloat64, ListInt64:
+		return "List(Value('" + t.elem().String() + "'))"
 	}
 	return fmt.Sprintf("Type(%d)", int(t))
 }
 
+// isList reports whether t is one of the list types.
+func (t Type) isList() bool { return t >= ListString && t <= ListInt64 }
+
+// elem returns the type of t's values: the element type of a list type, and
+// t itself for the others.
+func (t Type) elem() Type {
+	if t.isList() {
+		return t - ListString + String
+	}
+	return t
+}
+
 // Column is one named column. Only the slice that matches Type is used; the
 // others must be empty.
+//
+// A list column (ListString, ListFloat64, ListInt64) is stored flat, as
+// Arrow stores it: the values of all rows, in row order, in the slice that
+// matches its element type, and Offsets with one entry per row plus one.
+// Row i holds the values [Offsets[i], Offsets[i+1]); Offsets starts at 0,
+// never decreases and ends at the number of values, so equal neighbours
+// make an empty list. A list column without rows may leave Offsets empty.
+// Offsets must be empty in the other columns.
 type Column struct {
 	Name     string
 	Type     Type
-	Strings  []string  // used when Type == String
-	Float64s []float64 // used when Type == Float64
-	Int64s   []int64   // used when Type == Int64
+	Strings  []string  // used when Type is String or ListString
+	Float64s []float64 // used when Type is Float64 or ListFloat64
+	Int64s   []int64   // used when Type is Int64 or ListInt64
+	Offsets  []int     // used when Type is a list type: len(Offsets) == rows+1
 }
 
-// len returns the number of values in the slice that Type selects.
-func (c Column) len() int {
-	switch c.Type {
+// values returns the number of values in the slice that Type selects.
+func (c Column) values() int {
+	switch c.Type.elem() {
 	case String:
 		return len(c.Strings)
 	case Float64:
@@ -53,6 +82,25 @@ func (c Column) len() int {
 		return len(c.Int64s)
 	}
 	return 0
+}
+
+// rows returns the column's number of rows: its values, or for a list
+// column its offsets less one.
+func (c Column) rows() int {
+	if c.Type.isList() {
+		return max(len(c.Offsets)-1, 0)
+	}
+	return c.values()
+}
+
+// valueRange returns the values [lo, hi) that rows [rowLo, rowHi) of a list
+// column hold. The offsets of a table made by Table.slice need not start at
+// 0, so callers use this rather than 0 and len(values).
+func (c Column) valueRange(rowLo, rowHi int) (lo, hi int) {
+	if rowLo == rowHi {
+		return 0, 0
+	}
+	return c.Offsets[rowLo], c.Offsets[rowHi]
 }
 
 // Table is a set of columns of equal length, in the order they are written.
@@ -64,7 +112,7 @@ func (t Table) NumRows() int {
 	if len(t.Columns) == 0 {
 		return 0
 	}
-	return t.Columns[0].len()
+	return t.Columns[0].rows()
 }
 
 // Split is one named split of a DatasetDict.
@@ -100,7 +148,9 @@ var (
 	ErrColumnType       = errors.New("column type does not match its values")
 	ErrColumnLength     = errors.New("column lengths differ")
 	ErrInvalidUTF8      = errors.New("string is not valid UTF-8")
+	ErrBadOffsets       = errors.New("bad list offsets")
 	ErrStringDataTooBig = errors.New("string data of one record batch exceeds the 2 GiB limit of Arrow utf8")
+	ErrListTooLong      = errors.New("list values of one record batch exceed the int32 offsets of Arrow list")
 )
 
 // splitNameRE is the split name pattern of datasets.splits.NamedSplit
@@ -230,52 +280,96 @@ func validateTable(t Table) error {
 		if err := checkColumnType(c); err != nil {
 			return fmt.Errorf("column %q: %w", c.Name, err)
 		}
+		if err := checkOffsets(c); err != nil {
+			return fmt.Errorf("column %q: %w", c.Name, err)
+		}
 	}
 	first := t.Columns[0]
 	for _, c := range t.Columns[1:] {
-		if c.len() != first.len() {
+		if c.rows() != first.rows() {
 			return fmt.Errorf("column %q has %d rows, column %q has %d: %w",
-				c.Name, c.len(), first.Name, first.len(), ErrColumnLength)
+				c.Name, c.rows(), first.Name, first.rows(), ErrColumnLength)
 		}
 	}
 	// Arrow utf8 must be valid UTF-8; pyarrow and `datasets` fail on it only
 	// when a row is read, long after the file was written.
 	for _, c := range t.Columns {
-		for row, s := range c.Strings {
-			if !utf8.ValidString(s) {
-				return fmt.Errorf("column %q row %d: %w", c.Name, row, ErrInvalidUTF8)
-			}
+		if err := checkUTF8(c); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func checkColumnType(c Column) error {
-	var stray string
+// checkOffsets checks a list column's offsets against its values (see
+// Column).
+func checkOffsets(c Column) error {
+	if !c.Type.isList() {
+		return nil
+	}
+	n := c.values()
+	if len(c.Offsets) == 0 {
+		if n > 0 {
+			return fmt.Errorf("%d values but no offsets: %w", n, ErrBadOffsets)
+		}
+		return nil
+	}
+	if c.Offsets[0] != 0 {
+		return fmt.Errorf("offsets start at %d, want 0: %w", c.Offsets[0], ErrBadOffsets)
+	}
+	for i := 1; i < len(c.Offsets); i++ {
+		if c.Offsets[i] < c.Offsets[i-1] {
+			return fmt.Errorf("row %d: offsets decrease from %d to %d: %w", i-1, c.Offsets[i-1], c.Offsets[i], ErrBadOffsets)
+		}
+	}
+	if last := c.Offsets[len(c.Offsets)-1]; last != n {
+		return fmt.Errorf("offsets end at %d, want %d, the number of values: %w", last, n, ErrBadOffsets)
+	}
+	return nil
+}
+
+// checkUTF8 checks the strings of a String or ListString column, whose
+// offsets checkOffsets has accepted.
+func checkUTF8(c Column) error {
 	switch c.Type {
 	case String:
-		if len(c.Float64s) > 0 {
-			stray = "Float64s"
-		} else if len(c.Int64s) > 0 {
-			stray = "Int64s"
+		for row, s := range c.Strings {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("column %q row %d: %w", c.Name, row, ErrInvalidUTF8)
+			}
 		}
-	case Float64:
-		if len(c.Strings) > 0 {
-			stray = "Strings"
-		} else if len(c.Int64s) > 0 {
-			stray = "Int64s"
+	case ListString:
+		for i, s := range c.Strings {
+			if utf8.ValidString(s) {
+				continue
+			}
+			// Value i is in the last row k with Offsets[k] <= i.
+			row := sort.Search(len(c.Offsets), func(k int) bool { return c.Offsets[k] > i }) - 1
+			return fmt.Errorf("column %q row %d item %d: %w", c.Name, row, i-c.Offsets[row], ErrInvalidUTF8)
 		}
-	case Int64:
-		if len(c.Strings) > 0 {
-			stray = "Strings"
-		} else if len(c.Float64s) > 0 {
-			stray = "Float64s"
-		}
-	default:
+	}
+	return nil
+}
+
+// checkColumnType checks that Type is known and that only the slices it
+// uses are set.
+func checkColumnType(c Column) error {
+	if c.Type < String || c.Type > ListInt64 {
 		return fmt.Errorf("unknown %v: %w", c.Type, ErrColumnType)
 	}
-	if stray != "" {
-		return fmt.Errorf("type %v but %s is set: %w", c.Type, stray, ErrColumnType)
+	elem := c.Type.elem()
+	for _, s := range []struct {
+		name      string
+		set, used bool
+	}{
+		{"Strings", len(c.Strings) > 0, elem == String},
+		{"Float64s", len(c.Float64s) > 0, elem == Float64},
+		{"Int64s", len(c.Int64s) > 0, elem == Int64},
+		{"Offsets", len(c.Offsets) > 0, c.Type.isList()},
+	} {
+		if s.set && !s.used {
+			return fmt.Errorf("type %v but %s is set: %w", c.Type, s.name, ErrColumnType)
+		}
 	}
 	return nil
 }

@@ -46,9 +46,10 @@ func shardNames(n int) []string {
 }
 
 func TestSaveShards(t *testing.T) {
-	// mixedTable(10): text 4*11 + 10*10 = 144 bytes, id 80, score 80: 304.
-	if got := mixedTable(10).nbytes(); got != 304 {
-		t.Fatalf("nbytes = %d, want 304", got)
+	// mixedTable(10): text 4*10 + 10*10 = 140 bytes, id 80, score 80: 300,
+	// as pyarrow counts it (see TestNbytesMatchesPyarrow).
+	if got := mixedTable(10).nbytes(); got != 300 {
+		t.Fatalf("nbytes = %d, want 300", got)
 	}
 	tests := []struct {
 		name        string
@@ -58,11 +59,11 @@ func TestSaveShards(t *testing.T) {
 		wantShards  []int // rows per shard
 	}{
 		{"one shard by default", 10, Options{}, []int{10}, []int{10}},
-		{"304/100+1 = 4 shards", 10, Options{MaxShardBytes: 100}, []int{3, 3, 2, 2}, []int{3, 3, 2, 2}},
+		{"300/100+1 = 4 shards", 10, Options{MaxShardBytes: 100}, []int{3, 3, 2, 2}, []int{3, 3, 2, 2}},
 		{"4 shards of 2-row batches", 10, Options{MaxShardBytes: 100, BatchRows: 2}, []int{2, 1, 2, 1, 2, 2}, []int{3, 3, 2, 2}},
 		{"capped at the row count", 10, Options{MaxShardBytes: 1}, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
-		{"just under the limit", 10, Options{MaxShardBytes: 305}, []int{10}, []int{10}},
-		{"at the limit", 10, Options{MaxShardBytes: 304}, []int{5, 5}, []int{5, 5}},
+		{"just under the limit", 10, Options{MaxShardBytes: 301}, []int{10}, []int{10}},
+		{"at the limit", 10, Options{MaxShardBytes: 300}, []int{5, 5}, []int{5, 5}},
 		{"default batch of 1000", 2500, Options{}, []int{1000, 1000, 500}, []int{2500}},
 		{"batches restart in each shard", 2500, Options{MaxShardBytes: 40_000}, []int{1000, 250, 1000, 250}, []int{1250, 1250}},
 		{"batch of 7", 20, Options{BatchRows: 7}, []int{7, 7, 6}, []int{20}},
@@ -108,6 +109,39 @@ func TestSaveShards(t *testing.T) {
 			}
 			if err := sameRows(rows, tableRows(table)); err != nil {
 				t.Errorf("rows, in shard order: %v", err)
+			}
+		})
+	}
+}
+
+// TestNbytesMatchesPyarrow checks nbytes against Dataset._estimate_nbytes()
+// as datasets 5.0.1 and pyarrow 26.0.1 print it for the same tables: the
+// reference splits as load_from_disk reads them, mixedTable(10) built with
+// Dataset.from_dict, and slices of the list fixtures (Table.slice(offset,
+// length).nbytes). An error here moves shard boundaries.
+func TestNbytesMatchesPyarrow(t *testing.T) {
+	tests := []struct {
+		name  string
+		table Table
+		want  int64
+	}{
+		{"reference train", tripletTable(referenceRows["train"]), 196},
+		{"reference validation", tripletTable(referenceRows["validation"]), 97},
+		{"mixedTable(10)", mixedTable(10), 300},
+		{"no rows", tripletTable(nil), 0},
+		// The list fixtures, whole and sliced (Table.slice, pyarrow's
+		// Table.slice): a slice counts the values its rows hold.
+		{"lists train", listsTable(listsRows["train"]), 380},
+		{"lists validation", listsTable(listsRows["validation"]), 231},
+		{"lists train rows 1 to 3", listsTable(listsRows["train"]).slice(1, 3), 239},
+		{"lists train row 2", listsTable(listsRows["train"]).slice(2, 3), 156},
+		{"lists train row 0", listsTable(listsRows["train"]).slice(0, 1), 141},
+		{"lists train no rows", listsTable(listsRows["train"]).slice(1, 1), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.table.nbytes(); got != tt.want {
+				t.Errorf("nbytes = %d, pyarrow says %d", got, tt.want)
 			}
 		})
 	}

@@ -6,8 +6,8 @@ import "bytes"
 // they must match Python's json module byte for byte: its default
 // ensure_ascii=True escapes every non-ASCII character as \uXXXX (lowercase
 // hex, surrogate pairs above U+FFFF), it does not escape <, > and &, it keeps
-// the features in column order with "dtype" before "_type", and `datasets`
-// writes no trailing newline.
+// the features in column order with "dtype" (or a list's "feature") before
+// "_type", and `datasets` writes no trailing newline.
 
 // datasetDictJSON is json.dump({"splits": list(self)}, f) with default
 // separators.
@@ -34,12 +34,36 @@ func schemaMetadataJSON(cols []Column) string {
 			b.WriteString(", ")
 		}
 		pyQuote(&b, c.Name)
-		b.WriteString(`: {"dtype": `)
-		pyQuote(&b, c.Type.String())
-		b.WriteString(`, "_type": "Value"}`)
+		b.WriteString(": ")
+		writeFeature(&b, c.Type, false, "")
 	}
 	b.WriteString("}}}")
 	return b.String()
+}
+
+// writeFeature writes the feature of type t as json.dumps writes
+// Features.to_dict() for it: {"dtype": "string", "_type": "Value"} for a
+// Value, and {"feature": {...}, "_type": "List"} for a List, whose default
+// length of -1 `datasets` leaves out. With pretty unset it uses json.dumps'
+// default separators; with pretty set it writes what json.dump(indent=2)
+// writes for an object whose key sits at indent.
+func writeFeature(b *bytes.Buffer, t Type, pretty bool, indent string) {
+	inner := indent + "  "
+	open, sep, end := "{", ", ", "}"
+	if pretty {
+		open, sep, end = "{\n"+inner, ",\n"+inner, "\n"+indent+"}"
+	}
+	b.WriteString(open)
+	if t.isList() {
+		b.WriteString(`"feature": `)
+		writeFeature(b, t.elem(), pretty, inner)
+		b.WriteString(sep + `"_type": "List"`)
+	} else {
+		b.WriteString(`"dtype": `)
+		pyQuote(b, t.String())
+		b.WriteString(sep + `"_type": "Value"`)
+	}
+	b.WriteString(end)
 }
 
 // datasetInfoJSON is what save_to_disk writes for a Dataset.from_dict table:
@@ -54,9 +78,8 @@ func datasetInfoJSON(cols []Column) []byte {
 		}
 		b.WriteString("\n    ")
 		pyQuote(&b, c.Name)
-		b.WriteString(": {\n      \"dtype\": ")
-		pyQuote(&b, c.Type.String())
-		b.WriteString(",\n      \"_type\": \"Value\"\n    }")
+		b.WriteString(": ")
+		writeFeature(&b, c.Type, true, "    ")
 	}
 	if len(cols) > 0 {
 		b.WriteString("\n  ")

@@ -11,8 +11,17 @@ var pyCols = []Column{
 	{Name: "a\x00\x1f\x7f\b\f\n\r\t\\/<>&\u2028", Type: Float64},
 }
 
+// listCols are list features among scalar ones.
+var listCols = []Column{
+	{Name: "ids", Type: ListInt64},
+	{Name: "é \"q\" 😀", Type: ListString},
+	{Name: "s", Type: ListFloat64},
+	{Name: "x", Type: String},
+}
+
 // The want strings below were printed by Python 3.11's json module for the
-// same names, with the calls `datasets` makes.
+// same names, with the calls `datasets` makes; for listCols, by datasets
+// 5.0.1 from Features({...}).to_dict() with List(Value(...)) features.
 func TestPythonJSON(t *testing.T) {
 	tests := []struct {
 		name string
@@ -41,6 +50,48 @@ func TestPythonJSON(t *testing.T) {
     },
     "a\u0000\u001f\u007f\b\f\n\r\t\\/<>&\u2028": {
       "dtype": "float64",
+      "_type": "Value"
+    }
+  },
+  "homepage": "",
+  "license": ""
+}`,
+		},
+		{
+			name: "list features in the schema metadata: json.dumps",
+			got:  schemaMetadataJSON(listCols),
+			want: `{"info": {"features": {"ids": {"feature": {"dtype": "int64", "_type": "Value"}, "_type": "List"}, "\u00e9 \"q\" \ud83d\ude00": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"}, "s": {"feature": {"dtype": "float64", "_type": "Value"}, "_type": "List"}, "x": {"dtype": "string", "_type": "Value"}}}}`,
+		},
+		{
+			name: "list features in dataset_info.json: json.dump indent=2",
+			got:  string(datasetInfoJSON(listCols)),
+			want: `{
+  "citation": "",
+  "description": "",
+  "features": {
+    "ids": {
+      "feature": {
+        "dtype": "int64",
+        "_type": "Value"
+      },
+      "_type": "List"
+    },
+    "\u00e9 \"q\" \ud83d\ude00": {
+      "feature": {
+        "dtype": "string",
+        "_type": "Value"
+      },
+      "_type": "List"
+    },
+    "s": {
+      "feature": {
+        "dtype": "float64",
+        "_type": "Value"
+      },
+      "_type": "List"
+    },
+    "x": {
+      "dtype": "string",
       "_type": "Value"
     }
   },

@@ -113,11 +113,19 @@ func parquetRowGroupRows(rows int, nbytes int64) int {
 	return int(max(1, int64(rows)*parquetRowGroupBytes/nbytes))
 }
 
-// slice returns rows [lo, hi) of t, sharing its slices.
+// slice returns rows [lo, hi) of t, sharing its slices. A list column keeps
+// all its values and takes Offsets[lo:hi+1], which need not start at 0; the
+// code that reads such a table goes through Column.valueRange.
 func (t Table) slice(lo, hi int) Table {
 	cols := make([]Column, len(t.Columns))
 	for j, c := range t.Columns {
-		cols[j] = Column{Name: c.Name, Type: c.Type}
+		cols[j] = c
+		if c.Type.isList() {
+			if len(c.Offsets) > 0 {
+				cols[j].Offsets = c.Offsets[lo : hi+1]
+			}
+			continue
+		}
 		switch c.Type {
 		case String:
 			cols[j].Strings = c.Strings[lo:hi]
@@ -130,15 +138,21 @@ func (t Table) slice(lo, hi int) Table {
 	return Table{Columns: cols}
 }
 
-// parquetProperties are pyarrow's ParquetWriter defaults as datasets uses
-// them, where arrow-go's differ or matter: Snappy (arrow-go defaults to no
-// compression), a page index (datasets passes write_page_index=True), format
-// 2.6 with v1 data pages, dictionary encoding and statistics for every
-// column. The root's repetition is not set: arrow-go leaves it out of the
-// file whatever it is told, which the format allows and readers take as
-// required, the repetition pyarrow writes.
-func parquetProperties(rowGroupRows int) *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+// parquetProperties are pyarrow's ParquetWriter settings as datasets passes
+// them, where arrow-go's defaults differ or matter: Snappy (arrow-go
+// defaults to no compression), a page index (datasets passes
+// write_page_index=True), format 2.6 with v1 data pages, dictionary encoding
+// and statistics. The root's repetition is not set: arrow-go leaves it out
+// of the file whatever it is told, which the format allows and readers take
+// as required, the repetition pyarrow writes.
+//
+// datasets asks for Snappy and dictionaries column by column, keyed by
+// column name, and pyarrow matches those keys against leaf paths. A list
+// column's leaf is "<name>.list.element", which no key matches, so pyarrow
+// writes it with its own defaults for unnamed columns: no compression and no
+// dictionary. So do we.
+func parquetProperties(cols []Column, rowGroupRows int) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithPageIndexEnabled(true),
 		parquet.WithVersion(parquet.V2_6),
@@ -146,7 +160,16 @@ func parquetProperties(rowGroupRows int) *parquet.WriterProperties {
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(int64(rowGroupRows)),
-	)
+	}
+	for _, c := range cols {
+		if c.Type.isList() {
+			leaf := c.Name + ".list.element"
+			opts = append(opts,
+				parquet.WithCompressionFor(leaf, compress.Codecs.Uncompressed),
+				parquet.WithDictionaryFor(leaf, false))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 // writeParquetShardFunc is writeParquetShard; tests replace it to make a
@@ -167,7 +190,7 @@ func writeParquetShard(path string, t Table, rowGroupRows int) (err error) {
 	}()
 	bw := bufio.NewWriterSize(f, writeBufSize)
 	schema := arrowSchema(t.Columns)
-	w, err := pqarrow.NewFileWriter(schema, bw, parquetProperties(rowGroupRows),
+	w, err := pqarrow.NewFileWriter(schema, bw, parquetProperties(t.Columns, rowGroupRows),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
 	if err != nil {
 		return fmt.Errorf("write shard %s: %w", path, err)

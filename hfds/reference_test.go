@@ -32,16 +32,30 @@ var hex16RE = regexp.MustCompile(`^[0-9a-f]{16}$`)
 // TestSaveMatchesReference writes the reference's five rows and compares the
 // result with what `datasets` 5.0.1 and pyarrow wrote for them.
 func TestSaveMatchesReference(t *testing.T) {
-	ref := sharedReference(t)
-	dir := filepath.Join(t.TempDir(), "triplet_dataset")
-	if err := Save(dir, referenceSplits(), Options{}); err != nil {
+	checkSaveMatches(t, sharedReference(t), referenceSplits())
+}
+
+// TestSaveListsMatchReference does the same for the list fixtures: string,
+// float64 and int64 lists, empty lists among them.
+func TestSaveListsMatchReference(t *testing.T) {
+	checkSaveMatches(t, filepath.Join(listsReference, "lists_dataset"), listsSplits())
+}
+
+// checkSaveMatches saves splits and compares the result with ref, the
+// save_to_disk folder `datasets` wrote for the same rows: the JSON files
+// byte for byte (but _fingerprint), the files, the schema with its
+// metadata, the rows and the record batches.
+func checkSaveMatches(t *testing.T, ref string, splits []Split) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "dataset")
+	if err := Save(dir, splits, Options{}); err != nil {
 		t.Fatal(err)
 	}
 
 	compareFile(t, filepath.Join(dir, "dataset_dict.json"), filepath.Join(ref, "dataset_dict.json"), false)
-	for _, split := range []string{"train", "validation"} {
-		t.Run(split, func(t *testing.T) {
-			ours, theirs := filepath.Join(dir, split), filepath.Join(ref, split)
+	for _, s := range splits {
+		t.Run(s.Name, func(t *testing.T) {
+			ours, theirs := filepath.Join(dir, s.Name), filepath.Join(ref, s.Name)
 			compareFile(t, filepath.Join(ours, "dataset_info.json"), filepath.Join(theirs, "dataset_info.json"), false)
 			compareFile(t, filepath.Join(ours, "state.json"), filepath.Join(theirs, "state.json"), true)
 
@@ -72,7 +86,7 @@ func TestSaveMatchesReference(t *testing.T) {
 			if err := sameRows(got.rows, want.rows); err != nil {
 				t.Errorf("rows differ from the reference's: %v", err)
 			}
-			if err := sameRows(got.rows, tableRows(tripletTable(referenceRows[split]))); err != nil {
+			if err := sameRows(got.rows, tableRows(s.Table)); err != nil {
 				t.Errorf("rows differ from the input: %v", err)
 			}
 			if fmt.Sprint(got.batches) != fmt.Sprint(want.batches) {
@@ -116,7 +130,7 @@ func TestGolden(t *testing.T) {
 	splits = append(splits, Split{Name: "ints", Table: Table{Columns: []Column{
 		{Name: "id", Type: Int64, Int64s: []int64{-1 << 63, 0, 1<<63 - 1}},
 		{Name: "é \"q\" 😀", Type: String, Strings: []string{"", "a\x00b", "😀"}},
-	}}})
+	}}}, Split{Name: "lists", Table: listsTable(listsRows["train"])})
 	if err := Save(dir, splits, Options{BatchRows: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -165,23 +179,49 @@ func dumpDir(t *testing.T, dir string) string {
 		for _, f := range dataFiles(t, splitDir) {
 			d := readArrowGo(t, filepath.Join(splitDir, f))
 			fmt.Fprintf(&b, "== %s/%s\n%sbatches %v\n", s, f, fieldsString(d.schema), d.batches)
-			for _, row := range d.rows {
-				for j, v := range row {
-					if j > 0 {
-						b.WriteString(" | ")
-					}
-					switch v := v.(type) {
-					case float64:
-						b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
-					case string:
-						b.WriteString(strconv.Quote(v))
-					default:
-						fmt.Fprint(&b, v)
-					}
-				}
-				b.WriteString("\n")
-			}
+			writeRows(&b, d.rows)
 		}
 	}
 	return b.String()
+}
+
+// writeRows writes rows as text, one line each: floats with their shortest
+// round-trip digits, strings and list items quoted, lists in brackets.
+func writeRows(b *strings.Builder, rows [][]any) {
+	for _, row := range rows {
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(" | ")
+			}
+			writeValue(b, v)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func writeValue(b *strings.Builder, v any) {
+	list := func(n int, item func(int) any) {
+		b.WriteByte('[')
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeValue(b, item(i))
+		}
+		b.WriteByte(']')
+	}
+	switch v := v.(type) {
+	case float64:
+		b.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+	case string:
+		b.WriteString(strconv.Quote(v))
+	case []string:
+		list(len(v), func(i int) any { return v[i] })
+	case []float64:
+		list(len(v), func(i int) any { return v[i] })
+	case []int64:
+		list(len(v), func(i int) any { return v[i] })
+	default:
+		fmt.Fprint(b, v)
+	}
 }

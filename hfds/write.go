@@ -20,6 +20,11 @@ import (
 // writeBufSize is the bufio buffer in front of each shard file.
 const writeBufSize = 1 << 20
 
+// maxOffset is the largest offset of Arrow utf8 and list, which count bytes
+// and values in int32. Tests lower it to reach the limit without 2 GiB of
+// data.
+var maxOffset = math.MaxInt32
+
 // writeSplit writes the shards, dataset_info.json and state.json of one split
 // into dir, which exists and is empty.
 func writeSplit(dir string, t Table, opt Options) error {
@@ -45,24 +50,32 @@ func writeSplit(dir string, t Table, opt Options) error {
 	return writeFile(filepath.Join(dir, "state.json"), stateJSON(names, fingerprint))
 }
 
-// nbytes estimates the table's Arrow data size the way pyarrow's Table.nbytes
-// counts it for a table without nulls, which is what `datasets` divides by the
-// shard size: for a string column the int32 offsets (4 bytes per row plus 4)
-// and the UTF-8 bytes, for a float64 or int64 column 8 bytes per row. There is
-// no validity bitmap because there are no nulls.
+// nbytes is the table's Arrow data size as pyarrow's Table.nbytes counts it
+// for a table without nulls, which is what `datasets` divides by the shard
+// size (Dataset._estimate_nbytes). pyarrow counts the buffer ranges an array
+// references (arrow::util::ReferencedBufferSize), and for offsets that is 4
+// bytes per row, not per row plus the final offset that the buffer holds: a
+// string column counts 4 bytes per row and its UTF-8 bytes, a float64 or
+// int64 column 8 bytes per row, and a list column 4 bytes per row and its
+// values counted as a column of its element type. There is no validity
+// bitmap because there are no nulls.
 func (t Table) nbytes() int64 {
 	var n int64
 	for _, c := range t.Columns {
-		switch c.Type {
+		rows := c.rows()
+		lo, hi := 0, rows
+		if c.Type.isList() {
+			n += 4 * int64(rows)
+			lo, hi = c.valueRange(0, rows)
+		}
+		switch c.Type.elem() {
 		case String:
-			n += 4 * int64(len(c.Strings)+1)
-			for _, s := range c.Strings {
+			n += 4 * int64(hi-lo)
+			for _, s := range c.Strings[lo:hi] {
 				n += int64(len(s))
 			}
-		case Float64:
-			n += 8 * int64(len(c.Float64s))
-		case Int64:
-			n += 8 * int64(len(c.Int64s))
+		case Float64, Int64:
+			n += 8 * int64(hi-lo)
 		}
 	}
 	return n
@@ -147,25 +160,29 @@ func writeRecords(w recordWriter, bw *bufio.Writer, path string, lo, hi, step in
 }
 
 // batchEncoder builds record batches straight from the table's Go slices.
-// Numeric columns are handed to Arrow without a copy; string columns are
-// packed into offsets and data buffers that are reused from batch to batch,
-// which is safe because ipc.Writer.Write has written a batch's buffers out by
-// the time it returns. Memory use is the table plus one batch.
+// Numeric values, in scalar and list columns alike, are handed to Arrow
+// without a copy; strings are packed into offsets and data buffers, and list
+// offsets rebased to start at 0 in int32, in buffers that are reused from
+// batch to batch, which is safe because ipc.Writer.Write has written a
+// batch's buffers out by the time it returns. Memory use is the table plus
+// one batch.
 type batchEncoder struct {
-	schema  *arrow.Schema
-	cols    []Column
-	offsets [][]int32 // per column; nil for numeric columns
-	data    [][]byte  // per column; nil for numeric columns
-	arrays  []arrow.Array
+	schema      *arrow.Schema
+	cols        []Column
+	offsets     [][]int32 // per column: string offsets; nil for numeric columns
+	data        [][]byte  // per column: string data; nil for numeric columns
+	listOffsets [][]int32 // per column: list offsets; nil for scalar columns
+	arrays      []arrow.Array
 }
 
 func newBatchEncoder(t Table) *batchEncoder {
 	return &batchEncoder{
-		schema:  arrowSchema(t.Columns),
-		cols:    t.Columns,
-		offsets: make([][]int32, len(t.Columns)),
-		data:    make([][]byte, len(t.Columns)),
-		arrays:  make([]arrow.Array, len(t.Columns)),
+		schema:      arrowSchema(t.Columns),
+		cols:        t.Columns,
+		offsets:     make([][]int32, len(t.Columns)),
+		data:        make([][]byte, len(t.Columns)),
+		listOffsets: make([][]int32, len(t.Columns)),
+		arrays:      make([]arrow.Array, len(t.Columns)),
 	}
 }
 
@@ -180,6 +197,8 @@ func arrowSchema(cols []Column) *arrow.Schema {
 	return arrow.NewSchema(fields, &md)
 }
 
+// arrowType is the Arrow type pyarrow gives a column of type t. A list's
+// child field is named "item" and nullable, as pa.list_ makes it.
 func arrowType(t Type) arrow.DataType {
 	switch t {
 	case String:
@@ -188,6 +207,8 @@ func arrowType(t Type) arrow.DataType {
 		return arrow.PrimitiveTypes.Float64
 	case Int64:
 		return arrow.PrimitiveTypes.Int64
+	case ListString, ListFloat64, ListInt64:
+		return arrow.ListOf(arrowType(t.elem()))
 	}
 	panic("hfds: unknown column type") // validate rejects these first
 }
@@ -197,27 +218,65 @@ func arrowType(t Type) arrow.DataType {
 func (e *batchEncoder) record(lo, hi int) (arrow.RecordBatch, error) {
 	n := hi - lo
 	for j, c := range e.cols {
-		var buffers []*memory.Buffer
-		switch c.Type {
-		case String:
-			offsets, data, err := e.packStrings(j, c.Strings[lo:hi])
-			if err != nil {
-				e.releaseArrays(j)
-				return nil, fmt.Errorf("column %q rows %d to %d: %w", c.Name, lo, hi, err)
-			}
-			buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}
-		case Float64:
-			buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(c.Float64s[lo:hi]))}
-		case Int64:
-			buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(c.Int64s[lo:hi]))}
+		var d arrow.ArrayData
+		var err error
+		if c.Type.isList() {
+			d, err = e.listData(j, lo, hi)
+		} else {
+			d, err = e.valuesData(j, c.Type, lo, hi)
 		}
-		d := array.NewData(e.schema.Field(j).Type, n, buffers, nil, 0, 0)
+		if err != nil {
+			e.releaseArrays(j)
+			return nil, fmt.Errorf("column %q rows %d to %d: %w", c.Name, lo, hi, err)
+		}
 		e.arrays[j] = array.MakeFromData(d)
 		d.Release()
 	}
 	rec := array.NewRecordBatch(e.schema, e.arrays, int64(n))
 	e.releaseArrays(len(e.arrays))
 	return rec, nil
+}
+
+// valuesData returns values [lo, hi) of column j as an array of type t, a
+// scalar type: the column itself, or the values of a list column.
+func (e *batchEncoder) valuesData(j int, t Type, lo, hi int) (arrow.ArrayData, error) {
+	c := e.cols[j]
+	var buffers []*memory.Buffer
+	switch t {
+	case String:
+		offsets, data, err := e.packStrings(j, c.Strings[lo:hi])
+		if err != nil {
+			return nil, err
+		}
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets)), memory.NewBufferBytes(data)}
+	case Float64:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Float64Traits.CastToBytes(c.Float64s[lo:hi]))}
+	case Int64:
+		buffers = []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int64Traits.CastToBytes(c.Int64s[lo:hi]))}
+	}
+	return array.NewData(arrowType(t), hi-lo, buffers, nil, 0, 0), nil
+}
+
+// listData returns rows [lo, hi) of list column j: its offsets, rebased to
+// start at 0 in column j's scratch buffer, over the values those rows hold.
+func (e *batchEncoder) listData(j, lo, hi int) (arrow.ArrayData, error) {
+	c := e.cols[j]
+	vlo, vhi := c.valueRange(lo, hi)
+	if vhi-vlo > maxOffset {
+		return nil, fmt.Errorf("%d values: %w", vhi-vlo, ErrListTooLong)
+	}
+	child, err := e.valuesData(j, c.Type.elem(), vlo, vhi)
+	if err != nil {
+		return nil, err
+	}
+	defer child.Release()
+	offsets := e.listOffsets[j][:0]
+	for _, o := range c.Offsets[lo : hi+1] {
+		offsets = append(offsets, int32(o-vlo))
+	}
+	e.listOffsets[j] = offsets
+	buffers := []*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(offsets))}
+	return array.NewData(e.schema.Field(j).Type, hi-lo, buffers, []arrow.ArrayData{child}, 0, 0), nil
 }
 
 func (e *batchEncoder) releaseArrays(n int) {
@@ -234,7 +293,7 @@ func (e *batchEncoder) packStrings(j int, ss []string) ([]int32, []byte, error) 
 	for _, s := range ss {
 		size += len(s)
 	}
-	if size > math.MaxInt32 {
+	if size > maxOffset {
 		return nil, nil, fmt.Errorf("%d bytes: %w", size, ErrStringDataTooBig)
 	}
 	offsets := e.offsets[j][:0]
