@@ -17,7 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // Row-group sizing of datasets' ParquetDatasetWriter (Dataset.to_parquet,
@@ -42,11 +42,10 @@ const (
 // what datasets 5.0.1 and pyarrow write with Dataset.to_parquet (see
 // shared/reference/datasets-5.0.1/parquet and
 // testdata/datasets-5.0.1-lists/parquet):
-//   - the same Arrow schema: nullable fields, utf8 as BYTE_ARRAY with the
-//     String logical type, float64 as DOUBLE, int64 as INT64 (which arrow-go
-//     annotates as Int(64, signed) where pyarrow leaves it bare; readers
-//     take both as int64), and a list as the three-level LIST group
-//     (<name>.list.element) with an optional element;
+//   - the same schema: optional fields, utf8 as BYTE_ARRAY with the String
+//     logical type, float64 as DOUBLE, int64 as INT64 without annotation,
+//     and a list as the three-level LIST group (<name>.list.element) with
+//     an optional element;
 //   - the `huggingface` key-value metadata with the features, and the Arrow
 //     schema under ARROW:schema, a list's child field named "item";
 //   - dictionary encoding, Snappy compression, format 2.6 with v1 data
@@ -232,7 +231,7 @@ func writeParquetShard(path string, t Table, rowGroupRows int) (err error) {
 func writeParquet(w io.Writer, t Table, rowGroupRows int) error {
 	props := parquetProperties(t.Columns, rowGroupRows)
 	arrowSch := arrowSchema(t.Columns)
-	pqSchema, err := pqarrow.ToParquet(arrowSch, props, pqarrow.DefaultWriterProps())
+	root, err := parquetSchema(t.Columns, props)
 	if err != nil {
 		return err
 	}
@@ -244,7 +243,7 @@ func writeParquet(w io.Writer, t Table, rowGroupRows int) error {
 	kv := metadata.KeyValueMetadata{}
 	kv.Append("huggingface", schemaMetadataJSON(t.Columns))
 	kv.Append("ARROW:schema", base64.StdEncoding.EncodeToString(stored))
-	fw, err := file.NewParquetWriterWithError(w, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(kv))
+	fw, err := file.NewParquetWriterWithError(w, root, file.WithWriterProps(props), file.WithWriteMetadata(kv))
 	if err != nil {
 		return err
 	}
@@ -265,6 +264,39 @@ func writeParquet(w io.Writer, t Table, rowGroupRows int) error {
 		}
 	}
 	return fw.Close()
+}
+
+// parquetSchema is the Parquet schema pyarrow writes for cols: optional
+// fields without field ids; a string as BYTE_ARRAY with the String logical
+// type, a float64 as a bare DOUBLE, an int64 as a bare INT64 (pqarrow would
+// add the Int(64, signed) annotation, which pyarrow leaves out), and a list
+// as the three-level LIST group of the Parquet spec, "<name>.list.element"
+// with an optional element. The root is pqarrow's: named "schema", with
+// the repetition arrow-go leaves out of the file.
+func parquetSchema(cols []Column, props *parquet.WriterProperties) (*schema.GroupNode, error) {
+	const noFieldID = -1
+	opt := parquet.Repetitions.Optional
+	fields := make(schema.FieldList, len(cols))
+	for i, c := range cols {
+		var n schema.Node
+		var err error
+		switch c.Type.elem() {
+		case String:
+			n, err = schema.NewPrimitiveNodeLogical(c.Name, opt, schema.StringLogicalType{}, parquet.Types.ByteArray, 0, noFieldID)
+		case Float64:
+			n, err = schema.NewPrimitiveNode(c.Name, opt, parquet.Types.Double, noFieldID, 0)
+		case Int64:
+			n, err = schema.NewPrimitiveNode(c.Name, opt, parquet.Types.Int64, noFieldID, 0)
+		}
+		if err == nil && c.Type.isList() {
+			n, err = schema.ListOf(n, opt, noFieldID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		fields[i] = n
+	}
+	return schema.NewGroupNode(props.RootName(), props.RootRepetition(), fields, noFieldID)
 }
 
 // serializeSchema is the Arrow IPC stream of s without batches, which is
