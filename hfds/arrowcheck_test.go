@@ -22,13 +22,73 @@ import (
 	"github.com/hardneg/hardneg/internal/arrowcheck"
 )
 
-// nodeTypes are apache-arrow's names for our column types.
+// nodeTypes are apache-arrow's names for our scalar types.
 var nodeTypes = map[Type]string{String: "Utf8", Float64: "Float64", Int64: "Int64"}
+
+// nodeField is the field apache-arrow reports for a column of type typ.
+func nodeField(name string, typ Type) arrowcheck.Field {
+	f := arrowcheck.Field{Name: name, Type: nodeTypes[typ], Nullable: true}
+	if typ.isList() {
+		f.Type = "List<" + nodeTypes[typ.elem()] + ">"
+		f.Item = arrowcheck.Item{Name: "item", Type: nodeTypes[typ.elem()], Nullable: true}
+	}
+	return f
+}
+
+// nodeValue converts one value of a node dump, of scalar type elem, to the
+// Go value tableRows uses, parsing numbers exactly.
+func nodeValue(v any, elem Type) (any, error) {
+	switch n, isNum := v.(json.Number); {
+	case elem == String:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%T %v, want a string", v, v)
+		}
+		return s, nil
+	case elem == Float64 && isNum:
+		return strconv.ParseFloat(string(n), 64)
+	case elem == Int64 && isNum:
+		return strconv.ParseInt(string(n), 10, 64)
+	}
+	return nil, fmt.Errorf("%T %v for %v", v, v, elem)
+}
+
+// nodeList converts a list value of a node dump, whose items have scalar
+// type elem, to the non-nil slice tableRows uses.
+func nodeList(v any, elem Type) (any, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%T %v, want a list", v, v)
+	}
+	ss, fs, is := []string{}, []float64{}, []int64{}
+	for k, item := range items {
+		x, err := nodeValue(item, elem)
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", k, err)
+		}
+		switch x := x.(type) {
+		case string:
+			ss = append(ss, x)
+		case float64:
+			fs = append(fs, x)
+		case int64:
+			is = append(is, x)
+		}
+	}
+	switch elem {
+	case String:
+		return ss, nil
+	case Float64:
+		return fs, nil
+	}
+	return is, nil
+}
 
 // nodeRows converts a dump's rows to Go values like readArrowGo's, parsing
 // numbers exactly.
 func nodeRows(t *testing.T, d arrowcheck.Dump) [][]any {
 	t.Helper()
+	types := map[string]Type{"Utf8": String, "Float64": Float64, "Int64": Int64}
 	rows := make([][]any, len(d.Rows))
 	for i, m := range d.Rows {
 		if len(m) != len(d.Fields) {
@@ -41,19 +101,18 @@ func nodeRows(t *testing.T, d arrowcheck.Dump) [][]any {
 				t.Fatalf("row %d lacks %q", i, f.Name)
 			}
 			var err error
-			switch f.Type {
-			case "Utf8":
-				s, ok := v.(string)
-				if !ok {
-					err = fmt.Errorf("%T, want a string", v)
+			if f.Item.Type != "" {
+				elem, known := types[f.Item.Type]
+				if !known {
+					t.Fatalf("column %q: unexpected item type %s", f.Name, f.Item.Type)
 				}
-				row[j] = s
-			case "Float64":
-				row[j], err = strconv.ParseFloat(string(v.(json.Number)), 64)
-			case "Int64":
-				row[j], err = strconv.ParseInt(string(v.(json.Number)), 10, 64)
-			default:
-				err = fmt.Errorf("unexpected type %s", f.Type)
+				row[j], err = nodeList(v, elem)
+			} else {
+				elem, known := types[f.Type]
+				if !known {
+					t.Fatalf("column %q: unexpected type %s", f.Name, f.Type)
+				}
+				row[j], err = nodeValue(v, elem)
 			}
 			if err != nil {
 				t.Fatalf("row %d column %q: %v", i, f.Name, err)
@@ -69,7 +128,7 @@ func checkNodeDump(t *testing.T, d arrowcheck.Dump, table Table, wantBatches []i
 	t.Helper()
 	var want []arrowcheck.Field
 	for _, c := range table.Columns {
-		want = append(want, arrowcheck.Field{Name: c.Name, Type: nodeTypes[c.Type], Nullable: true})
+		want = append(want, nodeField(c.Name, c.Type))
 	}
 	if !slices.Equal(d.Fields, want) {
 		t.Errorf("fields %+v, want %+v", d.Fields, want)
@@ -99,6 +158,9 @@ func TestNodeReadsOurOutput(t *testing.T) {
 	splits := append(referenceSplits(),
 		Split{Name: "extra", Table: extra},
 		Split{Name: "empty", Table: tripletTable(nil)},
+		Split{Name: "lists", Table: listsTable(listsRows["train"])},
+		Split{Name: "morelists", Table: listEdgeTable(40)},
+		Split{Name: "nolists", Table: listsTable(listsRef{})},
 	)
 	dir := filepath.Join(t.TempDir(), "triplet_dataset")
 	if err := Save(dir, splits, Options{MaxShardBytes: 300, BatchRows: 4}); err != nil {
@@ -108,7 +170,7 @@ func TestNodeReadsOurOutput(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			splitDir := filepath.Join(dir, s.Name)
 			files := dataFiles(t, splitDir)
-			if s.Name == "extra" && len(files) < 2 {
+			if (s.Name == "extra" || s.Name == "morelists") && len(files) < 2 {
 				t.Fatalf("want several shards, got %q", files)
 			}
 			_, batches, _ := readSplitArrowGo(t, splitDir, files)
@@ -123,6 +185,12 @@ func TestNodeReadsReference(t *testing.T) {
 		t.Run(split, func(t *testing.T) {
 			rows := referenceRows[split]
 			checkNodeDump(t, arrowcheck.Read(t, filepath.Join(ref, split)), tripletTable(rows), []int{len(rows)})
+		})
+	}
+	for _, s := range listsSplits() {
+		t.Run("lists "+s.Name, func(t *testing.T) {
+			d := arrowcheck.Read(t, filepath.Join(listsReference, "lists_dataset", s.Name))
+			checkNodeDump(t, d, s.Table, []int{s.Table.NumRows()})
 		})
 	}
 }

@@ -1,6 +1,8 @@
 package hfds
 
 import (
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
 )
 
 // listsRef are the rows of testdata/datasets-5.0.1-lists (see its
@@ -296,5 +300,86 @@ func TestSaveListLimits(t *testing.T) {
 				t.Errorf("batches of one row: %v", err)
 			}
 		})
+	}
+}
+
+// TestSaveParquetListStatistics pins the statistics of list leaves where
+// pqarrow gets them wrong (see writeParquetShard): when a write batch holds
+// as many empty lists as values, pqarrow drops its min and max and marks
+// the page as all nulls in the column index. pyarrow counts each empty list
+// as one null, and so do we.
+func TestSaveParquetListStatistics(t *testing.T) {
+	const rows = 3000
+	fs := make([][]float64, rows)
+	is := make([][]int64, rows)
+	ss := make([][]string, rows)
+	for i := range rows {
+		fs[i], is[i], ss[i] = []float64{}, []int64{}, []string{}
+		if i%2 == 0 { // [x], [], [x], [], ...: values and empty lists alike
+			fs[i] = []float64{float64(i)/4 + 1}
+			is[i] = []int64{int64(i) - 1000}
+			ss[i] = []string{fmt.Sprintf("%05d", i)}
+		}
+	}
+	table := Table{Columns: []Column{
+		listColumn("f", ListFloat64, fs),
+		listColumn("i", ListInt64, is),
+		listColumn("s", ListString, ss),
+	}}
+	dir := filepath.Join(t.TempDir(), "hub")
+	if err := SaveParquet(dir, []Split{{Name: "train", Table: table}}, Options{BatchRows: 1500}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data", "train-00000-of-00001.parquet")
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	md := r.MetaData()
+	if md.NumRowGroups() != 2 {
+		t.Fatalf("%d row groups, want 2", md.NumRowGroups())
+	}
+	f64 := func(v float64) string {
+		return hex.EncodeToString(binary.LittleEndian.AppendUint64(nil, math.Float64bits(v)))
+	}
+	i64 := func(v int64) string { return hex.EncodeToString(binary.LittleEndian.AppendUint64(nil, uint64(v))) }
+	str := func(v string) string { return hex.EncodeToString([]byte(v)) }
+	want := [][3][2]string{ // per row group, per column: min, max
+		{{f64(1), f64(1498.0/4 + 1)}, {i64(-1000), i64(498)}, {str("00000"), str("01498")}},
+		{{f64(1500.0/4 + 1), f64(2998.0/4 + 1)}, {i64(500), i64(1998)}, {str("01500"), str("02998")}},
+	}
+	for g := range md.NumRowGroups() {
+		pi, err := r.GetPageIndexReader().RowGroup(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for c := range 3 {
+			cc, err := md.RowGroup(g).ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := cc.Statistics()
+			if err != nil || st == nil || !st.HasMinMax() {
+				t.Errorf("row group %d column %d: statistics %v (%v), want min and max", g, c, st, err)
+				continue
+			}
+			if got := [2]string{hex.EncodeToString(st.EncodeMin()), hex.EncodeToString(st.EncodeMax())}; got != want[g][c] {
+				t.Errorf("row group %d column %d: min, max %v, want %v", g, c, got, want[g][c])
+			}
+			if st.NullCount() != 750 {
+				t.Errorf("row group %d column %d: %d nulls, want 750 (one per empty list)", g, c, st.NullCount())
+			}
+			ci, err := pi.GetColumnIndex(c)
+			if err != nil || ci == nil {
+				t.Fatalf("row group %d column %d: no column index (%v)", g, c, err)
+			}
+			if slices.Contains(ci.GetNullPages(), true) {
+				t.Errorf("row group %d column %d: null pages %v, but every page holds values", g, c, ci.GetNullPages())
+			}
+		}
+	}
+	if got := readParquetGo(t, path).rows; sameRows(got, tableRows(table)) != nil {
+		t.Error(sameRows(got, tableRows(table)))
 	}
 }

@@ -2,15 +2,22 @@ package hfds
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/schema"
 )
 
 // Row-group sizing of datasets' ParquetDatasetWriter (Dataset.to_parquet,
@@ -33,15 +40,18 @@ const (
 // Shards follow Save's rule: int(nbytes / MaxShardBytes) + 1 files, capped at
 // the row count and at least 1, each holding contiguous rows. Each file is
 // what datasets 5.0.1 and pyarrow write with Dataset.to_parquet (see
-// shared/reference/datasets-5.0.1/parquet):
-//   - the same Arrow schema: nullable fields, utf8 as BYTE_ARRAY with the
-//     String logical type, float64 as DOUBLE, int64 as INT64 (which arrow-go
-//     annotates as Int(64, signed) where pyarrow leaves it bare; readers
-//     take both as int64);
+// shared/reference/datasets-5.0.1/parquet and
+// testdata/datasets-5.0.1-lists/parquet):
+//   - the same schema: optional fields, utf8 as BYTE_ARRAY with the String
+//     logical type, float64 as DOUBLE, int64 as INT64 without annotation,
+//     and a list as the three-level LIST group (<name>.list.element) with
+//     an optional element;
 //   - the `huggingface` key-value metadata with the features, and the Arrow
-//     schema under ARROW:schema;
+//     schema under ARROW:schema, a list's child field named "item";
 //   - dictionary encoding, Snappy compression, format 2.6 with v1 data
-//     pages, statistics and a page index;
+//     pages, statistics and a page index; list leaves without dictionary
+//     or compression, as datasets' per-column settings leave them, and with
+//     pyarrow's statistics, where an empty list counts as one null;
 //   - row groups of Options.BatchRows rows when it is set (to_parquet's
 //     batch_size), otherwise of datasets' size: about 100 MB of Arrow data,
 //     at most 1,048,576 rows.
@@ -176,8 +186,26 @@ func parquetProperties(cols []Column, rowGroupRows int) *parquet.WriterPropertie
 // write fail half-way.
 var writeParquetShardFunc = writeParquetShard
 
+// parquetChunkRows is how many rows writeParquetColumn hands the column
+// writer at a time, which bounds its scratch buffers. It is a multiple of
+// arrow-go's write batch of 1024 levels, so a scalar column is cut into the
+// same batches as in one call.
+const parquetChunkRows = 64 * 1024
+
 // writeParquetShard writes all of t to path as one Parquet file with row
 // groups of at most rowGroupRows rows.
+//
+// It drives arrow-go's Parquet column writers itself rather than through
+// pqarrow.FileWriter, which gets two things about lists wrong where pyarrow
+// gets them right. pqarrow writes a list leaf with WriteBatchSpaced, whose
+// statistics count an empty list against the values (arrow-go v18.8.0,
+// Float64ColumnChunkWriter.writeValuesSpaced and the other fixed-width
+// writers): a batch with as many empty lists as values loses its min and
+// max, and a page of such batches is marked as all nulls in the column
+// index although it holds values. And pqarrow renames the child field of a
+// list to "element" in the stored ARROW:schema, where pyarrow keeps "item".
+// Here every column is written with WriteBatch from the table's slices, its
+// definition and repetition levels computed from Offsets.
 func writeParquetShard(path string, t Table, rowGroupRows int) (err error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -189,18 +217,177 @@ func writeParquetShard(path string, t Table, rowGroupRows int) (err error) {
 		}
 	}()
 	bw := bufio.NewWriterSize(f, writeBufSize)
-	schema := arrowSchema(t.Columns)
-	w, err := pqarrow.NewFileWriter(schema, bw, parquetProperties(t.Columns, rowGroupRows),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
+	if err := writeParquet(bw, t, rowGroupRows); err != nil {
 		return fmt.Errorf("write shard %s: %w", path, err)
 	}
-	// A fresh encoder per row group: the Parquet writer may keep references
-	// into a batch (statistics, for one) until Close, so the scratch buffers
-	// that Save reuses between batches must not be reused here. Close
-	// writes the footer; a file without rows still gets the schema and the
-	// metadata.
-	return writeRecords(w, bw, path, 0, t.NumRows(), rowGroupRows, func(lo, hi int) (arrow.RecordBatch, error) {
-		return newBatchEncoder(t).record(lo, hi)
-	})
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write shard %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeParquet writes t to w as one Parquet file. A table without rows gets
+// a file without row groups, which still has the schema and the metadata.
+func writeParquet(w io.Writer, t Table, rowGroupRows int) error {
+	props := parquetProperties(t.Columns, rowGroupRows)
+	arrowSch := arrowSchema(t.Columns)
+	root, err := parquetSchema(t.Columns, props)
+	if err != nil {
+		return err
+	}
+	stored, err := serializeSchema(arrowSch)
+	if err != nil {
+		return err
+	}
+	// The key order of pqarrow.FileWriter, which wrote these files before.
+	kv := metadata.KeyValueMetadata{}
+	kv.Append("huggingface", schemaMetadataJSON(t.Columns))
+	kv.Append("ARROW:schema", base64.StdEncoding.EncodeToString(stored))
+	fw, err := file.NewParquetWriterWithError(w, root, file.WithWriterProps(props), file.WithWriteMetadata(kv))
+	if err != nil {
+		return err
+	}
+	var scratch parquetScratch
+	rows := t.NumRows()
+	for lo := 0; lo < rows; lo += rowGroupRows {
+		hi := min(lo+rowGroupRows, rows)
+		rg, err := fw.AppendRowGroupChecked()
+		if err != nil {
+			_ = fw.Close()
+			return err
+		}
+		for _, c := range t.Columns {
+			if err := writeParquetColumn(rg, c, lo, hi, &scratch); err != nil {
+				_ = fw.Close()
+				return fmt.Errorf("column %q rows %d to %d: %w", c.Name, lo, hi, err)
+			}
+		}
+	}
+	return fw.Close()
+}
+
+// parquetSchema is the Parquet schema pyarrow writes for cols: optional
+// fields without field ids; a string as BYTE_ARRAY with the String logical
+// type, a float64 as a bare DOUBLE, an int64 as a bare INT64 (pqarrow would
+// add the Int(64, signed) annotation, which pyarrow leaves out), and a list
+// as the three-level LIST group of the Parquet spec, "<name>.list.element"
+// with an optional element. The root is pqarrow's: named "schema", with
+// the repetition arrow-go leaves out of the file.
+func parquetSchema(cols []Column, props *parquet.WriterProperties) (*schema.GroupNode, error) {
+	const noFieldID = -1
+	opt := parquet.Repetitions.Optional
+	fields := make(schema.FieldList, len(cols))
+	for i, c := range cols {
+		var n schema.Node
+		var err error
+		switch c.Type.elem() {
+		case String:
+			n, err = schema.NewPrimitiveNodeLogical(c.Name, opt, schema.StringLogicalType{}, parquet.Types.ByteArray, 0, noFieldID)
+		case Float64:
+			n, err = schema.NewPrimitiveNode(c.Name, opt, parquet.Types.Double, noFieldID, 0)
+		case Int64:
+			n, err = schema.NewPrimitiveNode(c.Name, opt, parquet.Types.Int64, noFieldID, 0)
+		}
+		if err == nil && c.Type.isList() {
+			n, err = schema.ListOf(n, opt, noFieldID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", c.Name, err)
+		}
+		fields[i] = n
+	}
+	return schema.NewGroupNode(props.RootName(), props.RootRepetition(), fields, noFieldID)
+}
+
+// serializeSchema is the Arrow IPC stream of s without batches, which is
+// what ARROW:schema holds (base64) and what flight.SerializeSchema and
+// pyarrow write there.
+func serializeSchema(s *arrow.Schema) ([]byte, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(s))
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// parquetScratch holds the buffers writeParquetColumn reuses.
+type parquetScratch struct {
+	defs, reps []int16
+	values     []parquet.ByteArray
+}
+
+// Definition and repetition levels of the columns arrowSchema describes:
+// an optional value has definition level 1 when present; an optional list
+// of optional items (group LIST { repeated group list { optional element }})
+// has 1 for an empty list and 3 for each item, and repetition level 0 at the
+// start of a row and 1 for the items after the first.
+const (
+	defValue     = 1
+	defEmptyList = 1
+	defListItem  = 3
+)
+
+// emptyByteArray is "" as a non-nil ByteArray: arrow-go's statistics take a
+// nil ByteArray for a missing value and would drop an empty minimum.
+var emptyByteArray = parquet.ByteArray([]byte{})
+
+// writeParquetColumn writes rows [lo, hi) of c as the next column chunk of
+// rg. Strings are handed over without a copy: the writer copies what it
+// keeps, and never writes into the values.
+func writeParquetColumn(rg file.SerialRowGroupWriter, c Column, lo, hi int, s *parquetScratch) error {
+	cw, err := rg.NextColumn()
+	if err != nil {
+		return err
+	}
+	for start := lo; start < hi; start += parquetChunkRows {
+		end := min(start+parquetChunkRows, hi)
+		vlo, vhi := start, end
+		var reps []int16
+		s.defs = s.defs[:0]
+		if c.Type.isList() {
+			vlo, vhi = c.valueRange(start, end)
+			s.reps = s.reps[:0]
+			for i := start; i < end; i++ {
+				n := c.Offsets[i+1] - c.Offsets[i]
+				if n == 0 {
+					s.defs = append(s.defs, defEmptyList)
+					s.reps = append(s.reps, 0)
+					continue
+				}
+				for k := range n {
+					s.defs = append(s.defs, defListItem)
+					s.reps = append(s.reps, int16(min(k, 1)))
+				}
+			}
+			reps = s.reps
+		} else {
+			for range end - start {
+				s.defs = append(s.defs, defValue)
+			}
+		}
+		switch w := cw.(type) {
+		case *file.ByteArrayColumnChunkWriter:
+			s.values = s.values[:0]
+			for _, v := range c.Strings[vlo:vhi] {
+				b := emptyByteArray
+				if v != "" {
+					b = unsafe.Slice(unsafe.StringData(v), len(v))
+				}
+				s.values = append(s.values, b)
+			}
+			_, err = w.WriteBatch(s.values, s.defs, reps)
+		case *file.Float64ColumnChunkWriter:
+			_, err = w.WriteBatch(c.Float64s[vlo:vhi], s.defs, reps)
+		case *file.Int64ColumnChunkWriter:
+			_, err = w.WriteBatch(c.Int64s[vlo:vhi], s.defs, reps)
+		default:
+			panic("hfds: unexpected Parquet column writer") // parquetSchema makes only these
+		}
+		if err != nil {
+			_ = cw.Close()
+			return err
+		}
+	}
+	return cw.Close()
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -202,6 +200,17 @@ func TestSaveParquetMatchesReference(t *testing.T) {
 	checkParquetMatches(t, referenceSplits(), map[string]string{"train": referenceParquet(t)})
 }
 
+// TestSaveParquetListsMatchReference does the same for the list fixtures,
+// which have a reference file for both splits (datasets 5.0.1, pyarrow
+// 26.0.1).
+func TestSaveParquetListsMatchReference(t *testing.T) {
+	refs := map[string]string{}
+	for _, s := range []string{"train", "validation"} {
+		refs[s] = filepath.Join(listsReference, "parquet", s+"-00000-of-00001.parquet")
+	}
+	checkParquetMatches(t, listsSplits(), refs)
+}
+
 // checkParquetMatches saves splits with SaveParquet and compares each file
 // with the reference file of its split, or when it has none with the train
 // split's in what does not depend on the rows: schema, metadata and format.
@@ -275,21 +284,29 @@ func checkParquetMatches(t *testing.T, splits []Split, refs map[string]string) {
 	}
 }
 
-// parquetColumns is the schema dump-parquet.mjs should report for table.
+// parquetColumns is the schema dump-parquet.mjs should report for table:
+// one element per scalar column, three per list column.
 func parquetColumns(table Table) []arrowcheck.ParquetColumn {
 	var cols []arrowcheck.ParquetColumn
 	for _, c := range table.Columns {
-		col := arrowcheck.ParquetColumn{Name: c.Name, Repetition: "OPTIONAL"}
-		switch c.Type {
+		leaf := arrowcheck.ParquetColumn{Name: c.Name, Repetition: "OPTIONAL"}
+		switch c.Type.elem() {
 		case String:
-			col.Type, col.Converted, col.Logical = "BYTE_ARRAY", "UTF8", "STRING"
+			leaf.Type, leaf.Converted, leaf.Logical = "BYTE_ARRAY", "UTF8", "STRING"
 		case Float64:
-			col.Type = "DOUBLE"
+			leaf.Type = "DOUBLE"
 		case Int64:
-			// pyarrow writes a bare INT64; arrow-go adds Int(64, signed).
-			col.Type, col.Converted, col.Logical = "INT64", "INT_64", "INTEGER"
+			leaf.Type = "INT64" // bare, as pyarrow writes it
 		}
-		cols = append(cols, col)
+		if !c.Type.isList() {
+			cols = append(cols, leaf)
+			continue
+		}
+		leaf.Name, leaf.Depth = "element", 2
+		cols = append(cols,
+			arrowcheck.ParquetColumn{Name: c.Name, Repetition: "OPTIONAL", Converted: "LIST", Logical: "LIST", Children: 1},
+			arrowcheck.ParquetColumn{Name: "list", Depth: 1, Repetition: "REPEATED", Children: 1},
+			leaf)
 	}
 	return cols
 }
@@ -298,34 +315,53 @@ func parquetColumns(table Table) []arrowcheck.ParquetColumn {
 // parsing numbers exactly.
 func nodeParquetRows(t *testing.T, d arrowcheck.ParquetDump) [][]any {
 	t.Helper()
+	types := map[string]Type{"BYTE_ARRAY": String, "DOUBLE": Float64, "INT64": Int64}
+	type column struct {
+		name string
+		elem Type
+		list bool
+	}
+	var cols []column
+	for i := 0; i < len(d.Schema); i++ {
+		e := d.Schema[i]
+		if e.Depth != 0 {
+			t.Fatalf("schema element %d %+v: want a column", i, e)
+		}
+		c := column{name: e.Name}
+		if e.Children > 0 { // a LIST group: the leaf is two elements on
+			c.list = true
+			i += 2
+			if i >= len(d.Schema) {
+				t.Fatalf("column %q: schema ends early", e.Name)
+			}
+			e = d.Schema[i]
+		}
+		elem, ok := types[e.Type]
+		if !ok {
+			t.Fatalf("column %q: unexpected type %q", c.name, e.Type)
+		}
+		c.elem = elem
+		cols = append(cols, c)
+	}
 	rows := make([][]any, len(d.Rows))
 	for i, m := range d.Rows {
-		if len(m) != len(d.Schema) {
-			t.Fatalf("row %d has %d values, want %d", i, len(m), len(d.Schema))
+		if len(m) != len(cols) {
+			t.Fatalf("row %d has %d values, want %d", i, len(m), len(cols))
 		}
-		row := make([]any, len(d.Schema))
-		for j, c := range d.Schema {
-			v, ok := m[c.Name]
+		row := make([]any, len(cols))
+		for j, c := range cols {
+			v, ok := m[c.name]
 			if !ok {
-				t.Fatalf("row %d lacks %q", i, c.Name)
+				t.Fatalf("row %d lacks %q", i, c.name)
 			}
 			var err error
-			switch n, isNum := v.(json.Number); {
-			case c.Type == "BYTE_ARRAY":
-				s, ok := v.(string)
-				if !ok {
-					err = fmt.Errorf("%T, want a string", v)
-				}
-				row[j] = s
-			case c.Type == "DOUBLE" && isNum:
-				row[j], err = strconv.ParseFloat(string(n), 64)
-			case c.Type == "INT64" && isNum:
-				row[j], err = strconv.ParseInt(string(n), 10, 64)
-			default:
-				err = fmt.Errorf("%T %v for type %s", v, v, c.Type)
+			if c.list {
+				row[j], err = nodeList(v, c.elem)
+			} else {
+				row[j], err = nodeValue(v, c.elem)
 			}
 			if err != nil {
-				t.Fatalf("row %d column %q: %v", i, c.Name, err)
+				t.Fatalf("row %d column %q: %v", i, c.name, err)
 			}
 		}
 		rows[i] = row
@@ -348,9 +384,21 @@ func checkNodeParquet(t *testing.T, d arrowcheck.ParquetDump, table Table, wantR
 	if d.CreatedBy != parquet.DefaultCreatedBy {
 		t.Errorf("created_by %q, want %q", d.CreatedBy, parquet.DefaultCreatedBy)
 	}
-	wantCodecs := []string{"SNAPPY"}
-	if len(wantRowGroups) == 0 {
-		wantCodecs = []string{}
+	// datasets leaves list leaves uncompressed (see parquetProperties).
+	wantCodecs := []string{}
+	if len(wantRowGroups) > 0 {
+		for _, c := range table.Columns {
+			if !c.Type.isList() {
+				wantCodecs = append(wantCodecs, "SNAPPY")
+				break
+			}
+		}
+		for _, c := range table.Columns {
+			if c.Type.isList() {
+				wantCodecs = append(wantCodecs, "UNCOMPRESSED")
+				break
+			}
+		}
 	}
 	if !slices.Equal(d.Codecs, wantCodecs) {
 		t.Errorf("codecs %q, want %q", d.Codecs, wantCodecs)
@@ -399,6 +447,9 @@ func TestNodeReadsOurParquet(t *testing.T) {
 	splits := append(referenceSplits(),
 		Split{Name: "extra", Table: edgeTable(25)},
 		Split{Name: "empty", Table: tripletTable(nil)},
+		Split{Name: "lists", Table: listsTable(listsRows["train"])},
+		Split{Name: "morelists", Table: listEdgeTable(40)},
+		Split{Name: "nolists", Table: listsTable(listsRef{})},
 	)
 	dir := filepath.Join(t.TempDir(), "hub")
 	opt := Options{MaxShardBytes: 300, BatchRows: 4}
@@ -410,7 +461,7 @@ func TestNodeReadsOurParquet(t *testing.T) {
 			files := parquetFiles(t, dir, s.Name)
 			rows := s.Table.NumRows()
 			n := shardCount(s.Table.nbytes(), opt.MaxShardBytes, rows)
-			if len(files) != n || s.Name == "extra" && n < 3 {
+			if len(files) != n || (s.Name == "extra" || s.Name == "morelists") && n < 3 {
 				t.Fatalf("%d files, want %d (several for extra)", len(files), n)
 			}
 			groups := wantRowGroups(rows, n, opt.BatchRows)
@@ -501,6 +552,26 @@ func TestNodeReadsReferenceParquet(t *testing.T) {
 		t.Errorf("created_by %q", d.CreatedBy)
 	}
 	if err := sameRows(nodeParquetRows(t, d), tableRows(table)); err != nil {
+		t.Errorf("rows: %v", err)
+	}
+}
+
+// TestNodeReadsListsReferenceParquet does the same for the list fixtures,
+// both splits at once.
+func TestNodeReadsListsReferenceParquet(t *testing.T) {
+	dir := filepath.Join(listsReference, "parquet")
+	d := arrowcheck.ReadParquet(t, filepath.Join(dir, "train-00000-of-00001.parquet"), filepath.Join(dir, "validation-00000-of-00001.parquet"))
+	train, validation := listsTable(listsRows["train"]), listsTable(listsRows["validation"])
+	if want := parquetColumns(train); !slices.Equal(d.Schema, want) {
+		t.Errorf("schema %+v, want %+v", d.Schema, want)
+	}
+	if got, want := d.Metadata["huggingface"], schemaMetadataJSON(train.Columns); got != want {
+		t.Errorf("huggingface metadata %q, want %q", got, want)
+	}
+	if !slices.Equal(d.Codecs, []string{"SNAPPY", "UNCOMPRESSED"}) || !slices.Equal(d.RowGroups, []int{3, 2}) {
+		t.Errorf("codecs %q, row groups %v; want SNAPPY and UNCOMPRESSED, [3 2]", d.Codecs, d.RowGroups)
+	}
+	if err := sameRows(nodeParquetRows(t, d), append(tableRows(train), tableRows(validation)...)); err != nil {
 		t.Errorf("rows: %v", err)
 	}
 }
@@ -743,7 +814,7 @@ func TestParquetGolden(t *testing.T) {
 	splits := append(referenceSplits(), Split{Name: "ints", Table: Table{Columns: []Column{
 		{Name: "id", Type: Int64, Int64s: []int64{-1 << 63, 0, 1<<63 - 1}},
 		{Name: "é \"q\" 😀", Type: String, Strings: []string{"", "a\x00b", "😀"}},
-	}}})
+	}}}, Split{Name: "lists", Table: listsTable(listsRows["train"])})
 	if err := SaveParquet(dir, splits, Options{BatchRows: 2}); err != nil {
 		t.Fatal(err)
 	}

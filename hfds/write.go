@@ -127,15 +127,9 @@ func writeShard(path string, enc *batchEncoder, lo, hi, batchRows int, sum hash.
 	return writeRecords(w, bw, path, lo, hi, batchRows, enc.record)
 }
 
-// recordWriter is what the IPC stream and the Parquet writers share.
-type recordWriter interface {
-	Write(arrow.RecordBatch) error
-	Close() error
-}
-
 // writeRecords writes rows [lo, hi) to w in records of at most step rows
 // made by record, then closes w and flushes bw, the buffer beneath it.
-func writeRecords(w recordWriter, bw *bufio.Writer, path string, lo, hi, step int, record func(lo, hi int) (arrow.RecordBatch, error)) error {
+func writeRecords(w *ipc.Writer, bw *bufio.Writer, path string, lo, hi, step int, record func(lo, hi int) (arrow.RecordBatch, error)) error {
 	for start := lo; start < hi; start += step {
 		end := min(start+step, hi)
 		rec, err := record(start, end)

@@ -22,8 +22,17 @@ const EnvRequired = "HARDNEG_ARROWCHECK"
 const InstallHint = "install Node.js 20 or later and run `npm ci --prefix tools/arrowcheck` in the repository root"
 
 // Field is one field of the schema as apache-arrow reports it. Type is
-// apache-arrow's type name: "Utf8", "LargeUtf8", "Float64", "Int64", ...
+// apache-arrow's type name: "Utf8", "LargeUtf8", "Float64", "Int64",
+// "List<Utf8>", ... Item is a list's child field, and zero for other fields;
+// the reader refuses deeper nesting.
 type Field struct {
+	Name, Type string
+	Nullable   bool
+	Item       Item
+}
+
+// Item is the child field of a list field: pyarrow names it "item".
+type Item struct {
 	Name, Type string
 	Nullable   bool
 }
@@ -35,7 +44,8 @@ type Field struct {
 // the shortest decimal that round-trips (n.Float64() gives back the exact
 // float64, -0 included), int64 values with all their digits (use n.Int64(),
 // never float64). NaN, Infinity and -Infinity arrive as the strings "NaN",
-// "Infinity" and "-Infinity". Strings are strings and nulls are nil.
+// "Infinity" and "-Infinity". Strings are strings, nulls are nil, and a list
+// is a []any of such values.
 type Dump struct {
 	Fields   []Field
 	Metadata map[string]string
@@ -144,6 +154,7 @@ type output struct {
 			Name     string `json:"name"`
 			Type     string `json:"type"`
 			Nullable bool   `json:"nullable"`
+			Item     *Item  `json:"item"`
 		} `json:"fields"`
 		Metadata map[string]string `json:"metadata"`
 	} `json:"schema"`
@@ -173,6 +184,9 @@ func decode(r io.Reader) (Dump, error) {
 	}
 	for i, f := range o.Schema.Fields {
 		d.Fields[i] = Field{Name: f.Name, Type: f.Type, Nullable: f.Nullable}
+		if f.Item != nil {
+			d.Fields[i].Item = *f.Item
+		}
 	}
 	return d, nil
 }

@@ -21,7 +21,7 @@ func TestDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFields := []Field{{"s", "Utf8", true}, {"f", "Float64", true}, {"i", "Int64", false}}
+	wantFields := []Field{{Name: "s", Type: "Utf8", Nullable: true}, {Name: "f", Type: "Float64", Nullable: true}, {Name: "i", Type: "Int64"}}
 	if !slices.Equal(d.Fields, wantFields) {
 		t.Errorf("fields %+v, want %+v", d.Fields, wantFields)
 	}
@@ -53,6 +53,36 @@ func TestDecode(t *testing.T) {
 	}
 	if d.Rows[2]["s"] != nil || d.Rows[2]["f"] != "NaN" || d.Rows[0]["s"] != "니콜" {
 		t.Errorf("row values %v", d.Rows)
+	}
+}
+
+func TestDecodeLists(t *testing.T) {
+	const out = `{"schema": {"fields":[{"name":"pos","type":"List<Utf8>","nullable":true,"item":{"name":"item","type":"Utf8","nullable":true}},{"name":"labels","type":"List<Int64>","nullable":true,"item":{"name":"item","type":"Int64","nullable":true}}],"metadata":{}},
+"batches": [2],
+"rows": [{"pos": ["니콜", ""], "labels": [9007199254740993, -0]},
+{"pos": [], "labels": null}]}
+`
+	d, err := decode(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Field{
+		{Name: "pos", Type: "List<Utf8>", Nullable: true, Item: Item{"item", "Utf8", true}},
+		{Name: "labels", Type: "List<Int64>", Nullable: true, Item: Item{"item", "Int64", true}},
+	}
+	if !slices.Equal(d.Fields, want) {
+		t.Errorf("fields %+v, want %+v", d.Fields, want)
+	}
+	pos, ok := d.Rows[0]["pos"].([]any)
+	if !ok || len(pos) != 2 || pos[0] != "니콜" || pos[1] != "" {
+		t.Errorf("row 0 pos %#v", d.Rows[0]["pos"])
+	}
+	labels, ok := d.Rows[0]["labels"].([]any)
+	if !ok || len(labels) != 2 || labels[0] != json.Number("9007199254740993") || labels[1] != json.Number("-0") {
+		t.Errorf("row 0 labels %#v", d.Rows[0]["labels"])
+	}
+	if empty, ok := d.Rows[1]["pos"].([]any); !ok || len(empty) != 0 || d.Rows[1]["labels"] != nil {
+		t.Errorf("row 1 %#v", d.Rows[1])
 	}
 }
 

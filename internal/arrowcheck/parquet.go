@@ -11,22 +11,29 @@ import (
 	"testing"
 )
 
-// ParquetColumn is one leaf column of a Parquet schema as hyparquet reports
-// it. Type is the physical type ("BYTE_ARRAY", "DOUBLE", "INT64", ...),
-// Repetition "OPTIONAL" or "REQUIRED", Converted the converted type ("UTF8")
-// and Logical the logical type ("STRING"); both are "" when the file sets
-// none.
+// ParquetColumn is one element of a Parquet schema below the root as
+// hyparquet reports it, in the footer's depth-first order. Depth is 0 for a
+// column. Type is the physical type of a leaf ("BYTE_ARRAY", "DOUBLE",
+// "INT64", ...) and "" for a group, Repetition "OPTIONAL", "REQUIRED" or
+// "REPEATED", Converted the converted type ("UTF8", "LIST") and Logical the
+// logical type ("STRING", "LIST"); both are "" when the file sets none.
+// Children is a group's number of children. A flat column is one element;
+// a list column is three, the LIST group, its repeated "list" group and the
+// "element" leaf. The reader refuses other nesting.
 type ParquetColumn struct {
-	Name, Type, Repetition, Converted, Logical string
+	Name                                 string
+	Depth                                int
+	Type, Repetition, Converted, Logical string
+	Children                             int
 }
 
 // ParquetDump is a list of Parquet files as the node reader saw them.
 //
 // Schema, Metadata and CreatedBy are those of the first file; the reader
-// refuses files that differ in them. Rows are decoded as Dump's are: numbers
-// as json.Number with their exact digits (float64 shortest round trip, -0
-// kept, int64 with all digits), NaN and the infinities as strings, nulls as
-// nil.
+// refuses files that differ in them. Rows are keyed by column name and
+// decoded as Dump's are: numbers as json.Number with their exact digits
+// (float64 shortest round trip, -0 kept, int64 with all digits), NaN and the
+// infinities as strings, nulls as nil, lists as []any.
 type ParquetDump struct {
 	Schema    []ParquetColumn
 	Metadata  map[string]string // the files' key-value metadata
@@ -75,10 +82,12 @@ func TryReadParquet(t testing.TB, files ...string) (ParquetDump, error) {
 type parquetOutput struct {
 	Schema []struct {
 		Name       string `json:"name"`
+		Depth      int    `json:"depth"`
 		Type       string `json:"type"`
 		Repetition string `json:"repetition"`
 		Converted  string `json:"converted"`
 		Logical    string `json:"logical"`
+		Children   int    `json:"children"`
 	} `json:"schema"`
 	Metadata  map[string]string `json:"metadata"`
 	CreatedBy string            `json:"created_by"`
@@ -113,7 +122,8 @@ func decodeParquet(r io.Reader) (ParquetDump, error) {
 		d.Metadata = map[string]string{}
 	}
 	for i, c := range o.Schema {
-		d.Schema[i] = ParquetColumn{Name: c.Name, Type: c.Type, Repetition: c.Repetition, Converted: c.Converted, Logical: c.Logical}
+		d.Schema[i] = ParquetColumn{Name: c.Name, Depth: c.Depth, Type: c.Type, Repetition: c.Repetition,
+			Converted: c.Converted, Logical: c.Logical, Children: c.Children}
 	}
 	return d, nil
 }

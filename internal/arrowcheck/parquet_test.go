@@ -25,9 +25,9 @@ func TestDecodeParquet(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantSchema := []ParquetColumn{
-		{"s", "BYTE_ARRAY", "OPTIONAL", "UTF8", "STRING"},
-		{"f", "DOUBLE", "OPTIONAL", "", ""},
-		{"i", "INT64", "REQUIRED", "", ""},
+		{Name: "s", Type: "BYTE_ARRAY", Repetition: "OPTIONAL", Converted: "UTF8", Logical: "STRING"},
+		{Name: "f", Type: "DOUBLE", Repetition: "OPTIONAL"},
+		{Name: "i", Type: "INT64", Repetition: "REQUIRED"},
 	}
 	if !slices.Equal(d.Schema, wantSchema) {
 		t.Errorf("schema %+v, want %+v", d.Schema, wantSchema)
@@ -56,6 +56,34 @@ func TestDecodeParquet(t *testing.T) {
 	}
 	if d.Rows[2]["s"] != nil || d.Rows[2]["f"] != "NaN" || d.Rows[0]["s"] != "니콜" {
 		t.Errorf("row values %v", d.Rows)
+	}
+}
+
+func TestDecodeParquetLists(t *testing.T) {
+	const out = `{"schema": [{"name":"pos","depth":0,"repetition":"OPTIONAL","converted":"LIST","logical":"LIST","children":1},{"name":"list","depth":1,"repetition":"REPEATED","children":1},{"name":"element","depth":2,"type":"DOUBLE","repetition":"OPTIONAL"}],
+"metadata": {},
+"created_by": "parquet-cpp-arrow version 26.0.1",
+"row_groups": [2],
+"codecs": ["UNCOMPRESSED"],
+"rows": [{"pos": [0.5, -0]}, {"pos": []}]}
+`
+	d, err := decodeParquet(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ParquetColumn{
+		{Name: "pos", Repetition: "OPTIONAL", Converted: "LIST", Logical: "LIST", Children: 1},
+		{Name: "list", Depth: 1, Repetition: "REPEATED", Children: 1},
+		{Name: "element", Depth: 2, Type: "DOUBLE", Repetition: "OPTIONAL"},
+	}
+	if !slices.Equal(d.Schema, want) {
+		t.Errorf("schema %+v, want %+v", d.Schema, want)
+	}
+	if v, ok := d.Rows[0]["pos"].([]any); !ok || len(v) != 2 || v[1] != json.Number("-0") {
+		t.Errorf("row 0 %#v", d.Rows[0])
+	}
+	if v, ok := d.Rows[1]["pos"].([]any); !ok || len(v) != 0 {
+		t.Errorf("row 1 %#v", d.Rows[1])
 	}
 }
 
@@ -113,7 +141,7 @@ func TestReadParquetReference(t *testing.T) {
 	if len(d.Rows) != 3 || d.Rows[0]["anchor"] != "니콜라이" || d.Rows[2]["negative_similarity"] != json.Number("0.505") {
 		t.Errorf("rows %v", d.Rows)
 	}
-	if len(d.Schema) != 5 || d.Schema[3] != (ParquetColumn{"negative_similarity", "DOUBLE", "OPTIONAL", "", ""}) {
+	if len(d.Schema) != 5 || d.Schema[3] != (ParquetColumn{Name: "negative_similarity", Type: "DOUBLE", Repetition: "OPTIONAL"}) {
 		t.Errorf("schema %+v", d.Schema)
 	}
 	if _, err := TryReadParquet(t, filepath.Join(root, "go.mod")); err == nil || !strings.Contains(err.Error(), "PAR1") {

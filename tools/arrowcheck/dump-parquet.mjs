@@ -2,17 +2,22 @@
 // implementation, and prints them as one JSON document, the files' rows in the
 // order the files are given:
 //
-//   {"schema": [{"name", "type", "repetition", "converted"?, "logical"?}],
+//   {"schema": [{"name", "depth", "type"?, "repetition", "converted"?, "logical"?, "children"?}],
 //    "metadata": {key: value},
 //    "created_by": "...",
 //    "row_groups": [rows per row group, over all files in order],
 //    "codecs": [compression codecs of the column chunks, sorted, no repeats],
 //    "rows": [{column: value}, ...]}
 //
-// "schema" lists the leaf columns of the Parquet schema: the physical type
-// ("BYTE_ARRAY", "DOUBLE", "INT64", ...), the repetition ("OPTIONAL",
-// "REQUIRED"), the converted type ("UTF8") and the logical type ("STRING") when
-// the file sets them. "metadata" is the file's key-value metadata.
+// "schema" lists the elements of the Parquet schema below the root, depth
+// first, as the footer does: the name, the depth (0 for a column), the physical
+// type of a leaf ("BYTE_ARRAY", "DOUBLE", "INT64", ...), the repetition
+// ("OPTIONAL", "REQUIRED", "REPEATED"), the converted type ("UTF8", "LIST") and
+// the logical type ("STRING", "LIST") when the file sets them, and the number
+// of children of a group. A flat column is one element; a list column is the
+// three elements of the spec's LIST layout, "name" (the LIST group), "list"
+// (repeated) and "element" (the leaf). Other nesting is refused. "metadata" is
+// the file's key-value metadata.
 //
 // It exists so that hardneg's Go tests can check the Go writer's Parquet output
 // with an implementation other than the writer's own (see internal/arrowcheck).
@@ -22,7 +27,7 @@
 // -0 as -0; NaN, Infinity and -Infinity as the JSON strings "NaN", "Infinity"
 // and "-Infinity"; 64-bit integers (read as BigInt) as JSON numbers with all
 // their decimal digits, so a reader must not decode them into float64; nulls as
-// null.
+// null; lists as JSON arrays of such values.
 //
 // It is stricter than hyparquet's defaults, the way `datasets` is: only columns
 // annotated as UTF8/STRING decode as strings (a bare BYTE_ARRAY is binary to
@@ -34,7 +39,7 @@
 // Exit status: 0 on success, 1 when a file cannot be read, 2 on bad usage.
 
 import { readFileSync } from 'node:fs';
-import { jsonValue as sharedJSONValue } from './json.mjs';
+import { jsonList, jsonValue as sharedJSONValue } from './json.mjs';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 
 function fail(msg) {
@@ -49,22 +54,62 @@ const parsers = {
   },
 };
 
-function jsonValue(v) {
-  return sharedJSONValue(v, (v) => fail(`unsupported value ${Object.prototype.toString.call(v)} (a BYTE_ARRAY without the UTF8/STRING annotation, or a nested column)`));
+function unsupported(v) {
+  fail(`unsupported value ${Object.prototype.toString.call(v)} (a BYTE_ARRAY without the UTF8/STRING annotation, or a nested column)`);
 }
 
+function jsonValue(v) {
+  return sharedJSONValue(v, unsupported);
+}
+
+// jsonListValue is a value of a list column: an array of its items, or null.
+function jsonListValue(v) {
+  if (v === null || v === undefined) return 'null';
+  if (!Array.isArray(v)) unsupported(v);
+  return jsonList(v, unsupported);
+}
+
+function describeElement(e, depth) {
+  const d = { name: e.name, depth };
+  if (e.type !== undefined) d.type = e.type;
+  d.repetition = e.repetition_type;
+  if (e.converted_type !== undefined) d.converted = e.converted_type;
+  if (e.logical_type !== undefined) d.logical = e.logical_type.type;
+  if (e.num_children) d.children = e.num_children;
+  return d;
+}
+
+// describeSchema returns the schema elements below the root and, per column,
+// whether it is a list. It accepts flat columns and the spec's three-level
+// LIST of a primitive element, and refuses any other nesting.
 function describeSchema(path, schema) {
-  const [root, ...leaves] = schema;
-  if (!root || root.num_children !== leaves.length) {
-    fail(`read ${path}: nested schemas are not supported`);
+  const [root, ...rest] = schema;
+  if (!root) fail(`read ${path}: empty schema`);
+  const elements = [];
+  const columns = [];
+  let i = 0;
+  for (let c = 0; c < root.num_children; c++) {
+    const e = rest[i++];
+    if (!e) fail(`read ${path}: schema ends early`);
+    elements.push(describeElement(e, 0));
+    if (!e.num_children) {
+      columns.push({ name: e.name, list: false });
+      continue;
+    }
+    const list = rest[i++];
+    const leaf = rest[i++];
+    const isList = e.num_children === 1 && (e.converted_type === 'LIST' || e.logical_type?.type === 'LIST') &&
+      e.repetition_type !== 'REPEATED' &&
+      list && list.repetition_type === 'REPEATED' && list.num_children === 1 &&
+      leaf && !leaf.num_children && leaf.repetition_type !== 'REPEATED';
+    if (!isList) {
+      fail(`read ${path}: column ${JSON.stringify(e.name)} is nested other than as a LIST of primitive values; that is not supported`);
+    }
+    elements.push(describeElement(list, 1), describeElement(leaf, 2));
+    columns.push({ name: e.name, list: true });
   }
-  return leaves.map((e) => {
-    if (e.num_children) fail(`read ${path}: column ${JSON.stringify(e.name)} is nested; nested schemas are not supported`);
-    const d = { name: e.name, type: e.type, repetition: e.repetition_type };
-    if (e.converted_type !== undefined) d.converted = e.converted_type;
-    if (e.logical_type !== undefined) d.logical = e.logical_type.type;
-    return d;
-  });
+  if (i !== rest.length) fail(`read ${path}: schema has ${rest.length - i} elements more than its root's children`);
+  return { elements, columns };
 }
 
 function describeMetadata(path, kv) {
@@ -105,8 +150,10 @@ async function readFile(path) {
   for (const rg of metadata.row_groups) {
     for (const c of rg.columns) codecs.add(c.meta_data?.codec);
   }
+  const { elements, columns } = describeSchema(path, metadata.schema);
   return {
-    schema: describeSchema(path, metadata.schema),
+    schema: elements,
+    columns,
     metadata: describeMetadata(path, metadata.key_value_metadata),
     createdBy: metadata.created_by ?? null,
     rowGroups,
@@ -130,7 +177,7 @@ async function main(argv) {
     const fJSON = JSON.stringify([f.schema, f.metadata, f.createdBy]);
     if (first === null) {
       const seen = new Set();
-      for (const c of f.schema) {
+      for (const c of f.columns) {
         if (seen.has(c.name)) fail(`read ${path}: duplicate column name ${JSON.stringify(c.name)}`);
         seen.add(c.name);
       }
@@ -141,9 +188,9 @@ async function main(argv) {
     }
     rowGroups.push(...f.rowGroups);
     for (const c of f.codecs) codecs.add(c);
-    const keys = f.schema.map((c) => [c.name, JSON.stringify(c.name)]);
+    const keys = f.columns.map((c) => [c.name, JSON.stringify(c.name), c.list ? jsonListValue : jsonValue]);
     for (const row of f.rows) {
-      rows.push('{' + keys.map(([name, key]) => key + ': ' + jsonValue(row[name])).join(', ') + '}');
+      rows.push('{' + keys.map(([name, key, encode]) => key + ': ' + encode(row[name])).join(', ') + '}');
     }
   }
 

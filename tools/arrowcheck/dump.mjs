@@ -1,19 +1,23 @@
 // dump.mjs reads one split of a HuggingFace `datasets` save_to_disk folder with
 // the apache-arrow JavaScript implementation and prints it as one JSON document:
 //
-//   {"schema": {"fields": [{"name", "type", "nullable"}], "metadata": {key: value}},
+//   {"schema": {"fields": [{"name", "type", "nullable", "item"?}], "metadata": {key: value}},
 //    "batches": [rows per record batch, over all shards in order],
 //    "rows": [{column: value}, ...]}
 //
 // It exists so that hardneg's Go tests can check the Go writer's output with an
 // Arrow implementation other than the writer's own (see internal/arrowcheck).
 //
+// "type" is apache-arrow's name of the type ("Utf8", "Float64", "List<Utf8>").
+// A list field also has "item", its child field: {"name", "type", "nullable"}.
+// Only lists of primitive values are read; deeper nesting is refused.
+//
 // Values: strings as JSON strings; floating point numbers as JSON numbers with
 // the shortest digits that round-trip to the same float64 (JSON.stringify), and
 // -0 as -0; NaN, Infinity and -Infinity as the JSON strings "NaN", "Infinity"
 // and "-Infinity"; 64-bit integers (read as BigInt) as JSON numbers with all
 // their decimal digits, so a reader must not decode them into float64; nulls as
-// null.
+// null; lists as JSON arrays of such values.
 //
 // Like `datasets` (pa.ipc.open_stream), it accepts only the Arrow IPC streaming
 // format. apache-arrow's RecordBatchReader.from silently switches to the IPC
@@ -24,9 +28,9 @@
 // Exit status: 0 on success, 1 when the split cannot be read, 2 on bad usage.
 
 import { readFileSync } from 'node:fs';
-import { jsonValue as sharedJSONValue } from './json.mjs';
+import { jsonList, jsonValue as sharedJSONValue } from './json.mjs';
 import { join } from 'node:path';
-import { RecordBatchReader } from 'apache-arrow';
+import { DataType, RecordBatchReader } from 'apache-arrow';
 // apache-arrow yields this placeholder for a stream that has a schema and no
 // record batch (an empty split); it is not a batch of the file.
 import { _InternalEmptyPlaceholderRecordBatch } from 'apache-arrow/recordbatch';
@@ -38,16 +42,38 @@ function fail(msg) {
   throw new Error(`arrowcheck: ${msg}`);
 }
 
+function unsupported(v) {
+  fail(`unsupported value of JavaScript type ${typeof v}`);
+}
+
 function jsonValue(v) {
-  return sharedJSONValue(v, (v) => fail(`unsupported value of JavaScript type ${typeof v}`));
+  return sharedJSONValue(v, unsupported);
+}
+
+// jsonListValue is a value of a list field: a Vector of its items, or null.
+function jsonListValue(v) {
+  return v === null || v === undefined ? 'null' : jsonList(v, unsupported);
+}
+
+// nested reports whether t has child fields: a list, struct, map or union.
+function nested(t) {
+  return Array.isArray(t.children) && t.children.length > 0;
 }
 
 function describeSchema(schema) {
-  const fields = schema.fields.map((f) => ({
-    name: f.name,
-    type: String(f.type),
-    nullable: f.nullable,
-  }));
+  const fields = schema.fields.map((f) => {
+    const d = { name: f.name, type: String(f.type), nullable: f.nullable };
+    if (DataType.isList(f.type)) {
+      const item = f.type.children[0];
+      if (nested(item.type)) {
+        fail(`field ${JSON.stringify(f.name)} is ${f.type}: only lists of primitive values are supported`);
+      }
+      d.item = { name: item.name, type: String(item.type), nullable: item.nullable };
+    } else if (nested(f.type)) {
+      fail(`field ${JSON.stringify(f.name)} is ${f.type}: only lists of primitive values are supported`);
+    }
+    return d;
+  });
   const metadata = {};
   for (const [k, v] of schema.metadata) metadata[k] = v;
   return { fields, metadata };
@@ -126,11 +152,12 @@ function main(argv) {
       fail(`read ${path}: schema differs from the first shard's: ${dJSON} != ${descJSON}`);
     }
     const keys = d.fields.map((f) => JSON.stringify(f.name));
+    const encode = d.fields.map((f) => (f.item ? jsonListValue : jsonValue));
     for (const batch of batches) {
       batchRows.push(batch.numRows);
       const cols = d.fields.map((_, j) => batch.getChildAt(j));
       for (let i = 0; i < batch.numRows; i++) {
-        rows.push('{' + keys.map((k, j) => k + ': ' + jsonValue(cols[j].get(i))).join(', ') + '}');
+        rows.push('{' + keys.map((k, j) => k + ': ' + encode[j](cols[j].get(i))).join(', ') + '}');
       }
     }
   }

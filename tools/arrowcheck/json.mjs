@@ -21,3 +21,11 @@ export function jsonValue(v, unsupported) {
       return unsupported(v);
   }
 }
+
+// jsonList is a list value, any iterable of values that jsonValue takes, as
+// a JSON array. A list inside the list is refused through unsupported.
+export function jsonList(items, unsupported) {
+  const out = [];
+  for (const v of items) out.push(jsonValue(v, unsupported));
+  return '[' + out.join(', ') + ']';
+}
