@@ -1,4 +1,15 @@
-// Package guard finds, for each anchor, the vocabulary rows that are lexical
+// Package guard holds every rule that keeps a candidate out of an anchor's
+// negatives because it is likely a false negative, computed before the scan:
+//
+//   - the positives-graph rule (GraphRule, Exclude): the anchor's positives,
+//     everything within K links of it, or its whole component;
+//   - score limits (Limits): an absolute floor and ceiling, and margins
+//     below the anchor's least similar positive, which the scan applies;
+//   - lexical variants (Rules, Index), below;
+//   - near-duplicates of a positive are found by the scan itself, which has
+//     the similarities (scan.Options.NearDuplicates).
+//
+// Lexical variants: for each anchor, the vocabulary rows that are lexical
 // variants of the anchor or of one of its positives, so that the miner can
 // keep them out of the negatives. A known failure of embedding-only mining is
 // the false negative that is merely another spelling: 임상증상 gets 증상
@@ -38,6 +49,6 @@
 // The result depends only on the terms, the rules and the queried rows: not
 // on threads, map order or the hash seed.
 //
-// The package knows nothing of embeddings, bands or files; the miner decides
-// what to do with the rows it returns.
+// The lexical part knows nothing of embeddings, bands or files; the miner
+// decides what to do with the rows it returns.
 package guard

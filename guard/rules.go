@@ -60,3 +60,19 @@ func (r Rule) String() string {
 	}
 	return "Rule(" + strconv.Itoa(int(r)) + ")"
 }
+
+// On reports whether any lexical rule is on.
+func (r Rules) On() bool { return r.Normalized || r.Contains > 0 || r.EditDistance > 0 }
+
+// RuleOn reports whether rule x is on.
+func (r Rules) RuleOn(x Rule) bool {
+	switch x {
+	case RuleNormalized:
+		return r.Normalized
+	case RuleContains:
+		return r.Contains > 0
+	case RuleEditDistance:
+		return r.EditDistance > 0
+	}
+	return false
+}

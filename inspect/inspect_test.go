@@ -20,16 +20,14 @@ import (
 	"github.com/hardneg/hardneg/synth"
 )
 
-func options(dir string) Options {
-	return Options{
-		TermsPath:      filepath.Join(dir, source.TermsFile),
-		PairsPath:      filepath.Join(dir, source.PairsFile),
-		EmbeddingsPath: filepath.Join(dir, source.EmbeddingsFile),
-		Bands:          DefaultBands(),
-		Negatives:      5,
-		Seed:           42,
-	}
+// options are the settings of a run on the synonym data in dir.
+func options(dir string) mine.Settings {
+	s := mine.DefaultSettings(dir)
+	s.OutDir = "unused"
+	return s
 }
+
+func run(ctx context.Context, s mine.Settings) (*Report, error) { return Run(ctx, s, Options{}) }
 
 var synthDir = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "hardneg-inspect-test-")
@@ -68,17 +66,17 @@ type truth struct {
 	mat     *scan.Matrix
 }
 
-func loadTruth(t *testing.T, opt Options) *truth {
+func loadTruth(t *testing.T, opt mine.Settings) *truth {
 	t.Helper()
-	voc, err := source.ReadTerms(opt.TermsPath)
+	voc, err := source.ReadTerms(opt.Inputs.Terms)
 	if err != nil {
 		t.Fatal(err)
 	}
-	anchors, _, err := source.ReadPairs(opt.PairsPath, voc)
+	anchors, _, err := source.ReadPairs(opt.Inputs.Pairs, voc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := npy.Open(opt.EmbeddingsPath)
+	f, err := npy.Open(opt.Inputs.Embeddings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +148,9 @@ func (tr *truth) lowestPositive(a source.Anchor) float32 {
 
 func TestSynthAgainstBruteForce(t *testing.T) {
 	opt := options(synthData(t))
-	opt.MaxNegMargin = 0.45 // starves some anchors, not all
-	r, err := Run(context.Background(), opt)
+	margin := 0.45 // starves some anchors, not all
+	opt.Limits.AbsoluteMargin = &margin
+	r, err := run(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +163,7 @@ func TestSynthAgainstBruteForce(t *testing.T) {
 	// positives, once per sampled anchor.
 	var want int64
 	for _, a := range r.Sample {
-		want += int64(r.Terms - 1 - a.Positives)
+		want += int64(r.Corpus - 1 - a.Positives)
 	}
 	if got := r.Candidates.Total(); got != want {
 		t.Errorf("candidate histogram holds %d similarities, want %d", got, want)
@@ -181,14 +180,14 @@ func TestSynthAgainstBruteForce(t *testing.T) {
 	hist := make([]int64, bins)
 	starved := 0
 	for _, a := range r.Sample {
-		ta := tr.anchor(a.Term)
+		ta := tr.anchor(a.ID)
 		low := tr.lowestPositive(ta)
 		if a.LowestPositive != low {
-			t.Errorf("%s: lowest positive %v, want %v", a.Term, a.LowestPositive, low)
+			t.Errorf("%s: lowest positive %v, want %v", a.ID, a.LowestPositive, low)
 		}
-		pools, under := tr.brute(ta, opt.Bands, float64(low)-opt.MaxNegMargin, hist)
-		if !slices.Equal(a.Pools, pools) || !slices.Equal(a.PoolsUnderCeiling, under) {
-			t.Errorf("%s: pools %v, under the ceiling %v; want %v, %v", a.Term, a.Pools, a.PoolsUnderCeiling, pools, under)
+		pools, under := tr.brute(ta, opt.Bands, float64(low)-margin, hist)
+		if !slices.Equal(a.Pools, pools) || !slices.Equal(a.PoolsUnderLimits, under) {
+			t.Errorf("%s: pools %v, within the limits %v; want %v, %v", a.ID, a.Pools, a.PoolsUnderLimits, pools, under)
 		}
 		if sum(pools) > 0 && sum(under) == 0 {
 			starved++
@@ -197,18 +196,18 @@ func TestSynthAgainstBruteForce(t *testing.T) {
 	if !slices.Equal(r.Candidates.Counts, hist) {
 		t.Errorf("candidate histogram\n%v, want\n%v", r.Candidates.Counts, hist)
 	}
-	if r.Ceiling == nil || r.Ceiling.Starved != starved {
-		t.Fatalf("ceiling %+v, want %d starved", r.Ceiling, starved)
+	if r.Limits == nil || r.Limits.Starved != starved {
+		t.Fatalf("limits %+v, want %d starved", r.Limits, starved)
 	}
 	if starved == 0 || starved == len(r.Sample) {
 		t.Errorf("the test's ceiling starves %d of %d anchors; pick one that starves some", starved, len(r.Sample))
 	}
-	t.Logf("%d of %d sampled anchors starved by a margin of %g", starved, len(r.Sample), opt.MaxNegMargin)
+	t.Logf("%d of %d sampled anchors starved by a margin of %g", starved, len(r.Sample), margin)
 
 	// The pools are those the mining scan counts.
 	q := scan.Query{}
 	for _, a := range r.Sample {
-		ta := tr.anchor(a.Term)
+		ta := tr.anchor(a.ID)
 		q.Anchors = append(q.Anchors, ta.Query)
 		q.Exclude = append(q.Exclude, append([]int32{ta.Query}, ta.Positives...))
 		q.Seeds = append(q.Seeds, 1)
@@ -221,22 +220,22 @@ func TestSynthAgainstBruteForce(t *testing.T) {
 	}
 	for i, a := range r.Sample {
 		if !slices.Equal(a.Pools, res[i].Counts) {
-			t.Errorf("%s: pools %v, the scan counts %v", a.Term, a.Pools, res[i].Counts)
+			t.Errorf("%s: pools %v, the scan counts %v", a.ID, a.Pools, res[i].Counts)
 		}
 	}
 }
 
 func TestSampleIsDeterministic(t *testing.T) {
 	opt := options(synthData(t))
-	terms := func(opt Options) []string {
+	terms := func(opt mine.Settings) []string {
 		t.Helper()
-		r, err := Run(context.Background(), opt)
+		r, err := run(context.Background(), opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var s []string
 		for _, a := range r.Sample {
-			s = append(s, a.Term)
+			s = append(s, a.ID)
 		}
 		return s
 	}
@@ -261,7 +260,7 @@ func TestSampleIsDeterministic(t *testing.T) {
 	var all []keyed
 	for i, a := range tr.anchors {
 		term := tr.voc.IDs[a.Query]
-		all = append(all, keyed{mine.AnchorSeed(opt.Seed, termID(term)), term, i})
+		all = append(all, keyed{mine.AnchorSeed(opt.Seed, mine.IDHash(term)), term, i})
 	}
 	slices.SortFunc(all, func(x, y keyed) int {
 		if x.key != y.key {
@@ -285,12 +284,13 @@ func TestSampleIsDeterministic(t *testing.T) {
 
 func TestThreadsDoNotChangeTheReport(t *testing.T) {
 	opt := options(synthData(t))
-	opt.MaxNegRatio = 0.9
+	relative := 0.1
+	opt.Limits.RelativeMargin = &relative
 	var reports []*Report
 	var texts []string
 	for _, th := range []int{1, 2, 5} {
 		opt.Threads = th
-		r, err := Run(context.Background(), opt)
+		r, err := run(context.Background(), opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,24 +338,29 @@ func TestTinyKnownSimilarities(t *testing.T) {
 	dir := tinyData(t)
 	for _, tc := range []struct {
 		name                 string
-		ratio, margin        float64
+		relative, margin     float64
 		wantRemoved          []int64
 		wantStarved          int
 		wantUnderA, wantUndB []int64
 	}{
-		// Ceiling 0.85 × 0.93 = 0.79: a loses c (0.82); b keeps c (0.76).
-		{name: "ratio", ratio: 0.85, wantRemoved: []int64{0, 0, 1}, wantUnderA: []int64{1, 1, 0}, wantUndB: []int64{1, 1, 1}},
+		// Ceiling 0.93 − 0.15 × 0.93 = 0.79: a loses c (0.82); b keeps c (0.76).
+		{name: "relative", relative: 0.15, wantRemoved: []int64{0, 0, 1}, wantUnderA: []int64{1, 1, 0}, wantUndB: []int64{1, 1, 1}},
 		// Ceiling 0.93 − 0.55 = 0.38: nothing is left in any band.
 		{name: "margin", margin: 0.55, wantRemoved: []int64{2, 2, 2}, wantStarved: 2, wantUnderA: []int64{0, 0, 0}, wantUndB: []int64{0, 0, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			opt := options(dir)
-			opt.MaxNegRatio, opt.MaxNegMargin = tc.ratio, tc.margin
-			r, err := Run(context.Background(), opt)
+			if tc.relative > 0 {
+				opt.Limits.RelativeMargin = &tc.relative
+			}
+			if tc.margin > 0 {
+				opt.Limits.AbsoluteMargin = &tc.margin
+			}
+			r, err := run(context.Background(), opt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(r.Sample) != 2 || r.Sample[0].Term != "a" || r.Sample[1].Term != "b" {
+			if len(r.Sample) != 2 || r.Sample[0].ID != "a" || r.Sample[1].ID != "b" {
 				t.Fatalf("sample %+v, want a and b", r.Sample)
 			}
 			wantHist := make([]int64, bins)
@@ -373,19 +378,19 @@ func TestTinyKnownSimilarities(t *testing.T) {
 			}
 			for i, a := range r.Sample {
 				if math.Abs(float64(a.LowestPositive)-0.93) > 1e-6 {
-					t.Errorf("%s: lowest positive %v, want 0.93", a.Term, a.LowestPositive)
+					t.Errorf("%s: lowest positive %v, want 0.93", a.ID, a.LowestPositive)
 				}
 				if !slices.Equal(a.Pools, []int64{1, 1, 1}) {
-					t.Errorf("%s: pools %v, want 1 in each band", a.Term, a.Pools)
+					t.Errorf("%s: pools %v, want 1 in each band", a.ID, a.Pools)
 				}
 				want := [][]int64{tc.wantUnderA, tc.wantUndB}[i]
-				if !slices.Equal(a.PoolsUnderCeiling, want) {
-					t.Errorf("%s: pools under the ceiling %v, want %v", a.Term, a.PoolsUnderCeiling, want)
+				if !slices.Equal(a.PoolsUnderLimits, want) {
+					t.Errorf("%s: pools within the limits %v, want %v", a.ID, a.PoolsUnderLimits, want)
 				}
 			}
-			c := r.Ceiling
+			c := r.Limits
 			if c == nil || !slices.Equal(c.Removed, tc.wantRemoved) || c.Starved != tc.wantStarved {
-				t.Errorf("ceiling %+v, want removed %v and %d starved", c, tc.wantRemoved, tc.wantStarved)
+				t.Errorf("limits %+v, want removed %v and %d starved", c, tc.wantRemoved, tc.wantStarved)
 			}
 			// Every band holds 1 candidate against quotas of 1.65 and 1.7.
 			for _, s := range r.Pools {
@@ -414,8 +419,12 @@ func TestTinyKnownSimilarities(t *testing.T) {
 					t.Errorf("the text report lacks %q:\n%s", want, text)
 				}
 			}
-			if tc.wantStarved == 2 && !strings.Contains(text, "ceiling: it leaves 100.0% of anchors with no candidate; consider a smaller --max-neg-margin") {
-				t.Errorf("the text report lacks the ceiling's advice:\n%s", text)
+			if tc.wantStarved == 2 && !strings.Contains(text, "limits: they leave 100.0% of anchors with no candidate; consider a smaller --absolute-margin") {
+				t.Errorf("the text report lacks the limits' advice:\n%s", text)
+			}
+			// Both positives (0.93) lie above every band: no warning.
+			if strings.Contains(text, "of the positives lie inside") {
+				t.Errorf("the report warns about positives inside a band:\n%s", text)
 			}
 		})
 	}
@@ -437,7 +446,7 @@ func TestBinEdges(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	good := tinyData(t)
-	write := func(t *testing.T, name string, data []byte) Options {
+	write := func(t *testing.T, name string, data []byte) mine.Settings {
 		dir := t.TempDir()
 		for _, n := range []string{source.TermsFile, source.PairsFile, source.EmbeddingsFile} {
 			b, err := os.ReadFile(filepath.Join(good, n))
@@ -465,33 +474,37 @@ func TestErrors(t *testing.T) {
 	copy(zero[9:12], []float32{0, 0, 0})
 	for _, tc := range []struct {
 		name  string
-		opt   func(t *testing.T) Options
+		opt   func(t *testing.T) mine.Settings
 		want  error
 		names string // the message names this file
 		where string
 	}{
-		{"missing pairs", func(t *testing.T) Options {
+		{"missing pairs", func(t *testing.T) mine.Settings {
 			o := options(good)
-			o.PairsPath = filepath.Join(t.TempDir(), "nope.jsonl")
+			o.Inputs.Pairs = filepath.Join(t.TempDir(), "nope.jsonl")
 			return o
-		}, ErrInput, "nope.jsonl", ""},
-		{"bad terms", func(t *testing.T) Options { return write(t, source.TermsFile, []byte(`["a", 3]`)) }, ErrInput, source.TermsFile, ""},
-		{"bad pairs", func(t *testing.T) Options { return write(t, source.PairsFile, []byte("{\"source\": \"a\"\n")) }, ErrInput, source.PairsFile, "line 1"},
-		{"row count", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, npyOf(5, six[:15])) }, ErrInput, source.EmbeddingsFile, "5 rows"},
-		{"zero row", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, npyOf(6, zero)) }, ErrInput, source.EmbeddingsFile, `row 3 (term "d")`},
-		{"not npy", func(t *testing.T) Options { return write(t, source.EmbeddingsFile, []byte("hello")) }, ErrInput, source.EmbeddingsFile, ""},
-		{"no bands", func(t *testing.T) Options { o := options(good); o.Bands = nil; return o }, ErrConfig, "", ""},
-		{"overlap", func(t *testing.T) Options {
+		}, mine.ErrInput, "nope.jsonl", ""},
+		{"bad terms", func(t *testing.T) mine.Settings { return write(t, source.TermsFile, []byte(`["a", 3]`)) }, mine.ErrInput, source.TermsFile, ""},
+		{"bad pairs", func(t *testing.T) mine.Settings { return write(t, source.PairsFile, []byte("{\"source\": \"a\"\n")) }, mine.ErrInput, source.PairsFile, "line 1"},
+		{"row count", func(t *testing.T) mine.Settings { return write(t, source.EmbeddingsFile, npyOf(5, six[:15])) }, mine.ErrInput, source.EmbeddingsFile, "5 rows"},
+		{"zero row", func(t *testing.T) mine.Settings { return write(t, source.EmbeddingsFile, npyOf(6, zero)) }, mine.ErrInput, source.EmbeddingsFile, `row 3 (term "d")`},
+		{"not npy", func(t *testing.T) mine.Settings { return write(t, source.EmbeddingsFile, []byte("hello")) }, mine.ErrInput, source.EmbeddingsFile, ""},
+		{"no bands", func(t *testing.T) mine.Settings { o := options(good); o.Bands = nil; return o }, mine.ErrConfig, "", ""},
+		{"overlap", func(t *testing.T) mine.Settings {
 			o := options(good)
-			o.Bands = []Band{{"x", 0.3, 0.6, 0.5}, {"y", 0.5, 0.7, 0.5}}
+			o.Bands = []Band{{Name: "x", Lo: 0.3, Hi: 0.6, Ratio: 0.5}, {Name: "y", Lo: 0.5, Hi: 0.7, Ratio: 0.5}}
 			return o
-		}, ErrConfig, "", "overlaps"},
-		{"negatives", func(t *testing.T) Options { o := options(good); o.Negatives = 0; return o }, ErrConfig, "", ""},
-		{"sample", func(t *testing.T) Options { o := options(good); o.Sample = -1; return o }, ErrConfig, "", ""},
-		{"margin", func(t *testing.T) Options { o := options(good); o.MaxNegMargin = -0.1; return o }, ErrConfig, "", ""},
+		}, mine.ErrConfig, "", "overlap"},
+		{"negatives", func(t *testing.T) mine.Settings { o := options(good); o.NegativesPerAnchor = 0; return o }, mine.ErrConfig, "", ""},
+		{"margin", func(t *testing.T) mine.Settings {
+			o := options(good)
+			m := math.NaN()
+			o.Limits.AbsoluteMargin = &m
+			return o
+		}, mine.ErrConfig, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Run(context.Background(), tc.opt(t))
+			_, err := run(context.Background(), tc.opt(t))
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -502,12 +515,18 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestSampleMustBePositive(t *testing.T) {
+	if _, err := Run(context.Background(), options(tinyData(t)), Options{Sample: -1}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("err = %v, want ErrConfig", err)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	opt := options(synthData(t))
 	opt.Threads = 2
-	if _, err := Run(ctx, opt); !errors.Is(err, context.Canceled) {
+	if _, err := run(ctx, opt); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }

@@ -3,6 +3,9 @@ package inspect
 import (
 	"math"
 	"slices"
+
+	"github.com/hardneg/hardneg/guard"
+	"github.com/hardneg/hardneg/mine"
 )
 
 // The histograms have bins bins of width 1/binsPerUnit from -1 to 1.
@@ -19,8 +22,10 @@ func BinEdge(i int) float64 { return float64(i-binsPerUnit) / binsPerUnit }
 // binOf returns the bin holding s: the i with BinEdge(i) <= s < BinEdge(i+1),
 // compared in float64 as band edges are. Similarities below −1 go to the
 // first bin and those of 1 or more (rounding can reach them) to the last.
-func binOf(s float32) int {
-	x := float64(s)
+func binOf(s float32) int { return binOf64(float64(s)) }
+
+// binOf64 is binOf for a float64 similarity or edge.
+func binOf64(x float64) int {
 	i := int(math.Floor(x*binsPerUnit)) + binsPerUnit
 	if i > 0 && i <= bins && x < BinEdge(i) {
 		i--
@@ -49,15 +54,21 @@ func (h Histogram) Total() int64 {
 
 // Report is what Run found.
 type Report struct {
-	Terms, Dim int    // the embedding matrix's shape
-	Anchors    int    // anchors in the pairs file
-	Seed       uint64 // the seed that chose the sample
-	Negatives  int    // negatives per anchor
-	Bands      []Band
+	Corpus, Dim int    // the corpus matrix's shape
+	Anchors     int    // anchors in the problem
+	Seed        uint64 // the seed that chose the sample
+	Negatives   int    // negatives per anchor
+	Bands       []Band
+	// Same reports that the queries are the corpus (a term list).
+	Same bool
 
 	// Candidates counts the similarity of every sampled anchor to each of
-	// its candidates: every term but the anchor and its positives.
+	// its candidates: every corpus item the guards leave it, before the
+	// score limits.
 	Candidates Histogram
+	// NearDuplicates counts the candidates the near-duplicate guard
+	// dropped over the sample.
+	NearDuplicates int64
 	// Positives counts the similarity of every sampled anchor to each of
 	// its positives.
 	Positives Histogram
@@ -69,24 +80,25 @@ type Report struct {
 	// Overall is about the bands together: the anchors whose bands hold
 	// fewer than Negatives candidates in all.
 	Overall Overall
-	// Ceiling is the effect of the positive-aware ceiling; nil when off.
-	Ceiling *Ceiling
+	// Limits is the effect of the score limits and margins; nil when off.
+	Limits *Limits
+	// PositivesInBands is, per band, the share of the sample's positives
+	// whose similarity lies in the band.
+	PositivesInBands []float64
 }
 
 // AnchorReport is one sampled anchor.
 type AnchorReport struct {
-	Term      string
+	ID        string // the query's id (a term, for a term list)
 	Row       int32
 	Positives int
 	// LowestPositive is the anchor's lowest similarity to a positive.
 	LowestPositive float32
 	// Pools is the number of candidates in each band.
 	Pools []int64
-	// Ceiling is the similarity above which the ceiling drops a candidate,
-	// and PoolsUnderCeiling the pools without those candidates; both are
-	// set only when a ceiling is.
-	Ceiling           float64
-	PoolsUnderCeiling []int64
+	// PoolsUnderLimits are the pools within the score limits; set only
+	// when a limit is.
+	PoolsUnderLimits []int64
 }
 
 // BandStats describes one band's pools over the sampled anchors.
@@ -120,38 +132,38 @@ type Overall struct {
 	Missing float64
 }
 
-// Ceiling is the effect of the positive-aware ceiling on the sample.
-type Ceiling struct {
-	MaxNegRatio, MaxNegMargin float64
+// Limits is the effect of the score limits and margins on the sample.
+type Limits struct {
+	guard.Limits
 	// Starved counts sampled anchors that have candidates in some band but
-	// none left in any band under the ceiling. Empty counts those with none
-	// even without it.
+	// none left in any band within the limits. Empty counts those with none
+	// even without them.
 	Starved, Empty int
-	// Removed is, per band, the number of candidates the ceiling drops,
+	// Removed is, per band, the number of candidates the limits drop,
 	// summed over the sample.
 	Removed []int64
-	// Pools describes each band's pools under the ceiling.
+	// Pools describes each band's pools within the limits.
 	Pools []BandStats
-	// Overall is Report.Overall under the ceiling.
+	// Overall is Report.Overall within the limits.
 	Overall Overall
 }
 
 // summarise fills in the statistics from the per-anchor pools.
-func (r *Report) summarise(opt Options) {
+func (r *Report) summarise(s mine.Settings) {
 	pools := make([][]int64, len(r.Sample))
 	for i, a := range r.Sample {
 		pools[i] = a.Pools
 	}
 	r.Pools = bandStats(r.Bands, r.Negatives, pools)
 	r.Overall = overall(r.Negatives, pools)
-	if !opt.ceilingOn() {
+	if !s.Limits.On() {
 		return
 	}
-	c := &Ceiling{MaxNegRatio: opt.MaxNegRatio, MaxNegMargin: opt.MaxNegMargin, Removed: make([]int64, len(r.Bands))}
+	c := &Limits{Limits: s.Limits, Removed: make([]int64, len(r.Bands))}
 	under := make([][]int64, len(r.Sample))
 	for i, a := range r.Sample {
-		under[i] = a.PoolsUnderCeiling
-		before, after := sum(a.Pools), sum(a.PoolsUnderCeiling)
+		under[i] = a.PoolsUnderLimits
+		before, after := sum(a.Pools), sum(a.PoolsUnderLimits)
 		switch {
 		case before == 0:
 			c.Empty++
@@ -159,12 +171,12 @@ func (r *Report) summarise(opt Options) {
 			c.Starved++
 		}
 		for b := range r.Bands {
-			c.Removed[b] += a.Pools[b] - a.PoolsUnderCeiling[b]
+			c.Removed[b] += a.Pools[b] - a.PoolsUnderLimits[b]
 		}
 	}
 	c.Pools = bandStats(r.Bands, r.Negatives, under)
 	c.Overall = overall(r.Negatives, under)
-	r.Ceiling = c
+	r.Limits = c
 }
 
 func bandStats(bands []Band, n int, pools [][]int64) []BandStats {

@@ -14,6 +14,10 @@ import (
 // which the report advises widening the band.
 const AdviceShare = 0.2
 
+// PositivesAdviceShare is the share of the positives inside a band from
+// which the report warns that the band's negatives look like positives.
+const PositivesAdviceShare = 0.25
+
 // starveAdviceShare is the share of sampled anchors a ceiling may starve
 // before the report advises loosening it.
 const starveAdviceShare = 0.05
@@ -26,11 +30,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
-	p("Inspected %s of %s anchors (seed %d) against %s terms x %d dims, for %d negatives per anchor.\n",
-		group(int64(len(r.Sample))), group(int64(r.Anchors)), r.Seed, group(int64(r.Terms)), r.Dim, r.Negatives)
+	items := "documents"
+	if r.Same {
+		items = "terms"
+	}
+	p("Inspected %s of %s anchors (seed %d) against %s %s x %d dims, for %d negatives per anchor.\n",
+		group(int64(len(r.Sample))), group(int64(r.Anchors)), r.Seed, group(int64(r.Corpus)), items, r.Dim, r.Negatives)
 
-	p("\nSimilarity of each sampled anchor to its candidates (%s: every term but the anchor and its positives)\n",
-		group(r.Candidates.Total()))
+	p("\nSimilarity of each sampled anchor to its candidates (%s: every %s the guards leave it, before the score limits)\n",
+		group(r.Candidates.Total()), strings.TrimSuffix(items, "s"))
+	if r.NearDuplicates > 0 {
+		p("  (the near-duplicate guard dropped %s more: %.1f per anchor)\n", group(r.NearDuplicates), perAnchor(r.NearDuplicates, len(r.Sample)))
+	}
 	r.writeHistogram(bw, r.Candidates)
 	p("\nSimilarity of each sampled anchor to its positives (%s)\n", group(r.Positives.Total()))
 	r.writeHistogram(bw, r.Positives)
@@ -39,22 +50,22 @@ func (r *Report) WriteText(w io.Writer) error {
 	writeBandTable(bw, r.Pools)
 	writeOverall(bw, r.Negatives, len(r.Sample), r.Overall)
 
-	if c := r.Ceiling; c != nil {
-		p("\nCeiling: drop a candidate more similar than %s\n", c.describe())
+	if c := r.Limits; c != nil {
+		p("\nScore limits: keep a candidate only if %s\n", c.describe())
 		n := len(r.Sample)
-		p("  it starves %d of %d sampled anchors (%s): they have candidates, but none left in any band",
+		p("  they starve %d of %d sampled anchors (%s): they have candidates, but none left in any band",
 			c.Starved, n, pct(c.Starved, n))
 		if c.Empty > 0 {
-			p(" (%d more have none even without it)", c.Empty)
+			p(" (%d more have none even without them)", c.Empty)
 		}
-		p("\n  candidates it removes: ")
+		p("\n  candidates they remove: ")
 		for b, band := range r.Bands {
 			if b > 0 {
 				p(", ")
 			}
 			p("%s %s (%.1f per anchor)", band.Name, group(c.Removed[b]), perAnchor(c.Removed[b], n))
 		}
-		p("\n  under the ceiling:\n")
+		p("\n  within the limits:\n")
 		writeBandTable(bw, c.Pools)
 		writeOverall(bw, r.Negatives, n, c.Overall)
 	}
@@ -62,7 +73,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("\nAdvice:\n")
 	advice := r.Advice()
 	if len(advice) == 0 {
-		p("  no band is below its quota for %.0f%% or more of the anchors; the bands look usable\n", 100*AdviceShare)
+		p("  no band is below its quota for %.0f%% or more of the anchors, and few positives lie inside a band; the bands look usable\n", 100*AdviceShare)
 	}
 	for _, a := range advice {
 		p("  %s\n", a)
@@ -88,25 +99,34 @@ func (r *Report) Advice() []string {
 		out = append(out, fmt.Sprintf("%s: %.0f%% of anchors have fewer than %d candidates; %s",
 			s.Name, 100*s.ShortShare, int(math.Ceil(s.Quota)), hint))
 	}
-	if c := r.Ceiling; c != nil {
+	for b, share := range r.PositivesInBands {
+		if share >= PositivesAdviceShare {
+			out = append(out, fmt.Sprintf("%s: %.0f%% of the positives lie inside this band, so its negatives look like positives and many will be unlisted ones; consider a lower %s-range HI, --relative-margin 0.05 or --exclude-near-duplicates 0.95",
+				r.Bands[b].Name, 100*share, r.Bands[b].Name))
+		}
+	}
+	if c := r.Limits; c != nil {
 		for b, s := range c.Pools {
 			without := r.Pools[b]
 			if s.Quota <= 0 || s.ShortShare < AdviceShare || without.ShortShare >= AdviceShare {
 				continue
 			}
-			out = append(out, fmt.Sprintf("%s: under the ceiling %.0f%% of anchors have fewer than %d candidates (%.0f%% without it); consider a looser ceiling or a lower %s-range LO",
+			out = append(out, fmt.Sprintf("%s: within the limits %.0f%% of anchors have fewer than %d candidates (%.0f%% without them); consider looser limits or a lower %s-range LO",
 				s.Name, 100*s.ShortShare, int(math.Ceil(s.Quota)), 100*without.ShortShare, s.Name))
 		}
 	}
-	if c := r.Ceiling; c != nil && len(r.Sample) > 0 && float64(c.Starved) >= starveAdviceShare*float64(len(r.Sample)) {
+	if c := r.Limits; c != nil && len(r.Sample) > 0 && float64(c.Starved) >= starveAdviceShare*float64(len(r.Sample)) {
 		var hint []string
-		if c.MaxNegRatio > 0 {
-			hint = append(hint, "a larger --max-neg-ratio")
+		if c.RelativeMargin != nil {
+			hint = append(hint, "a smaller --relative-margin")
 		}
-		if c.MaxNegMargin > 0 {
-			hint = append(hint, "a smaller --max-neg-margin")
+		if c.AbsoluteMargin != nil {
+			hint = append(hint, "a smaller --absolute-margin")
 		}
-		out = append(out, fmt.Sprintf("ceiling: it leaves %s of anchors with no candidate; consider %s",
+		if c.MaxScore != nil || c.MinScore != nil {
+			hint = append(hint, "a wider --min-score/--max-score")
+		}
+		out = append(out, fmt.Sprintf("limits: they leave %s of anchors with no candidate; consider %s",
 			pct(c.Starved, len(r.Sample)), strings.Join(hint, " or ")))
 	}
 	return out
@@ -127,15 +147,21 @@ func (r *Report) massOutside(b int) (below, above int64) {
 	return below, above
 }
 
-func (c *Ceiling) describe() string {
+func (c *Limits) describe() string {
 	var parts []string
-	if c.MaxNegRatio > 0 {
-		parts = append(parts, fmt.Sprintf("%g x its anchor's lowest positive similarity", c.MaxNegRatio))
+	if c.RelativeMargin != nil {
+		parts = append(parts, fmt.Sprintf("s <= s+ - |s+| x %g", *c.RelativeMargin))
 	}
-	if c.MaxNegMargin > 0 {
-		parts = append(parts, fmt.Sprintf("its anchor's lowest positive similarity - %g", c.MaxNegMargin))
+	if c.AbsoluteMargin != nil {
+		parts = append(parts, fmt.Sprintf("s <= s+ - %g", *c.AbsoluteMargin))
 	}
-	return strings.Join(parts, ", or than ")
+	if c.MaxScore != nil {
+		parts = append(parts, fmt.Sprintf("s <= %g", *c.MaxScore))
+	}
+	if c.MinScore != nil {
+		parts = append(parts, fmt.Sprintf("s >= %g", *c.MinScore))
+	}
+	return strings.Join(parts, " and ") + " (s+: the anchor's lowest positive similarity)"
 }
 
 // writeHistogram draws the bins from the first to the last that holds

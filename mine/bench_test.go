@@ -46,8 +46,8 @@ func BenchmarkSeedScale(b *testing.B) {
 	b.Run("hardneg", func(b *testing.B) {
 		var res *Result
 		for range b.N {
-			cfg := DefaultConfig(data)
-			cfg.PairsPath = pairs
+			cfg := DefaultSettings(data)
+			cfg.Inputs.Pairs = pairs
 			cfg.OutDir = b.TempDir()
 			var err error
 			if res, err = Run(context.Background(), cfg, Hooks{}); err != nil {

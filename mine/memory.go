@@ -10,26 +10,30 @@ import (
 	"github.com/hardneg/hardneg/source"
 )
 
-// EstimateMemory is the memory a run needs, in bytes: the stored matrix,
-// the workers' blocks and tiles, the sampled candidates, and the triplets
-// with the columns they are written from. Measured peaks sit below it: at
-// seed scale (150,000 x 1024, 28,000 anchors) 717 MiB against an estimate
-// of 785 MiB, and 432 MiB against 463 MiB with --store f16.
-func EstimateMemory(rows, cols int, anchors []source.Anchor, cfg Config, threads int) int64 {
+// EstimateMemory is the memory a run needs, in bytes: the stored matrices
+// (the corpus, and the queries when they are a matrix of their own), the
+// workers' blocks and tiles, the sampled candidates and windows, and the
+// rows with the columns they are written from. Measured peaks sit below it:
+// at seed scale (150,000 x 1024, 28,000 anchors) 717 MiB against an
+// estimate of 785 MiB, and 432 MiB against 463 MiB with --store f16.
+func EstimateMemory(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) int64 {
 	elem := int64(4)
-	if cfg.Store == StoreF16 {
+	if s.Store == StoreF16 {
 		elem = 2
 	}
 	matrix := int64(rows) * int64(cols) * elem
+	if separateQueries {
+		matrix += int64(queryRows) * int64(cols) * elem
+	}
 	// load: a 1024-row float32 buffer per worker, and as much of the mapped
 	// file before it is released
 	load := int64(threads) * 1024 * int64(cols) * (4 + 8)
 	// scan: a packed block of 256 anchors and a 48-candidate tile per worker
 	scan := int64(threads) * (256*int64(cols)*4*2 + 48*int64(cols)*4 + 48*256*4)
-	samples := int64(len(anchors)) * int64(len(cfg.Bands)) * int64(cfg.NegativesPerAnchor) * 12
-	// a triplet is 20 bytes; its output columns hold 3 string headers, a
+	samples := int64(len(anchors)) * (int64(len(s.bands()))*int64(s.keep()) + int64(max(s.RangeMin, s.RangeMax))) * 12
+	// a row is 16 bytes; its output columns hold 3 string headers, a
 	// float64 and a label, about 72 bytes
-	triplets := estimateTriplets(anchors, cfg.NegativesPerAnchor) * (20 + 72)
+	triplets := estimateTriplets(anchors, s.NegativesPerAnchor) * (16 + 72)
 	const runtime = 64 << 20 // Go runtime, vocabulary, pairs
 	total := matrix + load + scan + samples + triplets + runtime
 	return total + total/10 // headroom for the garbage collector

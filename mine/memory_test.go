@@ -45,7 +45,7 @@ func TestParseAndFormatBytes(t *testing.T) {
 // message, and leaves the output folder empty.
 func TestRunRefusesWhatWouldNotFit(t *testing.T) {
 	data := smallData(t)
-	cfg := DefaultConfig(data)
+	cfg := DefaultSettings(data)
 	cfg.OutDir = filepath.Join(t.TempDir(), "out")
 	cfg.MaxMemory = 1 << 20
 	_, err := Run(context.Background(), cfg, Hooks{})
@@ -65,7 +65,7 @@ func TestRunRefusesWhatWouldNotFit(t *testing.T) {
 // timings and the version in the stats file.
 func TestStatsRecordProvenance(t *testing.T) {
 	data := smallData(t)
-	res, err := Run(context.Background(), DefaultConfig(data), Hooks{})
+	res, err := Run(context.Background(), DefaultSettings(data), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/synth"
 )
 
@@ -30,11 +31,11 @@ func smallData(t *testing.T) string {
 // the scan and checks that the earlier outputs and nothing else remain.
 func TestCancelledRunLeavesOutputsAlone(t *testing.T) {
 	data := smallData(t)
-	cfg := DefaultConfig(data)
+	cfg := DefaultSettings(data)
 	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	before, err := os.ReadFile(filepath.Join(data, TrainJSONL))
+	before, err := os.ReadFile(filepath.Join(data, cfg.Spec().TrainJSONL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +48,13 @@ func TestCancelledRunLeavesOutputsAlone(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	after, err := os.ReadFile(filepath.Join(data, TrainJSONL))
+	after, err := os.ReadFile(filepath.Join(data, cfg.Spec().TrainJSONL))
 	if err != nil || string(after) != string(before) {
 		t.Fatalf("the earlier output changed (%v)", err)
 	}
 	entries, _ := os.ReadDir(data)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), stagingPrefix) {
+		if strings.HasPrefix(e.Name(), output.StagingPrefix) {
 			t.Fatalf("staging folder %s left behind", e.Name())
 		}
 	}
@@ -62,22 +63,29 @@ func TestCancelledRunLeavesOutputsAlone(t *testing.T) {
 func TestValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		change func(*Config)
+		change func(*Settings)
 		msg    string
 	}{
-		{"ratios", func(c *Config) { c.Bands[2].Ratio = 0.5 }, "sum to"},
-		{"overlap", func(c *Config) { c.Bands[1].Lo = 0.4 }, "overlaps"},
-		{"empty band", func(c *Config) { c.Bands[0].Hi = 0.3 }, "is empty"},
-		{"out of range", func(c *Config) { c.Bands[2].Hi = 1.5 }, "outside"},
-		{"bad name", func(c *Config) { c.Bands[0].Name = "e asy" }, "name"},
-		{"duplicate name", func(c *Config) { c.Bands[1].Name = "easy" }, "twice"},
-		{"negatives", func(c *Config) { c.NegativesPerAnchor = 0 }, "at least 1"},
-		{"split", func(c *Config) { c.ValRatio = 0.2 }, "sum to 1"},
-		{"threads", func(c *Config) { c.Threads = -1 }, "threads"},
-		{"no output", func(c *Config) { c.OutDir = "" }, "no output path"},
+		{"ratios", func(c *Settings) { c.Bands[2].Ratio = 0.5 }, "sum to"},
+		{"overlap", func(c *Settings) { c.Bands[1].Lo = 0.4 }, "overlap"},
+		{"window", func(c *Settings) { c.RangeMin, c.RangeMax = 5, 8 }, "only 3 candidates"},
+		{"lexical on documents", func(c *Settings) {
+			c.Inputs = Inputs{Corpus: "c", CorpusEmbeddings: "e", Queries: "q", QueryEmbeddings: "f", Qrels: "r"}
+			c.Lexical.Normalized = true
+		}, "for documents use --exclude-near-duplicates"},
+		{"mixed inputs", func(c *Settings) { c.Inputs.Corpus = "c" }, "no corpus embeddings path"},
+		{"grouped format by row", func(c *Settings) { c.Format = "ntuple" }, "split by anchor or component"},
+		{"empty band", func(c *Settings) { c.Bands[0].Hi = 0.3 }, "is empty"},
+		{"out of range", func(c *Settings) { c.Bands[2].Hi = 1.5 }, "outside"},
+		{"bad name", func(c *Settings) { c.Bands[0].Name = "e asy" }, "name"},
+		{"duplicate name", func(c *Settings) { c.Bands[1].Name = "easy" }, "twice"},
+		{"negatives", func(c *Settings) { c.NegativesPerAnchor = 0 }, "at least 1"},
+		{"split", func(c *Settings) { c.ValRatio = 0.2 }, "sum to 1"},
+		{"threads", func(c *Settings) { c.Threads = -1 }, "threads"},
+		{"no output", func(c *Settings) { c.OutDir = "" }, "no output path"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig("d")
+			cfg := DefaultSettings("d")
 			tc.change(&cfg)
 			err := cfg.Validate()
 			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.msg) {
@@ -85,7 +93,7 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
-	cfg := DefaultConfig("d")
+	cfg := DefaultSettings("d")
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("the default config is refused: %v", err)
 	}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hardneg/hardneg/shardfile"
 )
 
 // TestShardOfIsPinned keeps the partition stable: shard files written by one
@@ -35,7 +38,7 @@ func TestShardOfIsPinned(t *testing.T) {
 // flipped byte without panicking.
 func TestShardFileRoundTrip(t *testing.T) {
 	data := smallData(t)
-	cfg := DefaultConfig(data)
+	cfg := DefaultSettings(data)
 	cfg.OutDir = t.TempDir()
 	res, err := RunShard(context.Background(), cfg, 1, 3, Hooks{})
 	if err != nil {
@@ -52,21 +55,31 @@ func TestShardFileRoundTrip(t *testing.T) {
 	if len(sh.records) != res.Anchors || res.Anchors == 0 || sh.header.Shard != 1 || sh.header.Shards != 3 {
 		t.Fatalf("read back %d records of shard %d/%d, wrote %d", len(sh.records), sh.header.Shard, sh.header.Shards, res.Anchors)
 	}
-	again, err := sh.encode()
+	hdr, err := shardfile.Header(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := shardfile.Encode(hdr, sh.header.layout(), sh.records)
 	if err != nil || !bytes.Equal(again, b) {
 		t.Fatalf("re-encoding gives different bytes (%v)", err)
 	}
-	for n := 0; n < len(b); n += 1 + n/64 {
-		if _, _, err := decodeShard(b[:n]); err == nil {
-			t.Fatalf("a shard file cut to %d of %d bytes was accepted", n, len(b))
+	dir := t.TempDir()
+	check := func(what string, c []byte) {
+		p := filepath.Join(dir, "x"+ShardExt)
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			t.Fatal(err)
 		}
+		if _, err := readShardFile(p); !errors.Is(err, ErrInput) {
+			t.Fatalf("a shard file %s was accepted (%v)", what, err)
+		}
+	}
+	for n := 0; n < len(b); n += 1 + n/64 {
+		check(fmt.Sprintf("cut to %d of %d bytes", n, len(b)), b[:n])
 	}
 	for i := 0; i < len(b); i += 1 + i/32 {
 		c := bytes.Clone(b)
 		c[i] ^= 1
-		if _, _, err := decodeShard(c); err == nil {
-			t.Fatalf("a shard file with byte %d flipped was accepted", i)
-		}
+		check(fmt.Sprintf("with byte %d flipped", i), c)
 	}
 	if _, err := readShardFile(filepath.Join(t.TempDir(), "none"+ShardExt)); !errors.Is(err, ErrInput) {
 		t.Fatalf("missing file: %v, want ErrInput", err)
@@ -77,7 +90,7 @@ func TestShardFileRoundTrip(t *testing.T) {
 // promise, with every shard's anchors in one shard file set.
 func TestMergeMatchesRun(t *testing.T) {
 	data := smallData(t)
-	cfg := DefaultConfig(data)
+	cfg := DefaultSettings(data)
 	cfg.OutDir = t.TempDir()
 	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
 		t.Fatal(err)
@@ -99,14 +112,14 @@ func TestMergeMatchesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{TrainJSONL, ValJSONL} {
+	for _, name := range []string{cfg.Spec().TrainJSONL, cfg.Spec().ValJSONL} {
 		want, _ := os.ReadFile(filepath.Join(cfg.OutDir, name))
 		got, _ := os.ReadFile(filepath.Join(out, name))
 		if len(want) == 0 || !bytes.Equal(want, got) {
 			t.Errorf("%s differs between Run and Merge", name)
 		}
 	}
-	if res.Stats.Inputs.Embeddings.SHA256 == "" {
+	if res.Stats.Inputs.Embeddings == nil || res.Stats.Inputs.Embeddings.SHA256 == "" {
 		t.Error("the merged stats lost the embeddings' provenance")
 	}
 }

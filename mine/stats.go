@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 
+	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
 )
@@ -13,17 +14,18 @@ import (
 // sections are the notebook's, key for key; the rest is what the notebook
 // did not report.
 type Stats struct {
-	Config                 StatsConfig      `json:"config"`
-	Dataset                DatasetStats     `json:"dataset"`
-	DifficultyDistribution Object           `json:"difficulty_distribution"`
-	Mix                    MixStats         `json:"mix"`
-	Split                  SplitStats       `json:"split"`
-	Format                 FormatStats      `json:"format"`
-	Guards                 GuardStats       `json:"guards"`
-	Pools                  Object           `json:"pools"`
-	Pairs                  source.PairStats `json:"pairs"`
-	Inputs                 InputStats       `json:"inputs"`
-	Tool                   string           `json:"tool"`
+	Config                 StatsConfig       `json:"config"`
+	Dataset                DatasetStats      `json:"dataset"`
+	DifficultyDistribution Object            `json:"difficulty_distribution"`
+	Mix                    MixStats          `json:"mix"`
+	Split                  SplitStats        `json:"split"`
+	Format                 FormatStats       `json:"format"`
+	Guards                 GuardStats        `json:"guards"`
+	Pools                  Object            `json:"pools"`
+	Pairs                  *source.PairStats `json:"pairs,omitempty"`
+	Qrels                  *source.QrelStats `json:"qrels,omitempty"`
+	Inputs                 InputStats        `json:"inputs"`
+	Tool                   string            `json:"tool"`
 	// Timings is the wall time of each stage, in seconds. It is the one
 	// part of the outputs that differs between two runs of the same inputs
 	// and settings.
@@ -75,10 +77,13 @@ type SplitStats struct {
 // lines, and how many rows each split (train, validation) got in the
 // HuggingFace outputs.
 type FormatStats struct {
-	Format             string `json:"format"`
-	WithScores         bool   `json:"with_scores"`
-	Rows               []int  `json:"table_rows"`
-	DroppedShortTuples int    `json:"dropped_short_tuples,omitempty"`
+	Format     format.Name `json:"format"`
+	WithScores bool        `json:"with_scores"`
+	WithIDs    bool        `json:"with_ids,omitempty"`
+	Rows       []int       `json:"table_rows"`
+	// DroppedShortTuples counts the groups a format left out: n-tuples
+	// short of their negatives, labeled lists without a negative.
+	DroppedShortTuples int `json:"dropped_short_tuples,omitempty"`
 }
 
 // PoolStats summarises the candidates per anchor in one band.
@@ -89,13 +94,22 @@ type PoolStats struct {
 	EmptyAnchors int   `json:"empty_anchors"`
 }
 
-// InputStats records what was read.
+// InputStats records what was read: the synonym job's three files, or the
+// BEIR layout's five. Shape and DType are the corpus matrix's (the term
+// matrix's in the synonym job).
 type InputStats struct {
-	Pairs      FileStats `json:"pairs"`
-	Terms      FileStats `json:"terms"`
-	Embeddings FileStats `json:"embeddings"`
-	Shape      []int     `json:"shape"`
-	DType      string    `json:"dtype"`
+	Pairs            *FileStats `json:"pairs,omitempty"`
+	Terms            *FileStats `json:"terms,omitempty"`
+	Embeddings       *FileStats `json:"embeddings,omitempty"`
+	Corpus           *FileStats `json:"corpus,omitempty"`
+	CorpusEmbeddings *FileStats `json:"corpus_embeddings,omitempty"`
+	Queries          *FileStats `json:"queries,omitempty"`
+	QueryEmbeddings  *FileStats `json:"query_embeddings,omitempty"`
+	Qrels            *FileStats `json:"qrels,omitempty"`
+	Shape            []int      `json:"shape"`
+	DType            string     `json:"dtype"`
+	QueryShape       []int      `json:"query_shape,omitempty"`
+	QueryDType       string     `json:"query_dtype,omitempty"`
 }
 
 // FileStats identifies an input file.
@@ -144,4 +158,103 @@ func (o Object) Get(key string) any {
 		}
 	}
 	return nil
+}
+
+// buildStats gathers the stats file's content, all but the format and the
+// timings, which the writers add.
+func buildStats(s Settings, sc *scanned, c chosen, train, val []int, rowAnchor, rowPos, rowNeg []int32) (Stats, error) {
+	inputs, err := sc.inputs()
+	if err != nil {
+		return Stats{}, err
+	}
+	sizes, largest := split.ComponentSizes(sc.comp)
+	stats := Stats{
+		Config: statsConfig(s),
+		Dataset: DatasetStats{
+			TotalTriplets: len(c.rows), TrainTriplets: len(train), ValTriplets: len(val),
+			UniqueAnchors: len(sc.problem.Anchors), SkippedAnchors: c.skipped,
+		},
+		Mix: MixStats{Quota: s.Quota.String()},
+		Split: SplitStats{
+			By:                 s.SplitBy.String(),
+			Overlap:            split.MeasureOverlap(train, val, rowAnchor, rowPos, rowNeg, sc.comp),
+			LargestComponent:   largest,
+			ComponentSizeCount: sizes,
+		},
+		Guards: guardStats(s, sc, c),
+		Pairs:  sc.pairs,
+		Qrels:  sc.qrels,
+		Inputs: inputs,
+		Tool:   Version(),
+	}
+	for b, band := range s.bands() {
+		stats.DifficultyDistribution = append(stats.DifficultyDistribution, Field{band.Name, c.perBand[b]})
+		stats.Mix.Target = append(stats.Mix.Target, Field{band.Name, round2(100 * band.Ratio)})
+		share := 0.0
+		if len(c.rows) > 0 {
+			share = 100 * float64(c.perBand[b]) / float64(len(c.rows))
+		}
+		stats.Mix.Achieved = append(stats.Mix.Achieved, Field{band.Name, round2(share)})
+		stats.Pools = append(stats.Pools, Field{band.Name, poolStats(c.pools, b)})
+	}
+	return stats, nil
+}
+
+// statsConfig is the notebook's config section, band by band, then the
+// settings the notebook did not have; those beyond its scope appear only
+// when they are not the defaults, so a notebook-style run's section reads as
+// the notebook's.
+func statsConfig(s Settings) StatsConfig {
+	var c StatsConfig
+	bands := s.bands()
+	for _, b := range bands {
+		c.Bands = append(c.Bands, Field{b.Name + "_range", []float64{b.Lo, b.Hi}})
+	}
+	for _, b := range bands {
+		c.Bands = append(c.Bands, Field{b.Name + "_ratio", b.Ratio})
+	}
+	c.Rest = Object{
+		{"negatives_per_anchor", s.NegativesPerAnchor},
+		{"train_ratio", s.TrainRatio},
+		{"val_ratio", s.ValRatio},
+		{"seed", s.Seed},
+		{"quota", s.Quota.String()},
+		{"store", s.Store},
+		{"split_by", s.SplitBy.String()},
+	}
+	if s.NoBands {
+		c.Rest = append(c.Rest, Field{"no_bands", true})
+	}
+	if s.Sampling != 0 {
+		c.Rest = append(c.Rest, Field{"sampling", s.Sampling.String()})
+		if s.Sampling.String() == "simans" {
+			c.Rest = append(c.Rest, Field{"simans_a", s.SimANSA}, Field{"simans_b", s.SimANSB})
+		}
+	}
+	if s.RangeMin > 0 || s.RangeMax > 0 {
+		c.Rest = append(c.Rest, Field{"range_min", s.RangeMin}, Field{"range_max", s.RangeMax})
+	}
+	for _, l := range []struct {
+		name string
+		v    *float64
+	}{
+		{"min_score", s.Limits.MinScore}, {"max_score", s.Limits.MaxScore},
+		{"relative_margin", s.Limits.RelativeMargin}, {"absolute_margin", s.Limits.AbsoluteMargin},
+	} {
+		if l.v != nil {
+			c.Rest = append(c.Rest, Field{l.name, *l.v})
+		}
+	}
+	if s.NearDuplicates > 0 {
+		c.Rest = append(c.Rest, Field{"exclude_near_duplicates", s.NearDuplicates})
+	}
+	return c
+}
+
+func round2(x float64) float64 {
+	return float64(int64(x*100+0.5)) / 100
+}
+
+func round3(x float64) float64 {
+	return float64(int64(x*1000+0.5)) / 1000
 }

@@ -1,8 +1,9 @@
-// Package output writes the triplets as JSON Lines and as HuggingFace tables,
-// and writes JSON documents such as the stats file.
+// Package output writes what a run leaves behind: JSON spelled the way
+// Python's json.dumps(..., ensure_ascii=False) spells it (separators,
+// escapes and floats), so that a file written by hardneg and one written by
+// the notebook can be compared with diff, and the staged commit that moves
+// a run's outputs into place all at once.
 //
-// JSON is written the way Python's json.dumps(..., ensure_ascii=False)
-// writes it, separators, escapes and float spelling included, so that a file
-// written by hardneg and one written by the notebook can be compared with
-// diff. The save_to_disk layout itself is package hfds.
+// The formats' columns are package format; the save_to_disk layout is
+// package hfds.
 package output

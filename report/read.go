@@ -9,16 +9,15 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/hardneg/hardneg/format"
 )
 
-// Inputs, as mine writes them; a test in this package holds them equal to
-// the mine constants without importing mine, so that mine may import report.
-const (
-	trainJSONL = "train_triplets.jsonl"
-	valJSONL   = "val_triplets.jsonl"
-	statsFile  = "data_preparation_stats.json"
-)
+// statsFile is the stats file mine writes; a test in this package holds it
+// equal to mine's constant without importing mine.
+const statsFile = "data_preparation_stats.json"
 
 // Similarity histograms use one fixed grid over the cosine range, binsPerUnit
 // bins per unit of similarity (0.005 wide), so a value's bin does not depend
@@ -45,6 +44,10 @@ type stats struct {
 	Target   map[string]float64 // percent per band; nil when absent
 	Achieved map[string]float64 // percent per band; nil when absent
 	Total    int                // dataset.total_triplets; 0 when absent
+	// Format and WithScores say what the JSONL rows are; a stats file
+	// without a format section (the notebook's) holds triplets.
+	Format     format.Name
+	WithScores bool
 }
 
 // readStats reads the bands and the mix from a stats file. It accepts the
@@ -65,11 +68,21 @@ func readStats(path string) (*stats, error) {
 			Target   map[string]float64 `json:"target_percent"`
 			Achieved map[string]float64 `json:"achieved_percent"`
 		} `json:"mix"`
+		Format struct {
+			Format     string `json:"format"`
+			WithScores bool   `json:"with_scores"`
+		} `json:"format"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("report: %s: %w: %w", path, ErrInput, err)
 	}
-	s := &stats{Quota: raw.Mix.Quota, Target: raw.Mix.Target, Achieved: raw.Mix.Achieved, Total: raw.Dataset.Total}
+	s := &stats{Quota: raw.Mix.Quota, Target: raw.Mix.Target, Achieved: raw.Mix.Achieved, Total: raw.Dataset.Total,
+		Format: format.Triplet, WithScores: raw.Format.WithScores}
+	if raw.Format.Format != "" {
+		if s.Format, err = format.Parse(raw.Format.Format); err != nil {
+			return nil, fmt.Errorf("report: %s: %w: %w", path, ErrInput, err)
+		}
+	}
 	if q, ok := raw.Config["quota"]; ok && s.Quota == "" {
 		_ = json.Unmarshal(q, &s.Quota) // only a label in a title
 	}
@@ -145,7 +158,8 @@ func newTally() *tally {
 	return &tally{label: map[string]int{}, anchors: map[uint64]*seen{}}
 }
 
-// triplet is one JSONL line. Pointers tell a missing field from a zero one.
+// triplet is one line of the triplet format. Pointers tell a missing field
+// from a zero one.
 type triplet struct {
 	Anchor     *string  `json:"anchor"`
 	Positive   *string  `json:"positive"`
@@ -154,9 +168,10 @@ type triplet struct {
 	Difficulty *string  `json:"difficulty"`
 }
 
-// readJSONL adds every line of a triplets file to t. Errors name the file
-// and the line.
-func (t *tally) readJSONL(path string) error {
+// readJSONL adds every line of a JSONL file of the stats' format to t,
+// as (anchor, positive, negative, similarity, difficulty) triplets. Errors
+// name the file and the line.
+func (t *tally) readJSONL(path string, st *stats) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("report: read triplets: %w", err)
@@ -167,7 +182,7 @@ func (t *tally) readJSONL(path string) error {
 	line := 0
 	for sc.Scan() {
 		line++
-		if err := t.addLine(sc.Bytes()); err != nil {
+		if err := t.addLine(sc.Bytes(), st); err != nil {
 			return fmt.Errorf("report: %s: line %d: %w: %w", path, line, ErrInput, err)
 		}
 	}
@@ -181,10 +196,18 @@ func (t *tally) readJSONL(path string) error {
 }
 
 // addLine parses one line and counts it; a blank line counts nothing.
-func (t *tally) addLine(b []byte) error {
+func (t *tally) addLine(b []byte, st *stats) error {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil
+	}
+	switch st.Format {
+	case format.NTuple:
+		return t.addNTuple(b, st)
+	case format.LabeledList:
+		return t.addLabeledList(b, st)
+	case format.FlagEmbedding:
+		return t.addFlagEmbedding(b, st)
 	}
 	var tr triplet
 	if err := json.Unmarshal(b, &tr); err != nil {
@@ -287,4 +310,107 @@ func (t *tally) labelIndex(name string) int {
 		return i
 	}
 	return -1
+}
+
+// CanRead reports whether report can draw a run's outputs, and why not: it
+// needs each negative's similarity and to tell positives from negatives.
+func CanRead(f format.Name, withScores bool) error {
+	switch {
+	case f == format.Triplet:
+		return nil
+	case f == format.LabeledPair:
+		return fmt.Errorf("%w: the labeled-pair format does not tell which texts are positives once scores replace the labels, and has no similarities without them; mine with --format triplet (or n-tuple, labeled-list or flagembedding with --with-scores) to draw charts", ErrInput)
+	case !withScores:
+		return fmt.Errorf("%w: the %s format holds no similarities without --with-scores; mine with --with-scores, or with --format triplet, to draw charts", ErrInput, f)
+	}
+	return nil
+}
+
+// addGroup counts an anchor's rows of a grouped format: every positive
+// with every negative, each negative labelled by the band its similarity
+// falls in.
+func (t *tally) addGroup(st *stats, anchor string, positives, negatives []string, sims []float64) error {
+	if len(sims) != len(negatives) {
+		return fmt.Errorf("%d negatives but %d scores", len(negatives), len(sims))
+	}
+	for _, p := range positives {
+		for j, n := range negatives {
+			t.add([]byte(anchor), []byte(p), []byte(n), sims[j], []byte(st.bandOf(sims[j])))
+		}
+	}
+	return nil
+}
+
+// bandOf names the band holding sim under the half-open rule, or "none".
+func (s *stats) bandOf(sim float64) string {
+	for _, b := range s.Bands {
+		if sim >= b.Lo && sim < b.Hi {
+			return b.Name
+		}
+	}
+	return "none"
+}
+
+func (t *tally) addNTuple(b []byte, st *stats) error {
+	var row map[string]json.RawMessage
+	if err := json.Unmarshal(b, &row); err != nil {
+		return err
+	}
+	var anchor, positive string
+	var scores []float64
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"anchor", &anchor}, {"positive", &positive}, {"scores", &scores}} {
+		if err := json.Unmarshal(row[f.name], f.v); err != nil || row[f.name] == nil {
+			return fmt.Errorf("missing or bad %q", f.name)
+		}
+	}
+	var negs []string
+	for k := 1; ; k++ {
+		raw, ok := row["negative_"+strconv.Itoa(k)]
+		if !ok {
+			break
+		}
+		var n string
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return fmt.Errorf("bad \"negative_%d\"", k)
+		}
+		negs = append(negs, n)
+	}
+	if len(scores) != len(negs)+1 {
+		return fmt.Errorf("%d scores for a positive and %d negatives", len(scores), len(negs))
+	}
+	return t.addGroup(st, anchor, []string{positive}, negs, scores[1:])
+}
+
+func (t *tally) addLabeledList(b []byte, st *stats) error {
+	var row struct {
+		Anchor *string   `json:"anchor"`
+		Texts  []string  `json:"texts"`
+		Scores []float64 `json:"scores"`
+	}
+	if err := json.Unmarshal(b, &row); err != nil {
+		return err
+	}
+	if row.Anchor == nil || len(row.Texts) < 2 || len(row.Scores) != len(row.Texts) {
+		return errors.New("want \"anchor\", and \"texts\" and \"scores\" of one positive and its negatives")
+	}
+	return t.addGroup(st, *row.Anchor, row.Texts[:1], row.Texts[1:], row.Scores[1:])
+}
+
+func (t *tally) addFlagEmbedding(b []byte, st *stats) error {
+	var row struct {
+		Query     *string   `json:"query"`
+		Pos       []string  `json:"pos"`
+		Neg       []string  `json:"neg"`
+		NegScores []float64 `json:"neg_scores"`
+	}
+	if err := json.Unmarshal(b, &row); err != nil {
+		return err
+	}
+	if row.Query == nil || len(row.Pos) == 0 {
+		return errors.New("want \"query\" and \"pos\"")
+	}
+	return t.addGroup(st, *row.Query, row.Pos, row.Neg, row.NegScores)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/hardneg/hardneg/format"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -64,8 +65,9 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// Write reads the mine outputs in dir (train_triplets.jsonl,
-// val_triplets.jsonl and data_preparation_stats.json) and writes the charts
+// Write reads the mine outputs in dir (the stats file, and the JSONL files
+// of the format it names: train_triplets.jsonl and val_triplets.jsonl for
+// triplets) and writes the charts
 // named in Charts into outDir, creating it if missing. It returns the paths
 // written, in the order of Charts.
 //
@@ -82,14 +84,18 @@ func Write(dir, outDir string, opt Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := CanRead(st.Format, st.WithScores); err != nil {
+		return nil, fmt.Errorf("report: %s: %w", dir, err)
+	}
+	spec := format.Lookup(st.Format)
 	t := newTally()
-	for _, name := range []string{trainJSONL, valJSONL} {
-		if err := t.readJSONL(filepath.Join(dir, name)); err != nil {
+	for _, name := range []string{spec.TrainJSONL, spec.ValJSONL} {
+		if err := t.readJSONL(filepath.Join(dir, name), st); err != nil {
 			return nil, err
 		}
 	}
 	if t.Lines == 0 {
-		return nil, fmt.Errorf("report: %s: %w: %s and %s hold no triplets", dir, ErrInput, trainJSONL, valJSONL)
+		return nil, fmt.Errorf("report: %s: %w: %s and %s hold no rows", dir, ErrInput, spec.TrainJSONL, spec.ValJSONL)
 	}
 
 	build := map[string]func() (*plot.Plot, error){

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,8 +15,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/report"
+	"github.com/hardneg/hardneg/split"
 	"github.com/hardneg/hardneg/synth"
 )
 
@@ -33,16 +36,15 @@ func mineDemo(t *testing.T) string {
 	if err := d.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mine.Run(context.Background(), mine.DefaultConfig(dir), mine.Hooks{}); err != nil {
+	if _, err := mine.Run(context.Background(), mine.DefaultSettings(dir), mine.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
-func TestInputNamesMatchMine(t *testing.T) {
-	want := []string{mine.TrainJSONL, mine.ValJSONL, mine.StatsFile}
-	if !slices.Equal(report.InputNames, want) {
-		t.Errorf("report reads %q, mine writes %q", report.InputNames, want)
+func TestStatsNameMatchesMine(t *testing.T) {
+	if report.StatsName != mine.StatsFile {
+		t.Errorf("report reads %q, mine writes %q", report.StatsName, mine.StatsFile)
 	}
 }
 
@@ -170,7 +172,7 @@ const (
 func writeOutput(t *testing.T, train, val, stats string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{mine.TrainJSONL: train, mine.ValJSONL: val, mine.StatsFile: stats} {
+	for name, body := range map[string]string{"train_triplets.jsonl": train, "val_triplets.jsonl": val, mine.StatsFile: stats} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -191,24 +193,24 @@ func TestWriteErrors(t *testing.T) {
 		{
 			name:  "malformed line",
 			train: goodLine + "\n" + goodLine + "\n" + `{"anchor": "a", "positive": ` + "\n" + goodLine + "\n",
-			stats: goodStats, file: mine.TrainJSONL, want: "line 3: invalid mine output: unexpected end of JSON input", is: report.ErrInput,
+			stats: goodStats, file: "train_triplets.jsonl", want: "line 3: invalid mine output: unexpected end of JSON input", is: report.ErrInput,
 		},
 		{
 			name:  "missing field in the validation file",
 			train: goodLine + "\n", val: "\n" + `{"anchor": "a", "positive": "p", "negative": "n", "negative_similarity": 0.4}` + "\n",
-			stats: goodStats, file: mine.ValJSONL, want: `line 2: invalid mine output: missing "difficulty"`, is: report.ErrInput,
+			stats: goodStats, file: "val_triplets.jsonl", want: `line 2: invalid mine output: missing "difficulty"`, is: report.ErrInput,
 		},
 		{
 			name:  "similarity not a number",
 			train: `{"anchor": "a", "positive": "p", "negative": "n", "negative_similarity": "0.4", "difficulty": "easy"}`,
-			stats: goodStats, file: mine.TrainJSONL, want: "line 1: invalid mine output: json: cannot unmarshal string", is: report.ErrInput,
+			stats: goodStats, file: "train_triplets.jsonl", want: "line 1: invalid mine output: json: cannot unmarshal string", is: report.ErrInput,
 		},
 		{
 			name:  "not an object",
 			train: goodLine + "\n[1, 2]\n",
-			stats: goodStats, file: mine.TrainJSONL, want: "line 2: invalid mine output", is: report.ErrInput,
+			stats: goodStats, file: "train_triplets.jsonl", want: "line 2: invalid mine output", is: report.ErrInput,
 		},
-		{name: "no triplets", train: "\n", stats: goodStats, want: "hold no triplets", is: report.ErrInput},
+		{name: "no triplets", train: "\n", stats: goodStats, want: "hold no rows", is: report.ErrInput},
 		{name: "no bands", train: goodLine, stats: `{"config": {}}`, file: mine.StatsFile, want: "no <band>_range", is: report.ErrInput},
 		{name: "negative width", train: goodLine, stats: goodStats, opt: report.Options{Width: -1, Height: 10}, want: "chart size -1 x 10"},
 		{name: "huge", train: goodLine, stats: goodStats, opt: report.Options{Width: 100000, Height: 10}, want: "chart size 100000 x 10"},
@@ -243,12 +245,12 @@ func TestWriteErrors(t *testing.T) {
 
 func TestWriteMissingFile(t *testing.T) {
 	dir := writeOutput(t, goodLine, "", goodStats)
-	if err := os.Remove(filepath.Join(dir, mine.ValJSONL)); err != nil {
+	if err := os.Remove(filepath.Join(dir, "val_triplets.jsonl")); err != nil {
 		t.Fatal(err)
 	}
 	_, err := report.Write(dir, dir, report.Options{})
-	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), mine.ValJSONL) {
-		t.Errorf("error %v, want one naming %s and wrapping fs.ErrNotExist", err, mine.ValJSONL)
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "val_triplets.jsonl") {
+		t.Errorf("error %v, want one naming %s and wrapping fs.ErrNotExist", err, "val_triplets.jsonl")
 	}
 }
 
@@ -303,5 +305,48 @@ func TestDocsCharts(t *testing.T) {
 			t.Fatalf("%v; regenerate with: go test ./report/ -run TestDocsCharts -update", err)
 		}
 		checkChart(t, decode(t, path), w, h)
+	}
+}
+
+// TestEveryFormat draws the charts from each format mine writes with
+// scores, and refuses the runs it cannot read with a message that says how
+// to mine instead.
+func TestEveryFormat(t *testing.T) {
+	data := t.TempDir()
+	d, err := synth.Generate(synth.Config{Terms: 1500, Dim: 64, Anchors: 300, Seed: 5, DType: "<f4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteDir(data); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		format     format.Name
+		withScores bool
+		refusal    string
+	}{
+		{format: format.NTuple, withScores: true},
+		{format: format.LabeledList, withScores: true},
+		{format: format.FlagEmbedding, withScores: true},
+		{format: format.NTuple, refusal: "holds no similarities without --with-scores"},
+		{format: format.LabeledPair, withScores: true, refusal: "does not tell which texts are positives"},
+	} {
+		t.Run(fmt.Sprintf("%s/scores=%v", tc.format, tc.withScores), func(t *testing.T) {
+			s := mine.DefaultSettings(data)
+			s.OutDir, s.Format, s.WithScores, s.SplitBy = t.TempDir(), tc.format, tc.withScores, split.ModeAnchor
+			if _, err := mine.Run(context.Background(), s, mine.Hooks{}); err != nil {
+				t.Fatal(err)
+			}
+			paths, err := report.Write(s.OutDir, t.TempDir(), report.Options{})
+			if tc.refusal != "" {
+				if !errors.Is(err, report.ErrInput) || !strings.Contains(err.Error(), tc.refusal) {
+					t.Fatalf("error %v, want a refusal saying %q", err, tc.refusal)
+				}
+				return
+			}
+			if err != nil || len(paths) != len(report.Charts) {
+				t.Fatalf("charts %v: %v", paths, err)
+			}
+		})
 	}
 }

@@ -64,10 +64,13 @@ const tinyVal = `{"anchor": "a", "positive": "p2", "negative": "n1", "negative_s
 {"anchor": "\u0061", "positive": "p1", "negative": "n1", "negative_similarity": 0.31, "difficulty": "easy"}
 `
 
+// tripletStats says the lines are triplets.
+var tripletStats = &stats{Format: "triplet"}
+
 func TestTally(t *testing.T) {
 	tl := newTally()
 	for i, line := range strings.Split(tinyTrain+tinyVal, "\n") {
-		if err := tl.addLine([]byte(line)); err != nil {
+		if err := tl.addLine([]byte(line), tripletStats); err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
 	}
@@ -186,7 +189,7 @@ func BenchmarkTally(b *testing.B) {
 	for b.Loop() {
 		tl := newTally()
 		for _, l := range lines {
-			if err := tl.addLine(l); err != nil {
+			if err := tl.addLine(l, tripletStats); err != nil {
 				b.Fatal(err)
 			}
 		}

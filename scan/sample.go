@@ -2,6 +2,7 @@ package scan
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -142,4 +143,32 @@ func (t *topK) offer(p Pick) {
 		t.picks = t.picks[:len(t.picks)-1]
 	}
 	t.picks = slices.Insert(t.picks, i, p)
+}
+
+// ParseSampling reads "random", "top" or "simans".
+func ParseSampling(s string) (Sampling, error) {
+	for m, name := range samplingNames {
+		if s == name {
+			return Sampling(m), nil
+		}
+	}
+	return 0, fmt.Errorf("sampling %q: want random, top or simans", s)
+}
+
+// MarshalText writes the sampling's name.
+func (s Sampling) MarshalText() ([]byte, error) {
+	if s < 0 || int(s) >= len(samplingNames) {
+		return nil, fmt.Errorf("scan: marshal sampling: %v is not a sampling", s)
+	}
+	return []byte(samplingNames[s]), nil
+}
+
+// UnmarshalText reads a sampling's name.
+func (s *Sampling) UnmarshalText(b []byte) error {
+	v, err := ParseSampling(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
 }

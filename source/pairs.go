@@ -1,13 +1,12 @@
 package source
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -55,27 +54,14 @@ func ReadPairs(path string, v *Side) ([]Anchor, PairStats, error) {
 }
 
 func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {
-	var (
-		stats   PairStats
-		b       = newAnchorBuilder()
-		br      = bufio.NewReaderSize(r, 1<<20)
-		lineNum = 0
-	)
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			lineNum++
-			stats.Lines++
-			if perr := parsePairLine(line, lineNum, v, b, &stats); perr != nil {
-				return nil, stats, perr
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, stats, fmt.Errorf("read line %d: %w", lineNum+1, err)
-		}
+	var stats PairStats
+	b := newAnchorBuilder()
+	err := eachLine(r, func(line []byte, num int) error {
+		stats.Lines++
+		return parsePairLine(line, num, v, b, &stats)
+	})
+	if err != nil {
+		return nil, stats, err
 	}
 	if stats.Pairs == 0 {
 		return nil, stats, fmt.Errorf("%w: the file holds no pairs (%d lines)", ErrNoPairs, stats.Lines)
@@ -88,27 +74,14 @@ func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {
 }
 
 func parsePairLine(line []byte, lineNum int, v *Side, b *anchorBuilder, stats *PairStats) error {
-	trimmed := bytes.TrimSpace(line)
-	if len(trimmed) == 0 {
+	var p pairLine
+	blank, err := decodeObject(line, lineNum, ErrPairs, &p, "similarity")
+	if err != nil {
+		return err
+	}
+	if blank {
 		stats.Blank++
 		return nil
-	}
-	if !utf8.Valid(line) {
-		return fmt.Errorf("%w: line %d: invalid UTF-8 at column %d", ErrPairs, lineNum, invalidUTF8Offset(line)+1)
-	}
-	if trimmed[0] != '{' {
-		return fmt.Errorf("%w: line %d: want a JSON object, found %s", ErrPairs, lineNum, jsonKind(trimmed))
-	}
-	var p pairLine
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(&p); err != nil {
-		// Columns count bytes from the start of the untrimmed line.
-		indent := len(line) - len(bytes.TrimLeft(line, " \t\r\n"))
-		return fmt.Errorf("%w: line %d: %s", ErrPairs, lineNum, describeDecodeError(err, indent))
-	}
-	// Decoder.More misses a stray '}' or ']', so look at the rest directly.
-	if rest := bytes.TrimSpace(trimmed[dec.InputOffset():]); len(rest) > 0 {
-		return fmt.Errorf("%w: line %d: data after the JSON object: %q", ErrPairs, lineNum, truncate(rest, 20))
 	}
 	switch {
 	case p.Source == nil && p.Target == nil:
@@ -163,11 +136,11 @@ func truncate(b []byte, n int) string {
 	return string(b[:n]) + "..."
 }
 
-func describeDecodeError(err error, indent int) string {
+func describeDecodeError(err error, indent int, numberFields []string) string {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		want := "a string"
-		if te.Field == "similarity" {
+		if slices.Contains(numberFields, te.Field) {
 			want = "a number"
 		}
 		return fmt.Sprintf("field %q: want %s, found %s", te.Field, want, te.Value)

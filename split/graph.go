@@ -3,21 +3,23 @@ package split
 import (
 	"fmt"
 	"slices"
-
-	"github.com/hardneg/hardneg/source"
 )
 
-// Components labels every term of the synonym graph with its connected
-// component. The graph has nTerms vertices and an edge from each anchor to
-// each of its positives (one direction suffices). comp[t] is the component
-// of term t for t < nTerms; components are numbered 0, 1, ... in order of
-// their smallest term, so the labels do not depend on the order of anchors
-// or positives. A term in no pair is a component of its own.
+// Components labels every vertex of a positives graph (for the synonym job,
+// every term) with its connected component. The graph has nTerms vertices
+// and an edge from each anchors[i] to each of positives[i] (one direction
+// suffices). comp[t] is the component of vertex t for t < nTerms;
+// components are numbered 0, 1, ... in order of their smallest vertex, so
+// the labels do not depend on the order of anchors or positives. A vertex
+// in no edge is a component of its own.
 //
 // It is a union–find with path compression and union by size: near-linear
 // in nTerms plus the number of edges, without recursion, so one giant
 // component costs no more than many small ones.
-func Components(nTerms int, anchors []source.Anchor) ([]int32, error) {
+func Components(nTerms int, anchors []int32, positives [][]int32) ([]int32, error) {
+	if len(positives) != len(anchors) {
+		return nil, fmt.Errorf("split: components: %d anchors, %d positive lists", len(anchors), len(positives))
+	}
 	parent := make([]int32, nTerms)
 	size := make([]int32, nTerms)
 	for t := range parent {
@@ -36,14 +38,14 @@ func Components(nTerms int, anchors []source.Anchor) ([]int32, error) {
 	}
 	inRange := func(t int32) bool { return t >= 0 && int(t) < nTerms }
 	for i, a := range anchors {
-		if !inRange(a.Query) {
-			return nil, fmt.Errorf("split: components: anchor %d: term %d outside the %d terms", i, a.Query, nTerms)
+		if !inRange(a) {
+			return nil, fmt.Errorf("split: components: anchor %d: vertex %d outside the %d vertices", i, a, nTerms)
 		}
-		for _, p := range a.Positives {
+		for _, p := range positives[i] {
 			if !inRange(p) {
-				return nil, fmt.Errorf("split: components: anchor %d: positive %d outside the %d terms", i, p, nTerms)
+				return nil, fmt.Errorf("split: components: anchor %d: positive %d outside the %d vertices", i, p, nTerms)
 			}
-			x, y := find(a.Query), find(p)
+			x, y := find(a), find(p)
 			if x == y {
 				continue
 			}

@@ -115,7 +115,7 @@ func keySides(key []int32, train, val []int) (trainKeys, valKeys map[int32]bool)
 
 func TestByGroup(t *testing.T) {
 	tb := makeTriplets(7)
-	comp, err := Components(tb.nTerms, tb.anchors)
+	comp, err := anchorComponents(tb.nTerms, tb.anchors)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestByGroupRefusesBadRatio(t *testing.T) {
 
 func TestByMode(t *testing.T) {
 	tb := makeTriplets(2)
-	comp, err := Components(tb.nTerms, tb.anchors)
+	comp, err := anchorComponents(tb.nTerms, tb.anchors)
 	if err != nil {
 		t.Fatal(err)
 	}

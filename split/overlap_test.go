@@ -34,7 +34,7 @@ func TestMeasureOverlapHandMade(t *testing.T) {
 
 func TestSplitsLeak(t *testing.T) {
 	tb := makeTriplets(13)
-	comp, err := Components(tb.nTerms, tb.anchors)
+	comp, err := anchorComponents(tb.nTerms, tb.anchors)
 	if err != nil {
 		t.Fatal(err)
 	}

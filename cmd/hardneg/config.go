@@ -12,7 +12,13 @@ import (
 
 // Flags that steer the command itself rather than the run; a config file
 // cannot set them and --print-config leaves them out.
-var notInConfig = map[string]bool{"config": true, "print-config": true, "quiet": true, "help": true, "shard": true, "progress": true}
+var notInConfig = map[string]bool{
+	"config": true, "print-config": true, "quiet": true, "help": true, "shard": true, "progress": true, "json": true,
+}
+
+// notPrinted are flags a config file may hold but --print-config leaves out:
+// an alias and retired flags, so that the file names each setting once.
+var notPrinted = map[string]bool{"num-negatives": true, "max-neg-ratio": true, "max-neg-margin": true}
 
 // applyConfig sets every flag named in the YAML file at path that was not
 // given on the command line: flags override the file. Keys are flag names.
@@ -76,8 +82,11 @@ func printConfig(w io.Writer, fs *pflag.FlagSet) error {
 		skip["band"] = true
 	}
 	fs.VisitAll(func(fl *pflag.Flag) {
-		if notInConfig[fl.Name] || skip[fl.Name] {
+		if notInConfig[fl.Name] || notPrinted[fl.Name] || skip[fl.Name] {
 			return
+		}
+		if _, unset := fl.Value.(optFloat); unset && fl.Value.String() == "" {
+			return // an optional limit that is off
 		}
 		v := &yaml.Node{Kind: yaml.ScalarNode, Value: fl.Value.String()}
 		switch fl.Value.Type() {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/choose"
 )
 
 // TestPrintConfigRoundTrip runs mine with non-default settings, prints its
@@ -125,9 +125,9 @@ func TestBandsAsAList(t *testing.T) {
 	args := []string{"mine", "--data-dir", data, "--out", out1,
 		"--band", "far:0.25:0.4:0.25", "--band", "near:0.4:0.55:0.25", "--band", "close:0.6:0.75:0.3", "--band", "twin:0.75:0.9:0.2"}
 	runCLI(t, append(args, "-q")...)
-	bands := []mine.Band{{Name: "far", Lo: 0.25, Hi: 0.4, Ratio: 0.25}, {Name: "near", Lo: 0.4, Hi: 0.55, Ratio: 0.25},
+	bands := []choose.Band{{Name: "far", Lo: 0.25, Hi: 0.4, Ratio: 0.25}, {Name: "near", Lo: 0.4, Hi: 0.55, Ratio: 0.25},
 		{Name: "close", Lo: 0.6, Hi: 0.75, Ratio: 0.3}, {Name: "twin", Lo: 0.75, Hi: 0.9, Ratio: 0.2}}
-	rows := slices.Concat(readJSONL(t, filepath.Join(out1, mine.TrainJSONL)), readJSONL(t, filepath.Join(out1, mine.ValJSONL)))
+	rows := slices.Concat(readJSONL(t, filepath.Join(out1, triplets.TrainJSONL)), readJSONL(t, filepath.Join(out1, triplets.ValJSONL)))
 	count := map[string]int{}
 	for _, r := range rows {
 		if want := bandOf(bands, r.Similarity); r.Difficulty != want {
@@ -162,16 +162,26 @@ func TestBandFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--band", "a:0.3:0.5"}, "want NAME:LO:HI:RATIO"},
 		{[]string{"--band", "a:0.3:x:1"}, `"x" is not a number`},
-		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.5:0.7:0.5"}, "overlaps"},
+		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.5:0.7:0.5"}, "bands a [0.3, 0.6) and b [0.5, 0.7) overlap"},
 		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.6:0.7:0.4"}, "sum to"},
 		{[]string{"--band", "a:0.3:0.6:1", "--easy-range", "0.3,0.4"}, "do not mix"},
 		{[]string{"--format", "ntuple", "--split-by", "row"}, "split by anchor or component"},
 		{[]string{"--format", "csv"}, `format "csv"`},
 		{[]string{"--split-by", "term"}, "--split-by"},
-		{[]string{"--with-scores", "--shard", "0/2"}, "not supported in sharded runs"},
+		{[]string{"--dump-excluded", "x.jsonl", "--shard", "0/2"}, "run it without --shard"},
+		{[]string{"--max-neg-ratio", "0.95"}, "this flag was retired; use --relative-margin 0.05"},
+		{[]string{"--range-min", "8", "--range-max", "10"}, "only 2 candidates"},
+		{[]string{"--beir-dir", "x"}, "not both"},
+		{[]string{"!", "--beir-dir", "x"}, "give --out"},
+		{[]string{"!", "--corpus", "c.jsonl"}, "need --corpus-embeddings, --queries, --query-embeddings, --qrels too"},
+		{[]string{"!", "--beir-dir", "x", "--out", "o", "--exclude-contains", "2"}, "for documents use --exclude-near-duplicates"},
 	} {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), &stdout, &stderr, append([]string{"mine", "--data-dir", data}, tc.args...))
+		args := append([]string{"mine", "--data-dir", data}, tc.args...)
+		if tc.args[0] == "!" { // without --data-dir
+			args = append([]string{"mine"}, tc.args[1:]...)
+		}
+		err := run(context.Background(), &stdout, &stderr, args)
 		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%v: error %v (exit %d), want exit %d and %q", tc.args, err, exitCode(err), exitUsage, tc.msg)
 		}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardneg/hardneg/choose"
+	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/internal/arrowcheck"
 	"github.com/hardneg/hardneg/internal/kernel"
 	"github.com/hardneg/hardneg/mine"
@@ -151,7 +153,7 @@ func (tr *truth) cos(a, b string) float64 {
 // poolBounds counts the anchor's candidates in all bands, once counting
 // only those clearly inside a band and once counting those that may be, so
 // that float32 rounding at a band edge cannot make the test flaky.
-func (tr *truth) poolBounds(anchor string, bands []mine.Band) (lo, hi int) {
+func (tr *truth) poolBounds(anchor string, bands []choose.Band) (lo, hi int) {
 	const eps = 1e-5
 	for _, c := range tr.terms {
 		if c == anchor || tr.positives[anchor][c] {
@@ -170,7 +172,7 @@ func (tr *truth) poolBounds(anchor string, bands []mine.Band) (lo, hi int) {
 	return lo, hi
 }
 
-func bandOf(bands []mine.Band, s float64) string {
+func bandOf(bands []choose.Band, s float64) string {
 	for _, b := range bands {
 		if s >= b.Lo && s < b.Hi {
 			return b.Name
@@ -200,9 +202,9 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	tr := loadTruth(t, data)
-	bands := mine.DefaultBands()
-	train := readJSONL(t, filepath.Join(out1, mine.TrainJSONL))
-	val := readJSONL(t, filepath.Join(out1, mine.ValJSONL))
+	bands := choose.DefaultBands()
+	train := readJSONL(t, filepath.Join(out1, triplets.TrainJSONL))
+	val := readJSONL(t, filepath.Join(out1, triplets.ValJSONL))
 	all := slices.Concat(train, val)
 
 	t.Run("split is 90/10 by row with no shared row", func(t *testing.T) {
@@ -328,7 +330,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("arrow read back by apache-arrow matches the JSONL", func(t *testing.T) {
 		for split, rows := range map[string][]triplet{"train": train, "validation": val} {
-			dump := arrowcheck.Read(t, filepath.Join(out1, mine.DatasetDir, split))
+			dump := arrowcheck.Read(t, filepath.Join(out1, triplets.Dataset, split))
 			if len(dump.Rows) != len(rows) {
 				t.Fatalf("%s: %d arrow rows, %d JSONL rows", split, len(dump.Rows), len(rows))
 			}
@@ -352,8 +354,8 @@ func TestNotebookQuota(t *testing.T) {
 	out := t.TempDir()
 	runCLI(t, "mine", "--data-dir", data, "--out", out, "--quota", "notebook", "-q")
 	tr := loadTruth(t, data)
-	bands := mine.DefaultBands()
-	rows := slices.Concat(readJSONL(t, filepath.Join(out, mine.TrainJSONL)), readJSONL(t, filepath.Join(out, mine.ValJSONL)))
+	bands := choose.DefaultBands()
+	rows := slices.Concat(readJSONL(t, filepath.Join(out, triplets.TrainJSONL)), readJSONL(t, filepath.Join(out, triplets.ValJSONL)))
 	perAnchor := map[string]map[string]map[string]bool{} // anchor -> band -> negatives
 	for _, r := range rows {
 		if perAnchor[r.Anchor] == nil {
@@ -436,8 +438,8 @@ func TestStoreF16(t *testing.T) {
 		}
 	}
 	tr := loadTruth(t, data)
-	bands := mine.DefaultBands()
-	rows := slices.Concat(readJSONL(t, filepath.Join(out1, mine.TrainJSONL)), readJSONL(t, filepath.Join(out1, mine.ValJSONL)))
+	bands := choose.DefaultBands()
+	rows := slices.Concat(readJSONL(t, filepath.Join(out1, triplets.TrainJSONL)), readJSONL(t, filepath.Join(out1, triplets.ValJSONL)))
 	worst := 0.0
 	for _, r := range rows {
 		worst = max(worst, math.Abs(tr.cos(r.Anchor, r.Negative)-r.Similarity))
@@ -448,7 +450,7 @@ func TestStoreF16(t *testing.T) {
 	if worst > 1e-3 {
 		t.Errorf("half-precision similarities are off by up to %v, want at most 1e-3", worst)
 	}
-	if bytes.Equal(a[mine.TrainJSONL], treeBytes(t, out32)[mine.TrainJSONL]) {
+	if bytes.Equal(a[triplets.TrainJSONL], treeBytes(t, out32)[triplets.TrainJSONL]) {
 		t.Error("f16 and f32 storage wrote the same triplets; the flag seems to have no effect")
 	}
 	t.Logf("largest difference from float64: %.2g", worst)
@@ -484,7 +486,7 @@ func TestParquetReadBackByNode(t *testing.T) {
 	data := synthData(t)
 	out := t.TempDir()
 	runCLI(t, "mine", "--data-dir", data, "--out", out, "--parquet", "-q")
-	for split, jsonl := range map[string]string{"train": mine.TrainJSONL, "validation": mine.ValJSONL} {
+	for split, jsonl := range map[string]string{"train": triplets.TrainJSONL, "validation": triplets.ValJSONL} {
 		rows := readJSONL(t, filepath.Join(out, jsonl))
 		dump := arrowcheck.ReadParquet(t, filepath.Join(out, mine.ParquetDir, split+"-00000-of-00001.parquet"))
 		if len(dump.Rows) != len(rows) || len(rows) == 0 {
@@ -540,8 +542,8 @@ func TestSplitWithoutLeaks(t *testing.T) {
 			}
 			return a, g
 		}
-		ta, tg := side(mine.TrainJSONL)
-		va, vg := side(mine.ValJSONL)
+		ta, tg := side(triplets.TrainJSONL)
+		va, vg := side(triplets.ValJSONL)
 		for a := range va {
 			if ta[a] {
 				anchors++
@@ -580,91 +582,213 @@ func TestSplitWithoutLeaks(t *testing.T) {
 
 // TestOutputFormats writes the n-tuple and FlagEmbedding formats with scores
 // and checks them from the written files: grouping, scores against a float64
-// recomputation, and the n-tuple dataset read back by apache-arrow.
+
+// TestOutputFormats mines every format, plain and with scores and ids, and
+// checks each from its files: the columns sentence-transformers and
+// FlagEmbedding read, the same rows in the JSONL and in the HuggingFace
+// dataset (read back by apache-arrow), files named after the format, scores
+// against a float64 recomputation, labels, ids, and no negative that is the
+// anchor or a positive.
 func TestOutputFormats(t *testing.T) {
 	data := synthData(t)
 	tr := loadTruth(t, data)
 	const k = 5
-	near := func(what string, got any, a, b string) {
+	near := func(t *testing.T, what string, got any, a, b string) {
 		t.Helper()
-		f, _ := got.(float64)
+		f := number(t, got)
 		if want := tr.cos(a, b); math.Abs(f-want) > 1e-4 {
 			t.Fatalf("%s of %q and %q is %v, float64 gives %v", what, a, b, got, want)
 		}
 	}
-
-	t.Run("ntuple", func(t *testing.T) {
-		out := t.TempDir()
-		runCLI(t, "mine", "--data-dir", data, "--out", out, "--format", "ntuple", "--with-scores", "-q")
-		for split, file := range map[string]string{"train": mine.TrainJSONL, "validation": mine.ValJSONL} {
-			lines := readLines(t, filepath.Join(out, file))
-			if len(lines) == 0 {
-				t.Fatalf("%s is empty", file)
-			}
-			dump := arrowcheck.Read(t, filepath.Join(out, mine.DatasetDir, split))
-			if len(dump.Rows) != len(lines) {
-				t.Fatalf("%s: %d arrow rows, %d JSONL rows", split, len(dump.Rows), len(lines))
-			}
-			for i, m := range lines {
-				a, p := m["anchor"].(string), m["positive"].(string)
-				if !tr.positives[a][p] {
-					t.Fatalf("%q is not a positive of %q", p, a)
+	negs := "negative_1 negative_2 negative_3 negative_4 negative_5"
+	for _, tc := range []struct {
+		format, spelling string
+		extra            []string
+		columns          string
+	}{
+		{"triplet", "triplet", nil, "anchor positive negative negative_similarity difficulty"},
+		{"triplet", "triplet", []string{"--with-scores", "--with-ids"}, "anchor positive negative negative_similarity difficulty scores query_id positive_id negative_id"},
+		{"ntuple", "n-tuple", nil, "anchor positive " + negs},
+		{"ntuple", "ntuple", []string{"--with-scores", "--with-ids"}, "anchor positive " + negs + " scores query_id positive_id negative_id"},
+		{"labeled-pair", "labeled-pair", nil, "anchor text label"},
+		{"labeled-pair", "labeled_pair", []string{"--with-scores", "--with-ids"}, "anchor text score query_id text_id"},
+		{"labeled-list", "labeled-list", nil, "anchor texts labels"},
+		{"labeled-list", "labeled-list", []string{"--with-scores", "--with-ids"}, "anchor texts scores query_id text_ids"},
+		{"flagembedding", "flagembedding", nil, "query pos neg"},
+		{"flagembedding", "flag-embedding", []string{"--with-scores", "--with-ids"}, "query pos neg pos_scores neg_scores query_id positive_id negative_id"},
+	} {
+		t.Run(tc.format+strings.Join(tc.extra, ""), func(t *testing.T) {
+			out := t.TempDir()
+			runCLI(t, append([]string{"mine", "--data-dir", data, "--out", out, "--format", tc.spelling, "-q"}, tc.extra...)...)
+			spec := format.Lookup(format.Name(tc.format))
+			scores, ids := len(tc.extra) > 0, len(tc.extra) > 0
+			total := 0
+			for split, file := range map[string]string{"train": spec.TrainJSONL, "validation": spec.ValJSONL} {
+				lines := readLines(t, filepath.Join(out, file))
+				total += len(lines)
+				dump := arrowcheck.Read(t, filepath.Join(out, spec.Dataset, split))
+				var names []string
+				for _, f := range dump.Fields {
+					names = append(names, f.Name)
 				}
-				scores := m["score"].([]any)
-				near("positive score", scores[0], a, p)
-				row := dump.Rows[i]
-				if row["anchor"] != a || row["positive"] != p {
-					t.Fatalf("%s row %d: arrow %v, JSONL %v", split, i, row, m)
+				if got := strings.Join(names, " "); got != tc.columns {
+					t.Fatalf("%s columns %q, want %q", split, got, tc.columns)
 				}
-				for j := 1; j <= k; j++ {
-					neg := m[fmt.Sprintf("negative_%d", j)].(string)
-					if neg == a || tr.positives[a][neg] {
-						t.Fatalf("negative %q of %q is the anchor or a positive", neg, a)
+				if len(dump.Rows) != len(lines) {
+					t.Fatalf("%s: %d arrow rows, %d JSONL rows", split, len(dump.Rows), len(lines))
+				}
+				for i, m := range lines {
+					if len(m) != len(names) {
+						t.Fatalf("%s line %d has keys %v, want %s", file, i+1, m, tc.columns)
 					}
-					near("negative score", scores[j], a, neg)
-					if row[fmt.Sprintf("negative_%d", j)] != neg {
-						t.Fatalf("%s row %d: arrow %v, JSONL %v", split, i, row, m)
+					for _, c := range names {
+						if !sameValue(m[c], dump.Rows[i][c]) {
+							t.Fatalf("%s row %d column %s: JSONL %v, arrow %v", split, i, c, m[c], dump.Rows[i][c])
+						}
 					}
+					checkRow(t, tc.format, m, tr, k, scores, ids, near)
+				}
+			}
+			if total == 0 {
+				t.Fatal("no rows")
+			}
+		})
+	}
+}
+
+// checkRow checks one row of a format against the recomputation.
+func checkRow(t *testing.T, f string, m map[string]any, tr *truth, k int, scores, ids bool,
+	near func(t *testing.T, what string, got any, a, b string)) {
+	t.Helper()
+	negative := func(a, n string) {
+		if n == a || tr.positives[a][n] {
+			t.Fatalf("negative %q of %q is the anchor or a positive", n, a)
+		}
+	}
+	positive := func(a, p string) {
+		if !tr.positives[a][p] {
+			t.Fatalf("%q is not a positive of %q", p, a)
+		}
+	}
+	str := func(v any) string { return v.(string) }
+	switch f {
+	case "triplet":
+		a, p, n := str(m["anchor"]), str(m["positive"]), str(m["negative"])
+		positive(a, p)
+		negative(a, n)
+		near(t, "negative_similarity", m["negative_similarity"], a, n)
+		if scores {
+			s := m["scores"].([]any)
+			near(t, "positive score", s[0], a, p)
+			near(t, "negative score", s[1], a, n)
+			if m["query_id"] != a || m["positive_id"] != p || m["negative_id"] != n {
+				t.Fatalf("ids of a term list are the terms: %v", m)
+			}
+		}
+	case "ntuple":
+		a, p := str(m["anchor"]), str(m["positive"])
+		positive(a, p)
+		for j := 1; j <= k; j++ {
+			n := str(m[fmt.Sprintf("negative_%d", j)])
+			negative(a, n)
+			if scores {
+				near(t, "negative score", m["scores"].([]any)[j], a, n)
+				if m["negative_id"].([]any)[j-1] != n {
+					t.Fatalf("negative_id %v", m["negative_id"])
 				}
 			}
 		}
-	})
-
-	t.Run("flagembedding", func(t *testing.T) {
-		out := t.TempDir()
-		runCLI(t, "mine", "--data-dir", data, "--out", out, "--format", "flagembedding", "--with-scores", "-q")
-		seen := map[string]bool{}
-		for _, file := range []string{mine.TrainJSONL, mine.ValJSONL} {
-			for _, m := range readLines(t, filepath.Join(out, file)) {
-				q := m["query"].(string)
-				if seen[q] {
-					t.Fatalf("query %q on two lines (or in both splits)", q)
-				}
-				seen[q] = true
-				pos, neg := m["pos"].([]any), m["neg"].([]any)
-				if len(pos) != len(tr.positives[q]) || len(neg) == 0 || len(neg) > k {
-					t.Fatalf("query %q: %d positives (want %d), %d negatives", q, len(pos), len(tr.positives[q]), len(neg))
-				}
-				for i, p := range pos {
-					near("pos score", m["pos_scores"].([]any)[i], q, p.(string))
-				}
-				for i, n := range neg {
-					near("neg score", m["neg_scores"].([]any)[i], q, n.(string))
-				}
+		if scores {
+			near(t, "positive score", m["scores"].([]any)[0], a, p)
+		}
+	case "labeled-pair":
+		a, text := str(m["anchor"]), str(m["text"])
+		if scores {
+			near(t, "score", m["score"], a, text)
+			if m["text_id"] != text {
+				t.Fatalf("text_id %v", m["text_id"])
+			}
+			return
+		}
+		if number(t, m["label"]) == 1 {
+			positive(a, text)
+		} else {
+			negative(a, text)
+		}
+	case "labeled-list":
+		a, texts := str(m["anchor"]), m["texts"].([]any)
+		positive(a, str(texts[0]))
+		for _, n := range texts[1:] {
+			negative(a, str(n))
+		}
+		if scores {
+			for i, s := range m["scores"].([]any) {
+				near(t, "score", s, a, str(texts[i]))
+			}
+			return
+		}
+		labels := m["labels"].([]any)
+		if len(labels) != len(texts) || number(t, labels[0]) != 1 || number(t, labels[1]) != 0 {
+			t.Fatalf("labels %v for texts %v", labels, texts)
+		}
+	case "flagembedding":
+		q, pos, neg := str(m["query"]), m["pos"].([]any), m["neg"].([]any)
+		if len(pos) != len(tr.positives[q]) || len(neg) == 0 || len(neg) > k {
+			t.Fatalf("query %q: %d positives (want %d), %d negatives", q, len(pos), len(tr.positives[q]), len(neg))
+		}
+		for i, n := range neg {
+			negative(q, str(n))
+			if scores {
+				near(t, "neg score", m["neg_scores"].([]any)[i], q, str(n))
 			}
 		}
-		if len(seen) < 500 {
-			t.Fatalf("only %d queries", len(seen))
+		for i, p := range pos {
+			positive(q, str(p))
+			if scores {
+				near(t, "pos score", m["pos_scores"].([]any)[i], q, str(p))
+			}
 		}
-	})
+	}
+}
 
-	t.Run("triplet with scores", func(t *testing.T) {
-		out := t.TempDir()
-		runCLI(t, "mine", "--data-dir", data, "--out", out, "--with-scores", "-q")
-		for _, m := range readLines(t, filepath.Join(out, mine.TrainJSONL)) {
-			near("positive_similarity", m["positive_similarity"], m["anchor"].(string), m["positive"].(string))
+// number reads a JSON number decoded with or without UseNumber.
+func number(t *testing.T, v any) float64 {
+	t.Helper()
+	switch x := v.(type) {
+	case float64:
+		return x
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
+		return f
+	}
+	t.Fatalf("%v (%T) is not a number", v, v)
+	return 0
+}
+
+// sameValue compares a JSONL value with the value apache-arrow read for
+// it: strings, numbers (as float64) and lists of them.
+func sameValue(jsonl, arrow any) bool {
+	switch a := arrow.(type) {
+	case []any:
+		j, ok := jsonl.([]any)
+		if !ok || len(j) != len(a) {
+			return false
+		}
+		for i := range a {
+			if !sameValue(j[i], a[i]) {
+				return false
+			}
+		}
+		return true
+	case json.Number:
+		f, err := a.Float64()
+		jf, ok := jsonl.(float64)
+		return err == nil && ok && f == jf
+	}
+	return jsonl == arrow
 }
 
 func readLines(t *testing.T, path string) []map[string]any {

@@ -14,6 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/mine"
 )
 
@@ -34,18 +38,23 @@ var goldenCases = []struct {
 	// outputs were meant to change in the rebuild (FlagEmbedding's
 	// HuggingFace dataset still held triplets).
 	jsonlOnly bool
+	// renamed maps the names the outputs have now to the names they were
+	// recorded under: the rebuild named each format's files after it, and
+	// kept their bytes.
+	renamed map[string]string
 }{
 	{name: "default"},
 	{name: "guards-ntuple-component", args: []string{
 		"--format", "ntuple", "--split-by", "component",
 		"--exclude", "hops:2", "--exclude-normalized", "--exclude-contains", "2", "--exclude-edit-distance", "1",
 		"--max-negative-reuse", "3", "--parquet",
-	}},
+	}, renamed: map[string]string{"ntuple_dataset/": "triplet_dataset/", "train_ntuples.jsonl": "train_triplets.jsonl", "val_ntuples.jsonl": "val_triplets.jsonl"}},
 	{name: "notebook-bands-f16", args: []string{
 		"--quota", "notebook", "--store", "f16", "--split-by", "anchor", "--seed", "7", "-n", "4",
 		"--band", "far:0.2:0.45:0.3", "--band", "near:0.45:0.7:0.4", "--band", "twin:0.7:0.95:0.3",
 	}},
-	{name: "flagembedding", jsonlOnly: true, args: []string{"--format", "flagembedding", "--exclude", "hops:2"}},
+	{name: "flagembedding", jsonlOnly: true, args: []string{"--format", "flagembedding", "--exclude", "hops:2"},
+		renamed: map[string]string{"train_flagembedding.jsonl": "train_triplets.jsonl", "val_flagembedding.jsonl": "val_triplets.jsonl"}},
 }
 
 // TestGoldenSynonymJob mines the committed data set with each golden
@@ -60,7 +69,7 @@ func TestGoldenSynonymJob(t *testing.T) {
 			out := t.TempDir()
 			args := append([]string{"mine", "--data-dir", goldenData, "--out", out, "-q"}, c.args...)
 			runCLI(t, args...)
-			got := goldenTree(t, out)
+			got := goldenTree(t, out, c.renamed)
 			if c.jsonlOnly {
 				for name := range got {
 					if !strings.HasSuffix(name, ".jsonl") {
@@ -95,9 +104,17 @@ func TestGoldenSynonymJob(t *testing.T) {
 // goldenTree returns what the golden files hold for the output folder out:
 // the text outputs in full under their names, and "manifest.txt" with the
 // SHA-256 and size of every file.
-func goldenTree(t *testing.T, out string) map[string][]byte {
+func goldenTree(t *testing.T, out string, renamed map[string]string) map[string][]byte {
 	t.Helper()
-	files := treeBytes(t, out)
+	files := map[string][]byte{}
+	for name, b := range treeBytes(t, out) {
+		for now, was := range renamed {
+			if strings.HasPrefix(filepath.ToSlash(name), now) {
+				name = filepath.FromSlash(was + strings.TrimPrefix(filepath.ToSlash(name), now))
+			}
+		}
+		files[name] = b
+	}
 	var manifest bytes.Buffer
 	got := map[string][]byte{}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
@@ -107,6 +124,13 @@ func goldenTree(t *testing.T, out string) map[string][]byte {
 		}
 		if strings.HasSuffix(name, ".jsonl") || name == mine.StatsFile {
 			got[name] = b
+		}
+		if strings.HasSuffix(name, ".parquet") {
+			// Parquet's compressed pages depend on the build (the snappy
+			// coder's assembly or pure Go give different, equally valid
+			// bytes), so the content is pinned, not the bytes.
+			b = parquetContent(t, filepath.Join(out, name))
+			name += " (content)"
 		}
 		sum := sha256.Sum256(b)
 		fmt.Fprintf(&manifest, "%s %d %s\n", hex.EncodeToString(sum[:]), len(b), filepath.ToSlash(name))
@@ -176,3 +200,38 @@ func firstDiff(want, got []byte) string {
 // toolVersion matches the stats file's tool version, which carries the
 // build's VCS revision.
 var toolVersion = regexp.MustCompile(`"tool": "[^"]*"`)
+
+// triplets is the triplet format's spec: its file names.
+var triplets = format.Lookup(format.Triplet)
+
+// parquetContent renders a Parquet file's layout and content as text: the
+// Arrow schema with its metadata, the rows of each row group, and every
+// column's values as arrow-go reads them.
+func parquetContent(t *testing.T, path string) []byte {
+	t.Helper()
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var b bytes.Buffer
+	for g := range r.NumRowGroups() {
+		fmt.Fprintf(&b, "row group %d: %d rows\n", g, r.MetaData().RowGroup(g).NumRows())
+	}
+	fr, err := pqarrow.NewFileReader(r, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	fmt.Fprintf(&b, "%s\n", tbl.Schema())
+	for j := range int(tbl.NumCols()) {
+		for _, chunk := range tbl.Column(j).Data().Chunks() {
+			fmt.Fprintf(&b, "%s: %s\n", tbl.Schema().Field(j).Name, chunk)
+		}
+	}
+	return b.Bytes()
+}

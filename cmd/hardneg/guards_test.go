@@ -33,7 +33,7 @@ func falseNegatives(t *testing.T, data, out string) (total, held, hard, heldHard
 		truth[[2]string{p.Source, p.Target}], truth[[2]string{p.Target, p.Source}] = true, true
 	}
 	seen := map[[2]string]string{}
-	for _, f := range []string{mine.TrainJSONL, mine.ValJSONL} {
+	for _, f := range []string{triplets.TrainJSONL, triplets.ValJSONL} {
 		for _, r := range readJSONL(t, filepath.Join(out, f)) {
 			seen[[2]string{r.Anchor, r.Negative}] = r.Difficulty
 		}
@@ -95,7 +95,7 @@ func TestGuardsCutFalseNegatives(t *testing.T) {
 }
 
 // guardFlags is the guard setting the closing measurement uses.
-var guardFlags = []string{"--exclude", "hops:2", "--max-neg-ratio", "0.95",
+var guardFlags = []string{"--exclude", "hops:2", "--relative-margin", "0.05",
 	"--exclude-normalized", "--exclude-contains", "2", "--exclude-edit-distance", "1"}
 
 // TestEachGuard runs mine with and without each guard and checks, from the
@@ -151,16 +151,17 @@ func TestEachGuard(t *testing.T) {
 			}
 			return n
 		}},
-		{"max-neg-ratio", []string{"--max-neg-ratio", "0.95"}, func(rows []triplet) int {
+		{"relative-margin", []string{"--relative-margin", "0.05"}, func(rows []triplet) int {
 			n := 0
 			for _, r := range rows {
-				if r.Similarity > 0.95*lowestPositive(r.Anchor)+1e-5 {
+				low := lowestPositive(r.Anchor)
+				if r.Similarity > low-math.Abs(low)*0.05+1e-5 {
 					n++
 				}
 			}
 			return n
 		}},
-		{"max-neg-margin", []string{"--max-neg-margin", "0.05"}, func(rows []triplet) int {
+		{"absolute-margin", []string{"--absolute-margin", "0.05"}, func(rows []triplet) int {
 			n := 0
 			for _, r := range rows {
 				if r.Similarity > lowestPositive(r.Anchor)-0.05+1e-5 {
@@ -205,7 +206,7 @@ func TestEachGuard(t *testing.T) {
 			runCLI(t, "mine", "--data-dir", data, "--out", without, "-q")
 			runCLI(t, append([]string{"mine", "--data-dir", data, "--out", with, "-q"}, g.flags...)...)
 			read := func(dir string) []triplet {
-				return append(readJSONL(t, filepath.Join(dir, mine.TrainJSONL)), readJSONL(t, filepath.Join(dir, mine.ValJSONL))...)
+				return append(readJSONL(t, filepath.Join(dir, triplets.TrainJSONL)), readJSONL(t, filepath.Join(dir, triplets.ValJSONL))...)
 			}
 			if n := g.violations(read(without)); n == 0 {
 				t.Fatalf("without the guard nothing breaks its rule: the data cannot show it works")
@@ -279,7 +280,7 @@ func TestNormalizedGuard(t *testing.T) {
 		out := t.TempDir()
 		runCLI(t, append([]string{"mine", "--data-dir", dir, "--out", out, "-q", "--train-ratio", "1", "--val-ratio", "0"}, flags...)...)
 		got := map[string]bool{}
-		for _, r := range readJSONL(t, filepath.Join(out, mine.TrainJSONL)) {
+		for _, r := range readJSONL(t, filepath.Join(out, triplets.TrainJSONL)) {
 			if r.Anchor == "abc" {
 				got[r.Negative] = true
 			}

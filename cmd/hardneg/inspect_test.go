@@ -24,7 +24,7 @@ func runInspect(t *testing.T, args ...string) (stdout, stderr string, err error)
 
 func TestInspectPrintsTheReport(t *testing.T) {
 	dir := synthData(t)
-	out, _, err := runInspect(t, "--data-dir", dir, "--max-neg-margin", "0.05")
+	out, _, err := runInspect(t, "--data-dir", dir, "--absolute-margin", "0.05")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestInspectPrintsTheReport(t *testing.T) {
 		"easy     [0.3, 0.5)",
 		"medium   [0.5, 0.7)",
 		"hard     [0.7, 0.9)",
-		"Ceiling: drop a candidate more similar than its anchor's lowest positive similarity - 0.05",
+		"Score limits: keep a candidate only if s <= s+ - 0.05 (s+: the anchor's lowest positive similarity)",
 		"Advice:",
 	} {
 		if !strings.Contains(out, want) {

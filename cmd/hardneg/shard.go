@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hardneg/hardneg/mine"
-	"github.com/hardneg/hardneg/source"
 )
 
 // Environment variables that carry a batch task's index, read in this order
@@ -74,12 +72,8 @@ func (s *shardFlag) resolve(getenv func(string) string) (k, n int, err error) {
 
 // runMineShard is `hardneg mine --shard`: it scans one shard and writes its
 // shard file.
-func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, progress string, cfg mine.Config, s *shardFlag) error {
+func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, hooks mine.Hooks, cfg mine.Settings, s *shardFlag) error {
 	k, n, err := s.resolve(os.Getenv)
-	if err != nil {
-		return err
-	}
-	hooks, err := mineHooks(stderr, quiet, progress)
 	if err != nil {
 		return err
 	}
@@ -101,28 +95,34 @@ SLURM_ARRAY_TASK_ID (Slurm array), in that order`
 
 func mergeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (
-		mc              mine.MergeConfig
-		dataDir         string
-		quiet           bool
-		pairs, termList string
+		mc     mine.MergeConfig
+		inputs inputFlags
+		quiet  bool
 	)
+	in := newGroup("Inputs, when they moved since the shards were mined")
+	inputs.add(in)
+	out := newGroup("Output")
+	out.fs.StringVarP(&mc.OutDir, "out", "o", "", "output folder")
+	out.fs.BoolVar(&mc.Force, "force", false, "replace outputs that already exist")
+	out.fs.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	c := &cobra.Command{
 		Use:   "merge --out DIR SHARD...",
 		Short: "Merge the shard files of a sharded run into the outputs",
 		Long: `Merge reads the shard files written by 'hardneg mine --shard K/N' (a folder stands
-for every *` + mine.ShardExt + ` file in it), checks that they are shards 0..N-1 of one run
-with the same settings and inputs, re-reads the term list and the pairs (not the
-embeddings; their SHA-256 must match what the shards recorded) and writes the
-outputs into --out exactly as one unsharded 'hardneg mine' with the same
-settings would: the files are byte-identical but for the stats file's
-timings_seconds. Every setting comes from the shard files.
+for every *` + mine.ShardExt + ` file in it; hidden files are never shards), checks that they
+are shards 0..N-1 of one run with the same settings and inputs, re-reads the texts
+and the positives (the term list and pairs, or the corpus, queries and qrels; never
+the embeddings; their SHA-256 must match what the shards recorded) and writes the
+outputs into --out exactly as one unsharded 'hardneg mine' with the same settings
+would: the files are byte-identical but for the stats file's timings_seconds.
+Every setting comes from the shard files.
 
-The term list and pairs are read from the paths the shards recorded, unless
---data-dir, --pairs or --terms point elsewhere (a different mount, say).
+The inputs are read from the paths the shards recorded, unless the input flags
+point elsewhere (a different mount, say).
 
 Missing, duplicate, corrupt or unreadable shard files, shards of different
-inputs, and a changed term list or pairs file exit with 3; shards mined with
-different settings exit with 2. Nothing is written then.
+inputs, and changed texts or positives exit with 3; shards mined with different
+settings exit with 2. Nothing is written then.
 
 ` + exitCodesHelp,
 		Example: `  hardneg merge --out runs/01 runs/01/shards
@@ -137,11 +137,7 @@ different settings exit with 2. Nothing is written then.
 			if mc.OutDir == "" {
 				return &usageError{errors.New("give --out DIR")}
 			}
-			mc.PairsPath, mc.TermsPath = pairs, termList
-			if dataDir != "" {
-				mc.PairsPath = firstNonEmpty(pairs, filepath.Join(dataDir, source.PairsFile))
-				mc.TermsPath = firstNonEmpty(termList, filepath.Join(dataDir, source.TermsFile))
-			}
+			mc.Inputs = inputs.overrides()
 			hooks, err := mineHooks(stderr, quiet, "auto")
 			if err != nil {
 				return err
@@ -151,29 +147,13 @@ different settings exit with 2. Nothing is written then.
 				return err
 			}
 			if !quiet {
-				s := res.Stats.Dataset
-				fmt.Fprintf(stdout, "merged %d anchors into %d triplets (%d train, %d validation) in %s\n",
-					s.UniqueAnchors, s.TotalTriplets, s.TrainTriplets, s.ValTriplets, res.OutDir)
+				s := res.Stats.Format
+				fmt.Fprintf(stdout, "merged %d anchors into %d %s (%d train, %d validation) in %s\n",
+					res.Stats.Dataset.UniqueAnchors, s.Rows[0]+s.Rows[1], res.Spec.Unit, s.Rows[0], s.Rows[1], res.OutDir)
 			}
 			return nil
 		},
 	}
-	fs := c.Flags()
-	fs.SortFlags = false
-	fs.StringVarP(&mc.OutDir, "out", "o", "", "output folder")
-	fs.StringVar(&dataDir, "data-dir", "", "read the term list and pairs from this folder instead of the paths the shards recorded")
-	fs.StringVar(&pairs, "pairs", "", "read the pairs from this file instead")
-	fs.StringVar(&termList, "terms", "", "read the term list from this file instead")
-	fs.BoolVar(&mc.Force, "force", false, "replace outputs that already exist")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	addGroups(c, []flagGroup{out, in})
 	return c
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

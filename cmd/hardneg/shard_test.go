@@ -112,7 +112,7 @@ func TestMergeRefuses(t *testing.T) {
 			copyFile(t, filepath.Join(good, name(0, 3)), filepath.Join(dir, name(0, 3)))
 			copyFile(t, filepath.Join(good, name(2, 3)), filepath.Join(dir, name(2, 3)))
 			return []string{dir}
-		}, exitInput, name(1, 3) + ": checksum mismatch"},
+		}, exitInput, name(1, 3) + ": malformed shard file: checksum mismatch"},
 		{"truncated", func(t *testing.T, dir string) []string {
 			b, _ := os.ReadFile(filepath.Join(good, name(2, 3)))
 			os.WriteFile(filepath.Join(dir, name(2, 3)), b[:len(b)-100], 0o644)

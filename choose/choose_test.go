@@ -1,9 +1,10 @@
-package sample
+package choose
 
 import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hardneg/hardneg/scan"
@@ -137,33 +138,114 @@ func TestChoose(t *testing.T) {
 		picksOf(2, 5),
 	}
 	// Balanced: exactly the quota, smallest keys first.
-	got := Choose(Balanced, []int{2, 2, 1}, 5, picks)
+	got := Choose(Balanced, []int{2, 2, 1}, 5, picks, scan.CompareKeys)
 	want := []Negative{{0, 0, 0}, {1, 0, 0}, {100, 1, 1}, {101, 1, 1}, {200, 2, 2}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("balanced: %v, want %v", got, want)
 	}
 	// Notebook: quota 1/1/3 gets 1/1/1, and the fill takes the two
 	// smallest keys left in any band: medium's 3 and easy's 4.
-	got = Choose(Notebook, []int{1, 1, 1}, 5, picks)
+	got = Choose(Notebook, []int{1, 1, 1}, 5, picks, scan.CompareKeys)
 	want = []Negative{{0, 0, 0}, {100, 1, 1}, {200, 2, 2}, {101, 1, 1}, {1, 0, 0}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("notebook: %v, want %v", got, want)
 	}
 	// Not enough candidates anywhere: all of them, no more.
-	got = Choose(Notebook, []int{0, 0, 1}, 5, [][]scan.Pick{nil, picksOf(1, 7), picksOf(2, 5)})
+	got = Choose(Notebook, []int{0, 0, 1}, 5, [][]scan.Pick{nil, picksOf(1, 7), picksOf(2, 5)}, scan.CompareKeys)
 	if len(got) != 2 {
 		t.Fatalf("notebook with 2 candidates chose %v", got)
 	}
 }
 
-func TestParseMode(t *testing.T) {
+func TestParseQuotaMode(t *testing.T) {
 	for _, s := range []string{"balanced", "notebook"} {
-		m, err := ParseMode(s)
+		m, err := ParseQuotaMode(s)
 		if err != nil || m.String() != s {
-			t.Errorf("ParseMode(%q) = %v, %v", s, m, err)
+			t.Errorf("ParseQuotaMode(%q) = %v, %v", s, m, err)
 		}
 	}
-	if _, err := ParseMode("even"); err == nil {
-		t.Error("ParseMode accepted an unknown mode")
+	if _, err := ParseQuotaMode("even"); err == nil {
+		t.Error("ParseQuotaMode accepted an unknown mode")
+	}
+}
+
+// TestChooseFillFollowsTheOrder fills a notebook quota with top sampling:
+// the leftovers are taken most similar first, not by key.
+func TestChooseFillFollowsTheOrder(t *testing.T) {
+	picks := [][]scan.Pick{
+		{{Row: 1, Sim: 0.45, Key: 9}, {Row: 2, Sim: 0.44, Key: 1}},
+		{{Row: 3, Sim: 0.6, Key: 5}},
+	}
+	got := Choose(Notebook, []int{1, 0}, 3, picks, scan.CompareTop)
+	want := []Negative{{1, 0.45, 0}, {3, 0.6, 1}, {2, 0.44, 0}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("top fill: %v, want %v", got, want)
+	}
+}
+
+// TestCandidatesWindow checks both kinds of rank window against the plain
+// definition: ranks by similarity among what the scan kept.
+func TestCandidatesWindow(t *testing.T) {
+	bands := []scan.Band{{Lo: 0.3, Hi: 0.5}, {Lo: 0.5, Hi: 0.9}}
+	win := []scan.Pick{
+		{Row: 7, Sim: 0.95, Key: 1}, {Row: 3, Sim: 0.8, Key: 4}, {Row: 9, Sim: 0.6, Key: 2},
+		{Row: 4, Sim: 0.45, Key: 8}, {Row: 5, Sim: 0.4, Key: 3}, {Row: 6, Sim: 0.2, Key: 5},
+	}
+	// ranks 1..4: 3 and 9 in the upper band, 4 and 5 in the lower; 7 is
+	// rank 0 and in no band anyway, 6 is rank 5.
+	pools, picks := Candidates(scan.Result{Window: win[:5]}, bands, Window{Min: 1, Max: 5}, scan.CompareKeys)
+	if !slices.Equal(pools, []int64{2, 2}) {
+		t.Fatalf("window pools %v", pools)
+	}
+	if got := []int32{picks[0][0].Row, picks[0][1].Row, picks[1][0].Row, picks[1][1].Row}; !slices.Equal(got, []int32{5, 4, 9, 3}) {
+		t.Fatalf("window picks %v, want rows 5 4 by key, then 9 3", picks)
+	}
+	// Min only: the scan kept the top 2 and band samples 2 larger.
+	r := scan.Result{
+		Counts: []int64{3, 3},
+		Picks:  [][]scan.Pick{{win[5], win[4], win[3]}, {win[2], win[1]}},
+		Window: win[:2],
+	}
+	pools, picks = Candidates(r, bands, Window{Min: 2}, scan.CompareKeys)
+	if !slices.Equal(pools, []int64{3, 2}) || len(picks[1]) != 1 || picks[1][0].Row != 9 || len(picks[0]) != 3 {
+		t.Fatalf("min-only: pools %v, picks %v", pools, picks)
+	}
+}
+
+func TestValidateBands(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		bands []Band
+		msg   string
+	}{
+		{"ok", DefaultBands(), ""},
+		{"overlap", []Band{{"easy", 0.3, 0.5, 0.5}, {"medium", 0.45, 0.7, 0.5}}, "bands easy [0.3, 0.5) and medium [0.45, 0.7) overlap"},
+		{"order", []Band{{"medium", 0.5, 0.7, 0.5}, {"easy", 0.3, 0.5, 0.5}}, "band easy [0.3, 0.5) comes before band medium"},
+		{"sum", []Band{{"easy", 0.3, 0.5, 0.33}, {"medium", 0.5, 0.7, 0.5}, {"hard", 0.7, 0.9, 0.34}}, "ratios sum to 1.17, not 1"},
+		{"name", []Band{{"a b", 0.3, 0.5, 1}}, "must be letters"},
+		{"twice", []Band{{"a", 0.3, 0.5, 0.5}, {"a", 0.5, 0.6, 0.5}}, "used twice"},
+	} {
+		err := ValidateBands(tc.bands)
+		if tc.msg == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.msg)
+		}
+	}
+}
+
+func TestCapReuse(t *testing.T) {
+	picks := [][]scan.Pick{{{Row: 1, Key: 1}, {Row: 2, Key: 2}, {Row: 3, Key: 3}}, {{Row: 7, Key: 1}}}
+	uses := map[int32]int{1: 2, 7: 2}
+	got, replaced, dropped := CapReuse([]Negative{{Row: 1, Band: 0}, {Row: 7, Band: 1}, {Row: 2, Band: 0}}, picks, uses, 2)
+	// 1 is at the cap: replaced by 3 (2 is already chosen); 7 has no
+	// replacement in its band: dropped.
+	want := []Negative{{Row: 3, Band: 0}, {Row: 2, Band: 0}}
+	if !slices.Equal(got, want) || replaced != 1 || dropped != 1 {
+		t.Fatalf("CapReuse = %v (%d replaced, %d dropped), want %v with 1 and 1", got, replaced, dropped, want)
 	}
 }

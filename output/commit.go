@@ -1,4 +1,4 @@
-package mine
+package output
 
 import (
 	"errors"
@@ -8,25 +8,34 @@ import (
 	"strings"
 )
 
-// staging is a temporary folder inside the output folder where a run writes
+// Errors of the commit, tested with errors.Is.
+var (
+	// ErrExists reports outputs that would be overwritten without force.
+	ErrExists = errors.New("output exists")
+	// ErrOutDir reports an output folder that cannot be used.
+	ErrOutDir = errors.New("bad output folder")
+)
+
+// Staging is a temporary folder inside the output folder where a run writes
 // everything before moving it into place, so that a run that fails or is
 // interrupted leaves earlier outputs as they were.
-type staging struct {
+type Staging struct {
 	out     string
 	dir     string
 	names   []string
 	created bool // out did not exist before this run
 }
 
-// stagingPrefix starts the name of every staging folder; a crashed run's
+// StagingPrefix starts the name of every staging folder; a crashed run's
 // leftovers are recognisable by it.
-const stagingPrefix = ".hardneg-tmp-"
+const StagingPrefix = ".hardneg-tmp-"
 
-// newStaging checks that the outputs may be written and creates the staging
-// folder. Without force, any existing output is refused before any work.
-func newStaging(out string, names []string, force bool) (*staging, error) {
+// NewStaging checks that the outputs (entries of the folder out) may be
+// written and creates the staging folder. Without force, any existing
+// output is refused before any work.
+func NewStaging(out string, names []string, force bool) (*Staging, error) {
 	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("%w: output folder %s is a file", ErrConfig, out)
+		return nil, fmt.Errorf("%w: output folder %s is a file", ErrOutDir, out)
 	}
 	if !force {
 		var exist []string
@@ -36,28 +45,28 @@ func newStaging(out string, names []string, force bool) (*staging, error) {
 			}
 		}
 		if len(exist) > 0 {
-			return nil, fmt.Errorf("%w: %s already holds %s (use --force to replace)", ErrOutputExists, out, strings.Join(exist, ", "))
+			return nil, fmt.Errorf("%w: %s already holds %s (use --force to replace)", ErrExists, out, strings.Join(exist, ", "))
 		}
 	}
 	_, statErr := os.Stat(out)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, fmt.Errorf("%w: output folder %s cannot be created: %w", ErrConfig, out, err)
+		return nil, fmt.Errorf("%w: output folder %s cannot be created: %w", ErrOutDir, out, err)
 	}
-	dir, err := os.MkdirTemp(out, stagingPrefix)
+	dir, err := os.MkdirTemp(out, StagingPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("%w: output folder %s cannot be written: %w", ErrConfig, out, err)
+		return nil, fmt.Errorf("%w: output folder %s cannot be written: %w", ErrOutDir, out, err)
 	}
-	return &staging{out: out, dir: dir, names: names, created: os.IsNotExist(statErr)}, nil
+	return &Staging{out: out, dir: dir, names: names, created: os.IsNotExist(statErr)}, nil
 }
 
-// path is where output name is written before it is committed.
-func (s *staging) path(name string) string { return filepath.Join(s.dir, name) }
+// Path is where output name is written before it is committed.
+func (s *Staging) Path(name string) string { return filepath.Join(s.dir, name) }
 
-// commit moves every output into place. Existing outputs are first moved
+// Commit moves every output into place. Existing outputs are first moved
 // aside into the staging folder; if any move fails, what was moved is put
 // back. The window in which the folder holds a mix of old and new outputs
 // is a few renames long.
-func (s *staging) commit() error {
+func (s *Staging) Commit() error {
 	old := filepath.Join(s.dir, ".replaced")
 	if err := os.Mkdir(old, 0o755); err != nil {
 		return fmt.Errorf("commit outputs: %w", err)
@@ -66,7 +75,7 @@ func (s *staging) commit() error {
 	rollback := func(cause error) error {
 		var errs []error
 		for _, n := range placed {
-			errs = append(errs, os.Rename(filepath.Join(s.out, n), s.path(n)))
+			errs = append(errs, os.Rename(filepath.Join(s.out, n), s.Path(n)))
 		}
 		for _, n := range movedAside {
 			errs = append(errs, os.Rename(filepath.Join(old, n), filepath.Join(s.out, n)))
@@ -86,7 +95,7 @@ func (s *staging) commit() error {
 		}
 	}
 	for _, n := range s.names {
-		if err := os.Rename(s.path(n), filepath.Join(s.out, n)); err != nil {
+		if err := os.Rename(s.Path(n), filepath.Join(s.out, n)); err != nil {
 			return rollback(err)
 		}
 		placed = append(placed, n)
@@ -95,16 +104,16 @@ func (s *staging) commit() error {
 }
 
 // cleanup removes the staging folder and whatever is left in it.
-func (s *staging) cleanup() error {
+func (s *Staging) cleanup() error {
 	if err := os.RemoveAll(s.dir); err != nil {
 		return fmt.Errorf("remove staging folder: %w", err)
 	}
 	return nil
 }
 
-// abort cleans up after a failed run, and removes the output folder too
+// Abort cleans up after a failed run, and removes the output folder too
 // when this run created it and it is still empty.
-func (s *staging) abort() error {
+func (s *Staging) Abort() error {
 	err := s.cleanup()
 	if s.created {
 		_ = os.Remove(s.out) // fails, harmlessly, unless empty

@@ -1,39 +1,54 @@
-package sample
+package choose
 
 import (
 	"fmt"
-	"slices"
-
-	"github.com/hardneg/hardneg/scan"
 )
 
-// Mode is a quota mode.
-type Mode int
+// QuotaMode is how band quotas are set.
+type QuotaMode int
 
 const (
-	Balanced Mode = iota
+	Balanced QuotaMode = iota
 	Notebook
 )
 
-func (m Mode) String() string {
+func (m QuotaMode) String() string {
 	switch m {
 	case Balanced:
 		return "balanced"
 	case Notebook:
 		return "notebook"
 	}
-	return fmt.Sprintf("Mode(%d)", int(m))
+	return fmt.Sprintf("QuotaMode(%d)", int(m))
 }
 
-// ParseMode parses "balanced" or "notebook".
-func ParseMode(s string) (Mode, error) {
+// ParseQuotaMode parses "balanced" or "notebook".
+func ParseQuotaMode(s string) (QuotaMode, error) {
 	switch s {
 	case "balanced":
 		return Balanced, nil
 	case "notebook":
 		return Notebook, nil
 	}
-	return 0, fmt.Errorf("sample: unknown quota mode %q (want balanced or notebook)", s)
+	return 0, fmt.Errorf("unknown quota mode %q (want balanced or notebook)", s)
+}
+
+// MarshalText writes the mode's name.
+func (m QuotaMode) MarshalText() ([]byte, error) {
+	if m != Balanced && m != Notebook {
+		return nil, fmt.Errorf("choose: marshal quota mode: %v is not a mode", m)
+	}
+	return []byte(m.String()), nil
+}
+
+// UnmarshalText reads a mode's name.
+func (m *QuotaMode) UnmarshalText(b []byte) error {
+	v, err := ParseQuotaMode(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
 }
 
 // Quotas returns, for every anchor, how many negatives it takes from each
@@ -46,9 +61,9 @@ func ParseMode(s string) (Mode, error) {
 // with a positive ratio). In
 // Notebook mode they are the notebook's truncated quotas capped by the pools;
 // Choose then fills the gap as the notebook does.
-func Quotas(mode Mode, ratios []float64, n int, weights []int, pools [][]int64) [][]int {
+func Quotas(mode QuotaMode, ratios []float64, n int, weights []int, pools [][]int64) [][]int {
 	if len(weights) != len(pools) {
-		panic("sample: weights and pools differ in length")
+		panic("choose: weights and pools differ in length")
 	}
 	out := make([][]int, len(pools))
 	flat := make([]int, len(pools)*len(ratios))
@@ -119,58 +134,4 @@ func balanced(ratios []float64, n int, weights []int, pools [][]int64, out [][]i
 			achieved[b] += w * float64(q[b])
 		}
 	}
-}
-
-// Negative is a chosen negative.
-type Negative struct {
-	Row  int32   // candidate row
-	Sim  float32 // similarity to the anchor
-	Band int     // band index
-}
-
-// Choose returns one anchor's negatives: the first quota[b] picks of each
-// band (its picks are in increasing key order, so that is a uniform random
-// sample), band by band. In Notebook mode, when that gives fewer than n, the
-// gap is filled with the smallest-key picks left over in all bands together:
-// a uniform draw from the union of what remains, as the notebook's fill is.
-// picks[b] must hold at least min(n, pool[b]) entries.
-func Choose(mode Mode, quota []int, n int, picks [][]scan.Pick) []Negative {
-	var out []Negative
-	for b, q := range quota {
-		if q > len(picks[b]) {
-			panic("sample: quota exceeds the sampled picks")
-		}
-		for _, p := range picks[b][:q] {
-			out = append(out, Negative{Row: p.Row, Sim: p.Sim, Band: b})
-		}
-	}
-	if mode != Notebook || len(out) >= n {
-		return out
-	}
-	var rest []Negative
-	var keys []uint32
-	for b, q := range quota {
-		for _, p := range picks[b][q:] {
-			rest = append(rest, Negative{Row: p.Row, Sim: p.Sim, Band: b})
-			keys = append(keys, p.Key)
-		}
-	}
-	idx := make([]int, len(rest))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortFunc(idx, func(i, j int) int {
-		switch {
-		case keys[i] < keys[j]:
-			return -1
-		case keys[i] > keys[j]:
-			return 1
-		}
-		return int(rest[i].Row) - int(rest[j].Row)
-	})
-	need := min(n-len(out), len(idx))
-	for _, i := range idx[:need] {
-		out = append(out, rest[i])
-	}
-	return out
 }

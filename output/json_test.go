@@ -1,10 +1,8 @@
 package output
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 )
 
@@ -53,32 +51,6 @@ func TestAppendStringEscapesLikePython(t *testing.T) {
 		var back string
 		if err := json.Unmarshal([]byte(got), &back); err != nil || back != tc.in {
 			t.Errorf("AppendString(%q) does not read back: %q, %v", tc.in, back, err)
-		}
-	}
-}
-
-func TestWriteJSONL(t *testing.T) {
-	r := Rows{
-		Triplets: []Triplet{{0, 1, 2, 0.708, 2}, {3, 4, 5, 0.312, 0}},
-		Order:    []int{1, 0},
-		Terms:    []string{"야당", "야당정치인", "야수", "사천면", "사천", "조짐"},
-		Bands:    []string{"easy", "medium", "hard"},
-	}
-	var buf bytes.Buffer
-	if err := WriteJSONL(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	want := `{"anchor": "사천면", "positive": "사천", "negative": "조짐", "negative_similarity": ` +
-		string(AppendFloat(nil, float64(float32(0.312)))) + `, "difficulty": "easy"}` + "\n" +
-		`{"anchor": "야당", "positive": "야당정치인", "negative": "야수", "negative_similarity": ` +
-		string(AppendFloat(nil, float64(float32(0.708)))) + `, "difficulty": "hard"}` + "\n"
-	if buf.String() != want {
-		t.Fatalf("got\n%s\nwant\n%s", buf.String(), want)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("line %q is not JSON: %v", line, err)
 		}
 	}
 }

@@ -1,0 +1,332 @@
+package mine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/hardneg/hardneg/choose"
+	"github.com/hardneg/hardneg/format"
+	"github.com/hardneg/hardneg/guard"
+	"github.com/hardneg/hardneg/output"
+	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
+	"github.com/hardneg/hardneg/split"
+)
+
+// Sentinel errors, tested with errors.Is; the CLI maps them to exit codes.
+var (
+	// ErrConfig reports settings that cannot work together.
+	ErrConfig = errors.New("invalid settings")
+	// ErrInput reports an input file that cannot be used as it is.
+	ErrInput = errors.New("invalid input")
+	// ErrOutputExists reports outputs that would be overwritten without Force.
+	ErrOutputExists = output.ErrExists
+	// ErrMemory reports a run that would need more memory than it may use.
+	ErrMemory = errors.New("not enough memory")
+)
+
+// StatsFile is the stats file every run writes, named as the notebook
+// names it.
+const StatsFile = "data_preparation_stats.json"
+
+// ParquetDir holds the Parquet copy of the splits in the Hub's layout,
+// data/{split}-00000-of-00001.parquet, when Settings.Parquet is set.
+const ParquetDir = "data"
+
+// Store is how the normalised embeddings are kept for the scan.
+type Store string
+
+// Values of Store.
+const (
+	// StoreF32 keeps float32 rows.
+	StoreF32 Store = "f32"
+	// StoreF16 halves the memory at the cost of rounding every normalised
+	// value to half precision (similarities then move by about 1e-3, and a
+	// few candidates near a band edge change band).
+	StoreF16 Store = "f16"
+)
+
+// Inputs names the input files: the synonym job's three, or the BEIR
+// layout's five.
+type Inputs struct {
+	// The synonym job: a term list, synonym pairs and the term embeddings.
+	Pairs, Terms, Embeddings string
+	// Queries against a corpus, in the BEIR layout.
+	Corpus, CorpusEmbeddings, Queries, QueryEmbeddings, Qrels string
+}
+
+// General reports whether the inputs are a corpus and queries rather than
+// a term list.
+func (in Inputs) General() bool {
+	return in.Corpus != "" || in.CorpusEmbeddings != "" || in.Queries != "" || in.QueryEmbeddings != "" || in.Qrels != ""
+}
+
+// SynonymInputs are the three files of the synonym job in dataDir.
+func SynonymInputs(dataDir string) Inputs {
+	return Inputs{
+		Pairs:      filepath.Join(dataDir, source.PairsFile),
+		Embeddings: filepath.Join(dataDir, source.EmbeddingsFile),
+		Terms:      filepath.Join(dataDir, source.TermsFile),
+	}
+}
+
+// Settings is everything a run needs. It is the one description of a run:
+// the CLI's flags and config files fill it, shard files carry it (its JSON
+// form holds exactly the settings that change a run's result), and the
+// stats file records it. DefaultSettings fills in the notebook's values.
+type Settings struct {
+	// Inputs and OutDir say where; they do not change the result.
+	Inputs Inputs `json:"-"`
+	OutDir string `json:"-"`
+
+	// Bands are the similarity bands negatives come from, in the bands'
+	// ratios. With NoBands, every candidate is eligible and Bands is
+	// ignored; the difficulty label is then "all".
+	Bands   []choose.Band `json:"bands"`
+	NoBands bool          `json:"no_bands,omitempty"`
+	// NegativesPerAnchor is how many negatives each anchor gets; each
+	// makes one row per positive in the triplet format.
+	NegativesPerAnchor int `json:"negatives_per_anchor"`
+	// Sampling orders each band's candidates: random, top (most similar
+	// first) or simans, whose weights are exp(−a·(s − s⁺ − b)²) with s⁺ the
+	// anchor's lowest positive similarity.
+	Sampling scan.Sampling `json:"sampling"`
+	SimANSA  float64       `json:"simans_a"`
+	SimANSB  float64       `json:"simans_b"`
+	// RangeMin and RangeMax keep only candidates ranked RangeMin ..
+	// RangeMax-1 by similarity (rank 0 the most similar left after the
+	// exclusions and score limits); RangeMax 0 means no upper end.
+	RangeMin int `json:"range_min"`
+	RangeMax int `json:"range_max"`
+	// Limits are the score limits and positive-aware margins.
+	Limits guard.Limits `json:"limits"`
+	// NearDuplicates > 0 drops candidates whose similarity to one of the
+	// anchor's positives is at least this.
+	NearDuplicates float64 `json:"exclude_near_duplicates"`
+
+	Quota      choose.QuotaMode `json:"quota"`
+	TrainRatio float64          `json:"train_ratio"`
+	ValRatio   float64          `json:"val_ratio"`
+	Seed       uint64           `json:"seed"`
+	// SplitBy is how rows are divided: by row (the notebook, which lets an
+	// anchor land on both sides), by anchor, or by component of the
+	// positives graph (no synonym group, or no shared document, on both
+	// sides).
+	SplitBy split.Mode `json:"split_by"`
+
+	// Format is the shape of the rows; WithScores adds similarities as
+	// sentence-transformers' output_scores does, WithIDs the query and
+	// document ids.
+	Format     format.Name `json:"format"`
+	WithScores bool        `json:"with_scores"`
+	WithIDs    bool        `json:"with_ids"`
+
+	// Exclude is the positives-graph guard.
+	Exclude guard.GraphRule `json:"exclude"`
+	// Lexical turns on the lexical-variant guards (term lists only).
+	Lexical guard.Rules `json:"lexical"`
+	// MaxNegativeReuse > 0 caps how many anchors may use one item as a
+	// negative; anchors are served in order, and a negative over the cap is
+	// replaced by the next candidate of its band.
+	MaxNegativeReuse int `json:"max_negative_reuse"`
+
+	// Store is how the normalised embeddings are kept for the scan.
+	Store Store `json:"store"`
+	// Parquet adds the splits in the Hub's Parquet layout (ParquetDir).
+	Parquet bool `json:"parquet"`
+
+	// Threads is the number of workers; 0 means all cores. It never
+	// changes the output.
+	Threads int `json:"-"`
+	// Force lets the run replace outputs that already exist.
+	Force bool `json:"-"`
+	// MaxMemory caps the memory the run may plan to use, in bytes; 0 means
+	// the memory the system reports available.
+	MaxMemory int64 `json:"-"`
+	// DumpExcluded, when set, is a file that receives one JSON line per
+	// candidate a guard excluded beyond the anchor and its positives.
+	DumpExcluded string `json:"-"`
+}
+
+// Default SimANS parameters, from the paper's code (Zhou et al., EMNLP
+// 2022): a = 0.5, b = 0. Its similarities were unnormalised dot products;
+// on cosines a larger a is needed for the weights to matter.
+const (
+	DefaultSimANSA = 0.5
+	DefaultSimANSB = 0.0
+)
+
+// DefaultSettings is the notebook's configuration for the synonym job in
+// dataDir, writing into dataDir as the notebook does.
+func DefaultSettings(dataDir string) Settings {
+	return Settings{
+		Inputs:             SynonymInputs(dataDir),
+		OutDir:             dataDir,
+		Bands:              choose.DefaultBands(),
+		NegativesPerAnchor: 5,
+		SimANSA:            DefaultSimANSA,
+		SimANSB:            DefaultSimANSB,
+		TrainRatio:         0.9,
+		ValRatio:           0.1,
+		Seed:               42,
+		Quota:              choose.Balanced,
+		Store:              StoreF32,
+		Format:             format.Triplet,
+		Exclude:            guard.PositivesOnly,
+	}
+}
+
+// Spec is the output format's spec.
+func (s *Settings) Spec() *format.Spec { return format.Lookup(s.Format) }
+
+// bands returns the bands the run uses: the configured ones, or the one
+// band of a run without bands.
+func (s *Settings) bands() []choose.Band {
+	if s.NoBands {
+		return []choose.Band{choose.AllBand()}
+	}
+	return s.Bands
+}
+
+// window is the rank window.
+func (s *Settings) window() choose.Window { return choose.Window{Min: s.RangeMin, Max: s.RangeMax} }
+
+// keep is how many candidates the scan keeps per band: the negatives per
+// anchor, three times that when a reuse cap may have to replace some, and
+// RangeMin more when the most similar RangeMin are removed afterwards.
+func (s *Settings) keep() int {
+	k := s.NegativesPerAnchor
+	if s.MaxNegativeReuse > 0 {
+		k *= 3
+	}
+	if s.RangeMin > 0 && s.RangeMax == 0 {
+		k += s.RangeMin
+	}
+	return k
+}
+
+// outputs lists the entries a run writes into the output folder.
+func (s *Settings) outputs() []string {
+	spec := s.Spec()
+	out := []string{spec.Dataset, spec.TrainJSONL, spec.ValJSONL, StatsFile}
+	if s.Parquet {
+		out = append(out, ParquetDir)
+	}
+	return out
+}
+
+// Validate reports the first setting that cannot work, wrapped in ErrConfig.
+func (s *Settings) Validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, args...))
+	}
+	in := s.Inputs
+	if in.General() {
+		for _, p := range []struct{ name, path string }{
+			{"corpus", in.Corpus}, {"corpus embeddings", in.CorpusEmbeddings},
+			{"queries", in.Queries}, {"query embeddings", in.QueryEmbeddings}, {"qrels", in.Qrels},
+		} {
+			if p.path == "" {
+				return bad("no %s path: queries against a corpus need the corpus, the queries, the qrels and both embedding files", p.name)
+			}
+		}
+		if in.Pairs != "" || in.Terms != "" || in.Embeddings != "" {
+			return bad("give either the synonym job's files (pairs, terms, embeddings) or a corpus with queries and qrels, not both")
+		}
+	} else {
+		for _, p := range []struct{ name, path string }{{"pairs", in.Pairs}, {"embeddings", in.Embeddings}, {"terms", in.Terms}} {
+			if p.path == "" {
+				return bad("no %s path", p.name)
+			}
+		}
+	}
+	if s.OutDir == "" {
+		return bad("no output path")
+	}
+	if !s.NoBands {
+		if err := choose.ValidateBands(s.Bands); err != nil {
+			return bad("%v", err)
+		}
+	}
+	if s.NegativesPerAnchor < 1 {
+		return bad("negatives per anchor is %d; it must be at least 1", s.NegativesPerAnchor)
+	}
+	if s.NegativesPerAnchor > 1<<20 {
+		return bad("negatives per anchor is %d; at most %d", s.NegativesPerAnchor, 1<<20)
+	}
+	if s.Sampling < scan.Random || s.Sampling > scan.SimANS {
+		return bad("sampling %v", s.Sampling)
+	}
+	if !(s.SimANSA >= 0) || math.IsInf(s.SimANSA, 0) || math.IsNaN(s.SimANSB) || math.IsInf(s.SimANSB, 0) {
+		return bad("simans a %v and b %v must be finite, a at least 0", s.SimANSA, s.SimANSB)
+	}
+	switch {
+	case s.RangeMin < 0 || s.RangeMax < 0:
+		return bad("range-min %d and range-max %d must not be negative", s.RangeMin, s.RangeMax)
+	case s.RangeMax > 0 && s.RangeMin >= s.RangeMax:
+		return bad("range-min %d must be smaller than range-max %d", s.RangeMin, s.RangeMax)
+	case s.RangeMax > 0 && s.NegativesPerAnchor > s.RangeMax-s.RangeMin:
+		return bad("cannot choose %d negatives per anchor from ranks %d to %d: only %d candidates; lower the negatives or widen the window",
+			s.NegativesPerAnchor, s.RangeMin, s.RangeMax-1, s.RangeMax-s.RangeMin)
+	case s.RangeMax > 1<<20 || s.RangeMin > 1<<20:
+		return bad("range-min %d and range-max %d: at most %d", s.RangeMin, s.RangeMax, 1<<20)
+	}
+	for _, l := range []struct {
+		name string
+		v    *float64
+	}{
+		{"min-score", s.Limits.MinScore}, {"max-score", s.Limits.MaxScore},
+		{"relative-margin", s.Limits.RelativeMargin}, {"absolute-margin", s.Limits.AbsoluteMargin},
+	} {
+		if l.v != nil && (math.IsNaN(*l.v) || math.IsInf(*l.v, 0) || *l.v < -2 || *l.v > 2) {
+			return bad("%s %v must be a number between -2 and 2", l.name, *l.v)
+		}
+	}
+	if s.Limits.MinScore != nil && s.Limits.MaxScore != nil && *s.Limits.MinScore > *s.Limits.MaxScore {
+		return bad("min-score %v is above max-score %v", *s.Limits.MinScore, *s.Limits.MaxScore)
+	}
+	if !(s.NearDuplicates >= 0 && s.NearDuplicates <= 1) {
+		return bad("exclude-near-duplicates %v must be a cosine in (0, 1], or 0 to turn it off", s.NearDuplicates)
+	}
+	if s.Quota != choose.Balanced && s.Quota != choose.Notebook {
+		return bad("quota %v", s.Quota)
+	}
+	if !(s.TrainRatio >= 0 && s.TrainRatio <= 1) || !(s.ValRatio >= 0 && s.ValRatio <= 1) {
+		return bad("train ratio %v and validation ratio %v must be in [0, 1]", s.TrainRatio, s.ValRatio)
+	}
+	if math.Abs(s.TrainRatio+s.ValRatio-1) > 1e-9 {
+		return bad("train ratio %v and validation ratio %v must sum to 1", s.TrainRatio, s.ValRatio)
+	}
+	spec := s.Spec()
+	if spec == nil {
+		return bad("format %q: want triplet, ntuple, labeled-pair, labeled-list or flagembedding", s.Format)
+	}
+	if spec.Grouped && s.SplitBy == split.ModeRow {
+		return bad("format %s groups rows by anchor: split by anchor or component, not by row", s.Format)
+	}
+	if s.Exclude.Hops < 1 && !s.Exclude.Component || s.Exclude.Hops > 100 {
+		return bad("exclude %v", s.Exclude)
+	}
+	if s.Lexical.Contains < 0 || s.Lexical.EditDistance < 0 || s.Lexical.EditDistance > guard.MaxEditDistance || s.Lexical.EditMinRunes < 0 {
+		return bad("lexical guards: contains %d, edit distance %d (at most %d), edit min runes %d must not be negative",
+			s.Lexical.Contains, s.Lexical.EditDistance, guard.MaxEditDistance, s.Lexical.EditMinRunes)
+	}
+	if s.Lexical.On() && in.General() {
+		return bad("the lexical guards (--exclude-normalized, --exclude-contains, --exclude-edit-distance) compare terms with terms, for the synonym job; for documents use --exclude-near-duplicates")
+	}
+	if s.MaxNegativeReuse < 0 {
+		return bad("max-negative-reuse %d must not be negative", s.MaxNegativeReuse)
+	}
+	if s.Store != StoreF32 && s.Store != StoreF16 {
+		return bad("store %q: want %q or %q", s.Store, StoreF32, StoreF16)
+	}
+	if s.MaxMemory < 0 {
+		return bad("max memory is %d bytes", s.MaxMemory)
+	}
+	if s.Threads < 0 {
+		return bad("threads is %d", s.Threads)
+	}
+	return nil
+}
