@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -100,5 +101,57 @@ func TestInspectExitCodes(t *testing.T) {
 	_, _, err := runInspect(t, "--data-dir", broken)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(broken, source.PairsFile)) || !strings.Contains(err.Error(), "line 1") {
 		t.Errorf("err = %v, want it to name the pairs file and line 1", err)
+	}
+}
+
+// TestInspectCorpus inspects queries against a corpus, with the guards: the
+// report counts documents, and the near-duplicate guard shows what it drops.
+func TestInspectCorpus(t *testing.T) {
+	data := beirDir(t)
+	out, _, err := runInspect(t, "--beir-dir", data, "--exclude-near-duplicates", "0.95", "--relative-margin", "0.05", "--sample", "50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Inspected 50 of 200 anchors (seed 42) against 4,000 documents x 48 dims",
+		"every document the guards leave it",
+		"the near-duplicate guard dropped",
+		"Score limits: keep a candidate only if s <= s+ - |s+| x 0.05",
+		"hard     [0.7, 0.9)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	// the positives sit at 0.76 to 0.9, inside the hard band: a warning
+	if !strings.Contains(out, "hard: ") || !strings.Contains(out, "of the positives lie inside this band") {
+		t.Errorf("no warning about positives inside the hard band:\n%s", out)
+	}
+}
+
+// TestManyBands mines with more bands than an int8 label could index: the
+// labels follow the similarities and nothing panics.
+func TestManyBands(t *testing.T) {
+	args := []string{"mine", "--data-dir", goldenData, "--out", t.TempDir(), "-q", "--quota", "notebook", "-n", "3"}
+	const n = 200
+	for i := range n {
+		lo, hi := -1+2*float64(i)/n, -1+2*float64(i+1)/n
+		ratio := 0.0
+		if i == n-1 {
+			ratio = 1
+		}
+		args = append(args, "--band", fmt.Sprintf("b%03d:%g:%g:%g", i, lo, hi, ratio))
+	}
+	out := args[4]
+	runCLI(t, args...)
+	rows := readJSONL(t, filepath.Join(out, triplets.TrainJSONL))
+	if len(rows) == 0 {
+		t.Fatal("no rows")
+	}
+	for _, r := range rows {
+		i := int((r.Similarity + 1) * n / 2)
+		if r.Difficulty != fmt.Sprintf("b%03d", i) && r.Difficulty != fmt.Sprintf("b%03d", i-1) && r.Difficulty != fmt.Sprintf("b%03d", i+1) {
+			t.Fatalf("similarity %v labelled %s", r.Similarity, r.Difficulty)
+		}
 	}
 }

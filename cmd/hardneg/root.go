@@ -31,13 +31,23 @@ func run(ctx context.Context, stdout, stderr io.Writer, args []string) error {
 	root := &cobra.Command{
 		Use:   "hardneg",
 		Short: "Mine hard negatives and build contrastive (anchor, positive, negative) training sets",
-		Long: `hardneg builds contrastive training sets — (anchor, positive, negative) triplets —
-from synonym pairs and a term embedding matrix, choosing each anchor's negatives
-from similarity bands (easy, medium, hard) in set proportions.
+		Long: `hardneg builds contrastive training sets — (anchor, positive, negative) rows with
+hard negatives mined by exact cosine similarity — for retrieval embedding models
+and sparse models. Two jobs, one pipeline:
 
-Start with 'hardneg demo', which makes a small synthetic data set and mines it.
-Then point 'hardneg mine --data-dir DIR' at a folder holding
-filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json.
+  queries against a corpus  BEIR layout: corpus.jsonl, queries.jsonl, qrels TSV
+                            and one .npy of embeddings for each side
+                            (hardneg mine --beir-dir DIR --out OUT)
+  a term list against itself synonym pairs, a term list and its embeddings
+                            (hardneg mine --data-dir DIR)
+
+Negatives come from similarity bands in set ratios or from all candidates, in
+rank windows, by random, top or SimANS sampling, with guards against false
+negatives; outputs are a HuggingFace dataset, JSONL and Parquet in the formats
+sentence-transformers and FlagEmbedding train on.
+
+Start with 'hardneg demo', which makes a small data set for each job and mines
+it. 'hardneg inspect' calibrates settings on a sample before a long run.
 
 ` + exitCodesHelp,
 		SilenceUsage:  true,
