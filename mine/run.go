@@ -53,7 +53,7 @@ func Run(ctx context.Context, s Settings, hooks Hooks) (*Result, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	// Refuse to overwrite before reading anything.
-	st, err := newStaging(s)
+	st, err := newStaging(s, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +64,17 @@ func Run(ctx context.Context, s Settings, hooks Hooks) (*Result, error) {
 	return res, nil
 }
 
-// newStaging prepares the staging folder of a run's outputs.
-func newStaging(s Settings) (*output.Staging, error) {
-	st, err := output.NewStaging(s.OutDir, s.outputs(), s.Force)
+// newStaging prepares the staging folder of a run's outputs, after
+// finishing or cleaning what killed runs left in the output folder.
+func newStaging(s Settings, hooks Hooks) (*output.Staging, error) {
+	st, err := output.NewStaging(s.OutDir, s.stagedOutputs(), s.Force)
 	if errors.Is(err, output.ErrOutDir) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if st != nil {
+		for _, line := range st.Recovered {
+			hooks.logf("%s: %s", s.OutDir, line)
+		}
 	}
 	return st, err
 }

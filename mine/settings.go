@@ -217,6 +217,20 @@ func (s *Settings) outputs() []string {
 	return out
 }
 
+// stagedOutputs lists what a run writes, as the staged commit takes them.
+func (s *Settings) stagedOutputs() []output.Output {
+	spec := s.Spec()
+	var out []output.Output
+	for _, name := range s.outputs() {
+		o := output.Output{Name: name}
+		if name == spec.Dataset || name == ParquetDir {
+			o.Owns = func(string, bool) bool { return true }
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
 // Validate reports the first setting that cannot work, wrapped in ErrConfig.
 func (s *Settings) Validate() error {
 	bad := func(format string, args ...any) error {

@@ -252,7 +252,7 @@ func Merge(ctx context.Context, mc MergeConfig, paths []string, hooks Hooks) (*R
 	}
 	tm.stage("read_shards", tm.start)
 	hooks.logf("read %d shard files of %d anchors", len(shards), h.Anchors)
-	st, err := newStaging(s)
+	st, err := newStaging(s, hooks)
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/output"
 )
 
 // Exit codes, listed in --help.
@@ -27,6 +29,7 @@ const (
 )
 
 func main() {
+	testHooks()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -51,6 +54,24 @@ func main() {
 		fmt.Fprintf(os.Stderr, "hardneg: %v\n", err)
 	}
 	os.Exit(exitCode(err))
+}
+
+// testHooks reads the environment variables that the crash tests set:
+// HARDNEG_TEST_COMMIT_DELAY (a duration) names each step of a commit on
+// stderr and waits that long before it, so that a test can kill the
+// process between two steps.
+func testHooks() {
+	if v := os.Getenv("HARDNEG_TEST_COMMIT_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hardneg: HARDNEG_TEST_COMMIT_DELAY=%q: %v\n", v, err)
+			os.Exit(exitUsage)
+		}
+		output.SetCommitHook(func(step string) {
+			fmt.Fprintf(os.Stderr, "commit step: %s\n", step)
+			time.Sleep(d)
+		})
+	}
 }
 
 func exitCode(err error) int {
