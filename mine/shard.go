@@ -108,6 +108,15 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 	if fi, err := os.Stat(s.OutDir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("%w: output folder %s is a file", ErrConfig, s.OutDir)
 	}
+	// What killed tasks left goes first, so that it neither piles up nor
+	// hides a missing shard.
+	rec, err := output.Recover(s.OutDir)
+	for _, line := range rec {
+		hooks.logf("%s: %s", s.OutDir, line)
+	}
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Lstat(path); err == nil && !s.Force {
 		return nil, fmt.Errorf("%w: %s already exists (use --force to replace)", ErrOutputExists, path)
 	}
@@ -168,31 +177,25 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 // writeAtomic writes data to a temporary file beside path and renames it
 // into place, so path never holds part of a file. The temporary name is
 // hidden and does not end in ShardExt, so a merge never takes it for a
-// shard.
+// shard; it stays locked while it is written, so that the next run into
+// the folder removes it only if this one was killed.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("%w: output folder %s cannot be created: %w", ErrConfig, dir, err)
 	}
-	f, err := os.CreateTemp(dir, output.StagingPrefix+"*.partial")
+	f, err := output.CreatePartial(dir)
 	if err != nil {
 		return fmt.Errorf("%w: output folder %s cannot be written: %w", ErrConfig, dir, err)
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes it 0600
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+	} else {
+		err = output.CommitPartial(f, path)
 	}
 	if err != nil {
-		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

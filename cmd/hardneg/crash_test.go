@@ -20,6 +20,7 @@ import (
 
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/output"
+	"github.com/hardneg/hardneg/source"
 )
 
 // slowTests turns on the long forms of the crash tests (more kill points).
@@ -244,4 +245,59 @@ func runBinOutput(t *testing.T, bin string, args ...string) string {
 		t.Fatalf("hardneg %s: %v\n%s", strings.Join(args, " "), err, b)
 	}
 	return string(b)
+}
+
+// TestKilledShardTaskIsRetried kills a shard task with SIGKILL just before
+// it renames its shard file into place, as a batch system's preemption
+// would, then retries it as Kubernetes or Slurm would. The killed task's
+// temporary file never looks like a shard to merge; the retry removes it;
+// and the merge of the retried shards is the unsharded run's outputs.
+func TestKilledShardTaskIsRetried(t *testing.T) {
+	bin := hardnegBinary(t)
+	data := synthData(t, "--terms", "400", "--dim", "16", "--anchors", "80")
+	shards := t.TempDir()
+	shard := func(k string, extra ...string) []string {
+		return append([]string{"mine", "--data-dir", data, "--out", shards, "--shard", k + "/2"}, extra...)
+	}
+	log := killAtStep(t, bin, shard("0"), 0, 0, 10*time.Second)
+	left := listTree(t, shards)
+	if len(left) != 2 {
+		t.Fatalf("the killed task left %v:\n%s", sortedKeys(left), log)
+	}
+	for name, content := range left {
+		if name == "." {
+			continue
+		}
+		if !strings.HasPrefix(name, output.StagingPrefix) || strings.HasSuffix(name, mine.ShardExt) || len(content) == 0 {
+			t.Fatalf("the killed task left %s (%d bytes), which is not a hidden temporary", name, len(content))
+		}
+	}
+	// Merge ignores hidden files: the temporary, and a stray copy.
+	copyFile(t, filepath.Join(data, source.TermsFile), filepath.Join(shards, ".shard-00000-of-00002"+mine.ShardExt))
+	// The next task into the folder (here shard 1) removes what the
+	// killed one left; a live task's file is locked and kept.
+	if next := runBinOutput(t, bin, shard("1")...); !strings.Contains(next, "left by a run killed while writing it") {
+		t.Errorf("the next task did not report the killed task's file:\n%s", next)
+	}
+	if err, _ := runErr("merge", "--out", t.TempDir(), "-q", shards); exitCode(err) != exitInput || !strings.Contains(err.Error(), "missing shard(s) 0 of 2") {
+		t.Fatalf("merge with shard 0 killed: %v, want the missing shard named", err)
+	}
+	runBin(t, bin, shard("0", "--force")...)
+	for name := range listTree(t, shards) {
+		if strings.HasPrefix(name, output.StagingPrefix) {
+			t.Errorf("%s is still there after the retry", name)
+		}
+	}
+	merged, full := filepath.Join(t.TempDir(), "merged"), t.TempDir()
+	runBin(t, bin, "merge", "--out", merged, "-q", shards)
+	runBin(t, bin, "mine", "--data-dir", data, "--out", full, "-q")
+	want, got := treeBytes(t, full), treeBytes(t, merged)
+	if len(want) != len(got) {
+		t.Fatalf("the unsharded run wrote %d files, the merge %d", len(want), len(got))
+	}
+	for name, b := range want {
+		if string(b) != string(got[name]) {
+			t.Errorf("%s differs between the unsharded run and the merge", name)
+		}
+	}
 }
