@@ -126,7 +126,7 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		v := view
 		v.Order = order
 		t, dropped := spec.Table(v, opt)
-		splits = append(splits, hfds.Split{Name: []string{"train", "validation"}[i], Table: t})
+		splits = append(splits, hfds.Split{Name: splitNames[i], Table: t})
 		stats.Format.Rows = append(stats.Format.Rows, t.NumRows())
 		stats.Format.DroppedShortTuples += dropped
 	}

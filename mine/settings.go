@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/hardneg/hardneg/choose"
 	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/guard"
+	"github.com/hardneg/hardneg/hfds"
 	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
@@ -217,14 +220,28 @@ func (s *Settings) outputs() []string {
 	return out
 }
 
-// stagedOutputs lists what a run writes, as the staged commit takes them.
+// splitNames are the splits every run writes.
+var splitNames = []string{"train", "validation"}
+
+// stagedOutputs lists what a run writes, as the staged commit takes them:
+// the outputs of outputs, and for the folders among them what they hold,
+// so that --force never replaces a folder holding anything else.
 func (s *Settings) stagedOutputs() []output.Output {
 	spec := s.Spec()
 	var out []output.Output
 	for _, name := range s.outputs() {
 		o := output.Output{Name: name}
-		if name == spec.Dataset || name == ParquetDir {
-			o.Owns = func(string, bool) bool { return true }
+		switch name {
+		case spec.Dataset:
+			o.Owns = func(rel string, dir bool) bool {
+				split, _, _ := strings.Cut(rel, "/")
+				return hfds.Saved(rel, dir) && (rel == "dataset_dict.json" || slices.Contains(splitNames, split))
+			}
+		case ParquetDir:
+			o.Owns = func(rel string, dir bool) bool {
+				split, _, _ := strings.Cut(rel, "-")
+				return hfds.SavedParquet(rel, dir) && slices.Contains(splitNames, split)
+			}
 		}
 		out = append(out, o)
 	}

@@ -153,8 +153,8 @@ inputs and settings give byte-identical outputs for any --threads or --shard.
 
 Outputs go into --out, all at once at the end, so a failed or interrupted run
 leaves earlier outputs as they were; a run killed while it moved them into place
-is finished by the next run into --out, or by 'hardneg recover' (FORMAT stands
-for the format's name):
+is finished by the next run into --out, or by 'hardneg recover'. --force replaces
+only what hardneg writes (FORMAT stands for the format's name):
 
   FORMAT_dataset/              HuggingFace DatasetDict (datasets.load_from_disk);
                                triplet_dataset/ for triplets

@@ -21,7 +21,8 @@ const exitCodesHelp = `Exit codes:
   1    the run failed (I/O error, out of memory, ...)
   2    bad flags or settings
   3    an input file cannot be used (the message names the file and line or row)
-  4    outputs already exist and --force was not given
+  4    outputs already exist and --force was not given, or --force would replace
+       something hardneg did not write
   5    the run would need more memory than is available or --max-memory allows
   130  interrupted by Ctrl-C (SIGINT); earlier outputs are left as they were
   143  terminated by SIGTERM; earlier outputs are left as they were`
