@@ -161,34 +161,15 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var dumpTmp string
 	if s.DumpExcluded != "" {
-		// Written beside its target before the commit, renamed after it.
-		f, err := os.CreateTemp(filepath.Dir(s.DumpExcluded), ".hardneg-excluded-*")
+		// Staged beside its target and committed with the other outputs.
+		err := writeFile(st.Path(s.dumpTarget()), func(w io.Writer) error { return writeExcluded(w, s, p, sc.exclusions) })
 		if err != nil {
-			return nil, fmt.Errorf("%w: --dump-excluded: %w", ErrConfig, err)
-		}
-		dumpTmp = f.Name()
-		werr := writeExcluded(f, s, p, sc.exclusions)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			os.Remove(dumpTmp)
-			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, werr)
+			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, err)
 		}
 	}
 	if err := st.Commit(); err != nil {
-		if dumpTmp != "" {
-			os.Remove(dumpTmp)
-		}
 		return nil, err
-	}
-	if dumpTmp != "" {
-		if err := os.Rename(dumpTmp, s.DumpExcluded); err != nil {
-			os.Remove(dumpTmp)
-			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, err)
-		}
 	}
 	hooks.logf("wrote %d %s (%d train, %d validation) to %s in %s", stats.Format.Rows[0]+stats.Format.Rows[1], spec.Unit,
 		stats.Format.Rows[0], stats.Format.Rows[1], s.OutDir, since(writeStart))

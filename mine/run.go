@@ -67,6 +67,9 @@ func Run(ctx context.Context, s Settings, hooks Hooks) (*Result, error) {
 // newStaging prepares the staging folder of a run's outputs, after
 // finishing or cleaning what killed runs left in the output folder.
 func newStaging(s Settings, hooks Hooks) (*output.Staging, error) {
+	if err := s.checkDump(); err != nil {
+		return nil, err
+	}
 	st, err := output.NewStaging(s.OutDir, s.stagedOutputs(), s.Force)
 	if errors.Is(err, output.ErrOutDir) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -224,8 +225,8 @@ func (s *Settings) outputs() []string {
 var splitNames = []string{"train", "validation"}
 
 // stagedOutputs lists what a run writes, as the staged commit takes them:
-// the outputs of outputs, and for the folders among them what they hold,
-// so that --force never replaces a folder holding anything else.
+// the outputs of outputs, which folders they are and what those hold, and
+// the list of excluded candidates when one is asked for.
 func (s *Settings) stagedOutputs() []output.Output {
 	spec := s.Spec()
 	var out []output.Output
@@ -245,7 +246,71 @@ func (s *Settings) stagedOutputs() []output.Output {
 		}
 		out = append(out, o)
 	}
+	if s.DumpExcluded != "" {
+		out = append(out, output.Output{Name: s.dumpTarget()})
+	}
 	return out
+}
+
+// dumpTarget is the absolute path of the list of excluded candidates.
+func (s *Settings) dumpTarget() string {
+	abs, err := filepath.Abs(s.DumpExcluded)
+	if err != nil {
+		return s.DumpExcluded
+	}
+	return abs
+}
+
+// checkDump refuses a --dump-excluded path that is a folder, or that names
+// an input or another output: the dump is an output like the others, and
+// must not destroy what the run reads or writes.
+func (s *Settings) checkDump() error {
+	if s.DumpExcluded == "" {
+		return nil
+	}
+	d := s.DumpExcluded
+	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: --dump-excluded %s is a folder; give a file name, such as %s", ErrConfig, d, filepath.Join(d, "excluded.jsonl"))
+	}
+	if fi, err := os.Stat(filepath.Dir(d)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: --dump-excluded %s: its folder %s does not exist", ErrConfig, d, filepath.Dir(d))
+	}
+	for _, in := range inputFiles(s.Inputs) {
+		if samePath(in, d) {
+			return fmt.Errorf("%w: --dump-excluded %s is an input of the run (%s); give a new file name", ErrConfig, d, in)
+		}
+	}
+	for _, name := range s.outputs() {
+		o := filepath.Join(s.OutDir, name)
+		if samePath(o, d) || within(o, d) {
+			return fmt.Errorf("%w: --dump-excluded %s is the run's output %s; give another file name", ErrConfig, d, o)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same cleaned
+// absolute path, or, when both exist, the same file through links.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == bb {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// within reports whether path lies inside the folder dir.
+func within(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Validate reports the first setting that cannot work, wrapped in ErrConfig.

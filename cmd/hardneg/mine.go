@@ -48,7 +48,7 @@ func newMineFlags() *mineFlags {
 	f.sel.addChoice(choice)
 	guards := newGroup("False-negative guards and score limits")
 	f.sel.addGuards(guards)
-	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate a guard excluded (beyond the anchor and its positives) to this\nJSONL file: {\"anchor\", \"term\", \"rule\"}")
+	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate a guard excluded (beyond the anchor and its positives) to this\nJSONL file: {\"anchor\", \"term\", \"rule\"}; an output like the others (it must not exist\nwithout --force, nor be an input or another output)")
 	sp := newGroup("Split")
 	addSplitFlags(sp, &f.s)
 	run := newGroup("Running")
