@@ -301,44 +301,39 @@ func merge(ctx context.Context, s Settings, shards []*shard, st *output.Staging,
 	readStart := time.Now()
 	h := shards[0].header
 	// The texts and positives must be what the shards read; the embeddings
-	// are not read at all.
-	type check struct {
-		what, path string
-		want       *FileStats
-	}
-	var checks []check
-	if s.Inputs.General() {
-		checks = []check{{"corpus", s.Inputs.Corpus, h.Inputs.Corpus}, {"queries", s.Inputs.Queries, h.Inputs.Queries}, {"qrels", s.Inputs.Qrels, h.Inputs.Qrels}}
-	} else {
-		checks = []check{{"pairs file", s.Inputs.Pairs, h.Inputs.Pairs}, {"term list", s.Inputs.Terms, h.Inputs.Terms}}
-	}
-	for _, c := range checks {
-		got, err := fileStats(c.path)
-		if err != nil {
-			return nil, inputErr(err)
-		}
-		if got.SHA256 != c.want.SHA256 || got.Bytes != c.want.Bytes {
-			return nil, fmt.Errorf("%w: %s %s changed since the shards were mined: %d bytes with SHA-256 %s, the shards recorded %d bytes with SHA-256 %s",
-				ErrInput, c.what, c.path, got.Bytes, got.SHA256, c.want.Bytes, c.want.SHA256)
-		}
-	}
+	// are not read at all. The readers hash what they parse, so each file
+	// is read once.
 	var (
 		p     *source.Problem
 		pairs *source.PairStats
 		qrels *source.QrelStats
 	)
+	type check struct {
+		what string
+		want *FileStats
+	}
+	var checks []check
 	if s.Inputs.General() {
+		checks = []check{{"corpus", h.Inputs.Corpus}, {"queries", h.Inputs.Queries}, {"qrels", h.Inputs.Qrels}}
 		prob, stats, err := source.ReadBEIR(source.BEIRPaths{Corpus: s.Inputs.Corpus, Queries: s.Inputs.Queries, Qrels: s.Inputs.Qrels})
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, fmt.Errorf("%w (has it changed since the shards were mined?)", inputErr(err))
 		}
 		p, qrels = prob, &stats
 	} else {
+		checks = []check{{"term list", h.Inputs.Terms}, {"pairs file", h.Inputs.Pairs}}
 		prob, stats, err := source.ReadSynonyms(s.Inputs.Terms, s.Inputs.Pairs)
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, fmt.Errorf("%w (has it changed since the shards were mined?)", inputErr(err))
 		}
 		p, pairs = prob, &stats
+	}
+	for i, c := range checks {
+		got := p.Files[i]
+		if got.SHA256 != c.want.SHA256 || got.Bytes != c.want.Bytes {
+			return nil, fmt.Errorf("%w: %s %s changed since the shards were mined: %d bytes with SHA-256 %s, the shards recorded %d bytes with SHA-256 %s",
+				ErrInput, c.what, got.Path, got.Bytes, got.SHA256, c.want.Bytes, c.want.SHA256)
+		}
 	}
 	if p.Queries.Len() != h.Queries || p.Corpus.Len() != h.Corpus || len(p.Anchors) != h.Anchors {
 		return nil, fmt.Errorf("%w: the inputs give %d queries, %d corpus items and %d anchors, but the shards recorded %d, %d and %d",

@@ -112,12 +112,9 @@ type InputStats struct {
 	QueryDType       string     `json:"query_dtype,omitempty"`
 }
 
-// FileStats identifies an input file.
-type FileStats struct {
-	Path   string `json:"path"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
+// FileStats identifies an input file as it was read: its path, size and
+// SHA-256.
+type FileStats = source.Digest
 
 // Object is a JSON Object whose keys keep their order.
 type Object []Field

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"unicode/utf8"
 )
@@ -55,19 +54,19 @@ type BEIRPaths struct {
 // anchors are the queries with a positive judgement, in the order the qrels
 // first name them, each with its positive documents in first-judged order.
 func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
-	corpus, err := readDocs(p.Corpus, ErrCorpus, true)
+	corpus, cd, err := readDocs(p.Corpus, ErrCorpus, true)
 	if err != nil {
 		return nil, QrelStats{}, err
 	}
-	queries, err := readDocs(p.Queries, ErrQueries, false)
+	queries, qd, err := readDocs(p.Queries, ErrQueries, false)
 	if err != nil {
 		return nil, QrelStats{}, err
 	}
-	anchors, stats, err := ReadQrels(p.Qrels, queries, corpus)
+	anchors, stats, rd, err := readQrelsFile(p.Qrels, queries, corpus)
 	if err != nil {
 		return nil, stats, err
 	}
-	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors}, stats, nil
+	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors, Files: []Digest{cd, qd, rd}}, stats, nil
 }
 
 // docLine is one line of a corpus or queries file. Unknown keys (such as
@@ -82,17 +81,21 @@ type docLine struct {
 // line with a unique string "_id" and a "text"; a document's text in the
 // rows is its title and a space before its text when the title is not
 // empty.
-func readDocs(path string, sentinel error, withTitle bool) (*Side, error) {
-	f, err := os.Open(path)
+func readDocs(path string, sentinel error, withTitle bool) (*Side, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, fmt.Errorf("source: read %s: %w", kindOf(sentinel), err)
+		return nil, Digest{}, fmt.Errorf("source: read %s: %w", kindOf(sentinel), err)
 	}
 	defer f.Close()
 	side, err := parseDocs(f, sentinel, withTitle)
 	if err != nil {
-		return nil, fmt.Errorf("source: %s: %w", path, err)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return side, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return side, d, nil
 }
 
 func kindOf(sentinel error) string {
@@ -145,16 +148,26 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 // the document a positive of the query; other scores are counted and
 // ignored, as are judgements naming an unknown query or document.
 func ReadQrels(path string, queries, corpus *Side) ([]Anchor, QrelStats, error) {
-	f, err := os.Open(path)
+	anchors, stats, _, err := readQrelsFile(path, queries, corpus)
+	return anchors, stats, err
+}
+
+// readQrelsFile is ReadQrels, with the digest of what it read.
+func readQrelsFile(path string, queries, corpus *Side) ([]Anchor, QrelStats, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, QrelStats{}, fmt.Errorf("source: read qrels: %w", err)
+		return nil, QrelStats{}, Digest{}, fmt.Errorf("source: read qrels: %w", err)
 	}
 	defer f.Close()
 	anchors, stats, err := parseQrels(f, queries, corpus)
 	if err != nil {
-		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+		return nil, stats, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return anchors, stats, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, stats, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return anchors, stats, d, nil
 }
 
 func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error) {

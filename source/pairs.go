@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"unicode/utf8"
 )
@@ -41,16 +40,26 @@ type pairLine struct {
 // order the file first names them, which makes the output order independent
 // of map order.
 func ReadPairs(path string, v *Side) ([]Anchor, PairStats, error) {
-	f, err := os.Open(path)
+	anchors, stats, _, err := readPairsFile(path, v)
+	return anchors, stats, err
+}
+
+// readPairsFile is ReadPairs, with the digest of what it read.
+func readPairsFile(path string, v *Side) ([]Anchor, PairStats, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, PairStats{}, fmt.Errorf("source: read pairs: %w", err)
+		return nil, PairStats{}, Digest{}, fmt.Errorf("source: read pairs: %w", err)
 	}
 	defer f.Close()
 	anchors, stats, err := readPairs(f, v)
 	if err != nil {
-		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+		return nil, stats, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return anchors, stats, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, stats, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return anchors, stats, d, nil
 }
 
 func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -163,6 +165,35 @@ func TestErrorPositions(t *testing.T) {
 		_, _, err := ReadPairs(writeTemp(t, "p.jsonl", tc.content), v)
 		if !errors.Is(err, ErrPairs) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: error %v, want %q", tc.content, err, tc.msg)
+		}
+	}
+}
+
+// TestReadersDigestWhatTheyRead checks that the problem records each text
+// file's size and SHA-256 as its reader read it.
+func TestReadersDigestWhatTheyRead(t *testing.T) {
+	files := map[string]string{
+		TermsFile: `["a", "b", "c"]` + "\n",
+		PairsFile: `{"source": "a", "target": "b"}` + "\n",
+	}
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _, err := ReadSynonyms(filepath.Join(dir, TermsFile), filepath.Join(dir, PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Files) != 2 {
+		t.Fatalf("%d digests", len(p.Files))
+	}
+	for i, name := range []string{TermsFile, PairsFile} {
+		sum := sha256.Sum256([]byte(files[name]))
+		want := Digest{Path: filepath.Join(dir, name), Bytes: int64(len(files[name])), SHA256: hex.EncodeToString(sum[:])}
+		if p.Files[i] != want {
+			t.Errorf("digest %d: %+v, want %+v", i, p.Files[i], want)
 		}
 	}
 }

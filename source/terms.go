@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"unicode/utf8"
 )
 
@@ -46,19 +45,34 @@ func NewTerms(terms []string) (*Side, error) {
 // ReadTerms reads a term list file, a JSON array of strings, as a side whose
 // ids and texts are the terms.
 func ReadTerms(path string) (*Side, error) {
-	data, err := os.ReadFile(path)
+	s, _, err := readTerms(path)
+	return s, err
+}
+
+// readTerms is ReadTerms, with the digest of what it read.
+func readTerms(path string) (*Side, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, fmt.Errorf("source: read term list: %w", err)
+		return nil, Digest{}, fmt.Errorf("source: read term list: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, Digest{}, fmt.Errorf("source: read term list: %w", err)
 	}
 	terms, err := parseTerms(data)
 	if err != nil {
-		return nil, fmt.Errorf("source: %s: %w", path, err)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
 	s, err := NewTerms(terms)
 	if err != nil {
-		return nil, fmt.Errorf("source: %s: %w", path, err)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return s, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return s, d, nil
 }
 
 // parseTerms decodes the array token by token so that an error can name the
