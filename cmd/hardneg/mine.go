@@ -57,7 +57,7 @@ func newMineFlags() *mineFlags {
 	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	run.fs.Var(&f.shard, "shard", shardFlagHelp)
-	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
+	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
 	run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 	run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
 	run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
