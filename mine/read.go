@@ -62,6 +62,17 @@ func inputFiles(in Inputs) []string {
 	return []string{in.Pairs, in.Terms, in.Embeddings}
 }
 
+// OOVWarnShare is the share of pairs out of vocabulary (or of positive
+// judgements naming an unknown query or document) above which a run warns.
+const OOVWarnShare = 0.05
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
 // errStopped ends a hashing that is no longer wanted.
 var errStopped = errors.New("stopped")
 
@@ -121,6 +132,13 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 		in.hashEmbeddings()
 		hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 			p.Corpus.Len(), stats.Pairs, stats.Skipped(), stats.SkippedOOV, stats.SkippedSelf, len(p.Anchors))
+		if stats.MatchedNFC > 0 {
+			hooks.logf("%d pair terms matched a term of %s only under Unicode NFC (counted in the stats file's pairs.matched_nfc)", stats.MatchedNFC, f.Terms)
+		}
+		if share(stats.SkippedOOV, stats.Pairs) > OOVWarnShare {
+			hooks.warnf("%d of %d pairs in %s (%.1f%%) name a term that is not in %s and were skipped: %s; do the pairs and the term list come from the same vocabulary?",
+				stats.SkippedOOV, stats.Pairs, f.Pairs, 100*share(stats.SkippedOOV, stats.Pairs), f.Terms, stats.OOV.Summary())
+		}
 		return in, nil
 	}
 	p, stats, err := source.ReadBEIR(source.BEIRPaths{Corpus: f.Corpus, Queries: f.Queries, Qrels: f.Qrels})
@@ -144,6 +162,10 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 	}
 	in.problem, in.qrels, in.queryEmb, in.corpusEmb = p, &stats, qemb, cemb
 	in.hashEmbeddings()
+	if unknown := stats.UnknownQuery + stats.UnknownDocument; share(unknown, stats.Used+unknown) > OOVWarnShare {
+		hooks.warnf("%d of %d positive judgements in %s (%.1f%%) name a query or a document in neither %s nor %s and were skipped (%d queries, %d documents); do the qrels belong to this corpus?",
+			unknown, stats.Used+unknown, f.Qrels, 100*share(unknown, stats.Used+unknown), f.Queries, f.Corpus, stats.UnknownQuery, stats.UnknownDocument)
+	}
 	hooks.logf("read %d documents, %d queries, %d judgements (%d used, %d not positive, %d with an unknown query, %d with an unknown document), %d anchors",
 		p.Corpus.Len(), p.Queries.Len(), stats.Judgements, stats.Used, stats.NotPositive, stats.UnknownQuery, stats.UnknownDocument, len(p.Anchors))
 	return in, nil

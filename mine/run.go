@@ -23,11 +23,21 @@ type Hooks struct {
 	ScanStart    func(anchors int)
 	ScanProgress func(anchors int)
 	ScanDone     func()
+	// Warn receives warnings, one line each, starting "warning: ": things
+	// that do not stop the run but probably make its result wrong. The CLI
+	// prints them even with --quiet.
+	Warn io.Writer
 }
 
 func (h Hooks) logf(format string, args ...any) {
 	if h.Log != nil {
 		fmt.Fprintf(h.Log, format+"\n", args...)
+	}
+}
+
+func (h Hooks) warnf(format string, args ...any) {
+	if h.Warn != nil {
+		fmt.Fprintf(h.Warn, "warning: "+format+"\n", args...)
 	}
 }
 

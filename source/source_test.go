@@ -109,7 +109,10 @@ func TestReadPairs(t *testing.T) {
 		}
 	}
 	wantStats := PairStats{Lines: 8, Blank: 2, Pairs: 6, Used: 4, SkippedOOV: 1, SkippedSelf: 1, AlreadyLinked: 1}
-	if stats != wantStats {
+	if oov := stats.OOV; oov.Source+oov.Target+oov.Both != stats.SkippedOOV {
+		t.Errorf("out-of-vocabulary reasons %+v for %d pairs", oov, stats.SkippedOOV)
+	}
+	if stats.OOV = (OOVReasons{}); stats != wantStats {
 		t.Fatalf("stats %+v, want %+v", stats, wantStats)
 	}
 }

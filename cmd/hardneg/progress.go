@@ -27,9 +27,9 @@ func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error
 		return mine.Hooks{}, &usageError{fmt.Errorf("--progress %q: want auto or json", progress)}
 	}
 	if quiet {
-		return mine.Hooks{}, nil
+		return mine.Hooks{Warn: stderr}, nil
 	}
-	h := mine.Hooks{Log: stderr}
+	h := mine.Hooks{Log: stderr, Warn: stderr}
 	if progress == "json" {
 		p := &progressJSON{w: stderr, every: 100 * time.Millisecond}
 		h.ScanStart, h.ScanProgress, h.ScanDone = p.start, p.add, p.done

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/source"
@@ -110,5 +113,99 @@ func TestForceReplacesOnlyHardnegOutputs(t *testing.T) {
 	}
 	if err, _ := runErr("mine", "--data-dir", data, "--out", other, "-q", "--force"); exitCode(err) != exitOutputExist {
 		t.Fatalf("a foreign triplet_dataset/: %v", err)
+	}
+}
+
+// TestNFDPairsMatchNFCTerms writes nine pair lines in ten in Unicode NFD
+// (decomposed Hangul) against the NFC term list: the pairs must match
+// under NFC, counted in the stats file, and give the outputs of the NFC
+// pairs, rather than lose 90% of the pairs with exit 0.
+func TestNFDPairsMatchNFCTerms(t *testing.T) {
+	data := synthData(t, "--terms", "1000", "--dim", "16", "--anchors", "300")
+	ref := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", ref, "-q")
+	b, err := os.ReadFile(filepath.Join(data, source.PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	changed := 0
+	for i, l := range lines {
+		if i%10 != 0 && norm.NFD.String(l) != l {
+			lines[i] = norm.NFD.String(l)
+			changed++
+		}
+	}
+	if changed < len(lines)/2 {
+		t.Fatalf("only %d of %d lines change under NFD", changed, len(lines))
+	}
+	nfd := filepath.Join(t.TempDir(), "pairs.jsonl")
+	if err := os.WriteFile(nfd, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	err, stderr := runErr("mine", "--data-dir", data, "--pairs", nfd, "--out", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, "only under Unicode NFC") || strings.Contains(stderr, "warning:") {
+		t.Errorf("stderr does not report the NFC matches, or warns:\n%s", stderr)
+	}
+	want, got := treeBytes(t, ref), treeBytes(t, out)
+	for _, name := range []string{"train_triplets.jsonl", "val_triplets.jsonl"} {
+		if !bytes.Equal(want[name], got[name]) {
+			t.Errorf("%s differs from the run on NFC pairs", name)
+		}
+	}
+	var st, refSt struct {
+		Pairs struct {
+			Used       int
+			MatchedNFC int `json:"matched_nfc"`
+		}
+	}
+	json.Unmarshal(got[mine.StatsFile], &st)
+	json.Unmarshal(want[mine.StatsFile], &refSt)
+	if st.Pairs.Used != refSt.Pairs.Used || st.Pairs.MatchedNFC < changed {
+		t.Errorf("pairs %+v, want %d used and at least %d matched under NFC", st.Pairs, refSt.Pairs.Used, changed)
+	}
+}
+
+// TestManyPairsOutOfVocabularyWarn: when more than a few percent of the
+// pairs name terms that are not in the term list, the run warns on
+// stderr, even with -q, with the causes and examples.
+func TestManyPairsOutOfVocabularyWarn(t *testing.T) {
+	data := synthData(t, "--terms", "1000", "--dim", "16", "--anchors", "300")
+	b, err := os.ReadFile(filepath.Join(data, source.PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(b), "\n"), "\n")
+	for i := range lines {
+		if i%5 == 0 {
+			var p map[string]any
+			if err := json.Unmarshal([]byte(lines[i]), &p); err != nil {
+				t.Fatal(err)
+			}
+			p["target"] = strings.ToUpper(" Missing-" + p["target"].(string))
+			nb, _ := json.Marshal(p)
+			lines[i] = string(nb) + "\n"
+		}
+	}
+	if err := os.WriteFile(filepath.Join(data, source.PairsFile), []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err, stderr := runErr("mine", "--data-dir", data, "--out", t.TempDir(), "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"warning: ", "pairs in " + filepath.Join(data, source.PairsFile), "pairs lack the target", `for example " MISSING-`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	// A few percent is no cause for alarm.
+	err, stderr = runErr("mine", "--data-dir", synthData(t, "--terms", "1000", "--dim", "16", "--anchors", "300"), "--out", t.TempDir(), "-q")
+	if err != nil || stderr != "" {
+		t.Errorf("a clean run: %v, stderr %q", err, stderr)
 	}
 }
