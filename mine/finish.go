@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hardneg/hardneg/choose"
@@ -86,6 +87,9 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if len(c.rows) == 0 && !s.AllowEmpty {
+		return nil, emptyErr(s, sc, c, "no anchor has a negative left")
+	}
 
 	// Split on the positives graph's vertices, which are the term rows in
 	// the synonym job.
@@ -129,6 +133,9 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		splits = append(splits, hfds.Split{Name: splitNames[i], Table: t})
 		stats.Format.Rows = append(stats.Format.Rows, t.NumRows())
 		stats.Format.DroppedShortTuples += dropped
+	}
+	if stats.Format.Rows[0]+stats.Format.Rows[1] == 0 && !s.AllowEmpty {
+		return nil, emptyErr(s, sc, c, fmt.Sprintf("the %d triplets make no %s", len(c.rows), spec.Unit))
 	}
 	if err := hfds.Save(st.Path(spec.Dataset), splits, hfds.Options{}); err != nil {
 		return nil, err
@@ -178,6 +185,31 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		res.Outputs = append(res.Outputs, filepath.Join(s.OutDir, n))
 	}
 	return res, nil
+}
+
+// emptyErr refuses a run that produced no rows, before anything is
+// written, saying where the candidates went.
+func emptyErr(s Settings, sc *scanned, c chosen, why string) error {
+	var where []string
+	var above, below, near int64
+	for _, r := range sc.results {
+		above, below, near = above+r.AboveCeiling, below+r.BelowFloor, near+r.NearDuplicates
+	}
+	if above+below > 0 {
+		where = append(where, fmt.Sprintf("the score limits dropped %d candidates", above+below))
+	}
+	if near > 0 {
+		where = append(where, fmt.Sprintf("the near-duplicate guard %d", near))
+	}
+	var pooled int64
+	for _, p := range c.pools {
+		for _, n := range p {
+			pooled += n
+		}
+	}
+	where = append(where, fmt.Sprintf("%d candidates were left in the bands or the rank window", pooled))
+	return fmt.Errorf("%w: the run produced no rows (%s; %d of %d anchors without a negative; %s); nothing was written; loosen the bands, limits or guards, or give --allow-empty to write empty outputs",
+		ErrEmpty, why, c.skipped, len(sc.problem.Anchors), strings.Join(where, ", "))
 }
 
 // positiveSims looks up an (anchor, positive) similarity in the scanned

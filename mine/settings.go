@@ -29,6 +29,8 @@ var (
 	ErrOutputExists = output.ErrExists
 	// ErrMemory reports a run that would need more memory than it may use.
 	ErrMemory = errors.New("not enough memory")
+	// ErrEmpty reports a run that produced no rows, unless AllowEmpty.
+	ErrEmpty = errors.New("empty result")
 )
 
 // StatsFile is the stats file every run writes, named as the notebook
@@ -152,6 +154,10 @@ type Settings struct {
 	// DumpExcluded, when set, is a file that receives one JSON line per
 	// candidate a guard excluded beyond the anchor and its positives.
 	DumpExcluded string `json:"-"`
+	// AllowEmpty lets a run that produced no rows write its (empty)
+	// outputs; otherwise it fails with ErrEmpty before writing anything,
+	// so that it never replaces good earlier outputs.
+	AllowEmpty bool `json:"-"`
 }
 
 // Default SimANS parameters, from the paper's code (Zhou et al., EMNLP

@@ -212,6 +212,8 @@ type MergeConfig struct {
 	Inputs Inputs
 	// Force lets the merge replace outputs that already exist.
 	Force bool
+	// AllowEmpty writes empty outputs rather than fail with ErrEmpty.
+	AllowEmpty bool
 }
 
 // shard is one shard file read back.
@@ -249,7 +251,7 @@ func Merge(ctx context.Context, mc MergeConfig, paths []string, hooks Hooks) (*R
 	s := h.Settings
 	s.Inputs = recordedInputs(h.Inputs)
 	override(&s.Inputs, mc.Inputs)
-	s.OutDir, s.Force = mc.OutDir, mc.Force
+	s.OutDir, s.Force, s.AllowEmpty = mc.OutDir, mc.Force, mc.AllowEmpty
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", shards[0].path, err)
 	}

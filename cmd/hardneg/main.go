@@ -24,6 +24,7 @@ const (
 	exitInput       = 3   // an input file cannot be used
 	exitOutputExist = 4   // outputs exist and --force was not given
 	exitMemory      = 5   // the run would need more memory than it may use
+	exitEmpty       = 6   // the run produced no rows (see --allow-empty)
 	exitSIGINT      = 130 // interrupted (Ctrl-C)
 	exitSIGTERM     = 143 // terminated
 )
@@ -87,6 +88,8 @@ func exitCode(err error) int {
 		return exitOutputExist
 	case errors.Is(err, mine.ErrMemory):
 		return exitMemory
+	case errors.Is(err, mine.ErrEmpty):
+		return exitEmpty
 	}
 	return exitFailure
 }

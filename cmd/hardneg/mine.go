@@ -42,6 +42,7 @@ func newMineFlags() *mineFlags {
 	out.fs.StringVarP(&f.s.OutDir, "out", "o", "", "output folder (default: the --data-dir; required with a corpus)")
 	addFormatFlags(out, &f.s)
 	out.fs.BoolVar(&f.s.Force, "force", false, "replace outputs that already exist")
+	out.fs.BoolVar(&f.s.AllowEmpty, "allow-empty", false, "write the outputs even when the run produced no rows (otherwise it fails with\nexit code 6 and writes nothing)")
 	bands := newGroup("Similarity bands")
 	f.sel.addBands(bands)
 	choice := newGroup("Choosing negatives")

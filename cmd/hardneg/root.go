@@ -24,6 +24,8 @@ const exitCodesHelp = `Exit codes:
   4    outputs already exist and --force was not given, or --force would replace
        something hardneg did not write
   5    the run would need more memory than is available or --max-memory allows
+  6    the run produced no rows (every candidate excluded, say) and --allow-empty was
+       not given; nothing was written
   130  interrupted by Ctrl-C (SIGINT); earlier outputs are left as they were
   143  terminated by SIGTERM; earlier outputs are left as they were`
 

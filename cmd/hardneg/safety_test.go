@@ -209,3 +209,30 @@ func TestManyPairsOutOfVocabularyWarn(t *testing.T) {
 		t.Errorf("a clean run: %v, stderr %q", err, stderr)
 	}
 }
+
+// TestEmptyResultFails: a run whose every candidate is excluded produced
+// nothing; it must fail (exit 6) before writing, so that with --force it
+// never replaces good earlier outputs, unless --allow-empty asks for the
+// empty outputs. The same holds for merge.
+func TestEmptyResultFails(t *testing.T) {
+	data := synthData(t, "--terms", "400", "--dim", "16", "--anchors", "80")
+	out := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", out, "-q")
+	before := listTree(t, out)
+	nothing := []string{"--relative-margin", "2"} // s <= s+ - 2|s+|: no candidate passes
+	err, _ := runErr(append([]string{"mine", "--data-dir", data, "--out", out, "-q", "--force"}, nothing...)...)
+	if exitCode(err) != exitEmpty || !errors.Is(err, mine.ErrEmpty) || !strings.Contains(err.Error(), "--allow-empty") {
+		t.Fatalf("an empty result: %v (exit %d), want exit %d", err, exitCode(err), exitEmpty)
+	}
+	if after := listTree(t, out); !maps.Equal(after, before) {
+		t.Fatal("the empty run replaced the earlier outputs")
+	}
+	shards := mineShards(t, data, 2, nothing...)
+	if err, _ := runErr("merge", "--out", t.TempDir(), "-q", shards); exitCode(err) != exitEmpty {
+		t.Fatalf("merging an empty result: %v", err)
+	}
+	runCLI(t, append([]string{"mine", "--data-dir", data, "--out", out, "-q", "--force", "--allow-empty"}, nothing...)...)
+	if rows := readJSONL(t, filepath.Join(out, "train_triplets.jsonl")); len(rows) != 0 {
+		t.Fatalf("%d rows", len(rows))
+	}
+}

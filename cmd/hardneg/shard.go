@@ -104,6 +104,7 @@ func mergeCmd(stdout, stderr io.Writer) *cobra.Command {
 	out := newGroup("Output")
 	out.fs.StringVarP(&mc.OutDir, "out", "o", "", "output folder")
 	out.fs.BoolVar(&mc.Force, "force", false, "replace outputs that already exist")
+	out.fs.BoolVar(&mc.AllowEmpty, "allow-empty", false, "write the outputs even when the run produced no rows")
 	out.fs.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	c := &cobra.Command{
 		Use:   "merge --out DIR SHARD...",
