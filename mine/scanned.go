@@ -2,6 +2,7 @@ package mine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -111,20 +112,13 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, threads int
 			selAnchors[i] = p.Anchors[a]
 		}
 	}
-	need := EstimateMemory(in.queryEmb.Rows(), in.corpusEmb.Rows(), in.corpusEmb.Cols(), !p.Same(), selAnchors, s, threads)
-	limit, limitFrom := s.MaxMemory, "--max-memory"
-	if limit == 0 {
-		limit, limitFrom = availableMemory(), "available memory"
+	comp, err := guard.Components(p)
+	if err != nil {
+		return nil, err
 	}
-	hooks.logf("memory: about %s needed for %d x %d embeddings stored as %s and about %d triplets",
-		FormatBytes(need), in.corpusEmb.Rows(), in.corpusEmb.Cols(), s.Store, estimateTriplets(selAnchors, s.NegativesPerAnchor))
-	if limit > 0 && need > limit {
-		hint := "a machine with more memory"
-		if s.Store == StoreF32 {
-			hint = "--store f16 (half the memory for the matrix), or " + hint
-		}
-		return nil, fmt.Errorf("%w: the run needs about %s but %s is %s; try %s",
-			ErrMemory, FormatBytes(need), limitFrom, FormatBytes(limit), hint)
+	budget, err := checkMemory(in, comp, selAnchors, s, threads, hooks)
+	if err != nil {
+		return nil, err
 	}
 
 	loadStart := time.Now()
@@ -141,11 +135,10 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, threads int
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", corpus.Rows, corpus.Cols, in.corpusEmb.DType(), s.Store, since(tm.start))
 
-	comp, err := guard.Components(p)
-	if err != nil {
-		return nil, err
+	ex, err := guard.ExcludeWithin(p, s.Exclude, comp, s.Lexical, threads, budget)
+	if errors.Is(err, guard.ErrBudget) {
+		return nil, fmt.Errorf("%w: %w; try a smaller --exclude-edit-distance, a larger --exclude-edit-min-length or --exclude-contains, or more memory", ErrMemory, err)
 	}
-	ex, err := guard.Exclude(p, s.Exclude, comp, s.Lexical, threads)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}

@@ -55,7 +55,7 @@ func newMineFlags() *mineFlags {
 	run := newGroup("Running")
 	run.fs.IntVar(&f.s.Threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
-	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
+	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB (default: the\nmemory the system reports available); the estimate counts the matrices, the guards'\nlists and indexes and the rows, the lexical variants are measured on a sample\nfirst, and the garbage collector is held under the limit")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	run.fs.Var(&f.shard, "shard", shardFlagHelp)
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
