@@ -451,27 +451,38 @@ func readShards(files []string) ([]*shard, error) {
 				ErrInput, first.path, sh.path, d)
 		}
 	}
-	byIndex := make([]*shard, h0.Shards)
+	// The shard count comes from a file: look at the shards given before
+	// allocating anything by it.
+	present := make(map[int]*shard, len(shards))
 	for _, sh := range shards {
-		if prev := byIndex[sh.header.Shard]; prev != nil {
+		if prev := present[sh.header.Shard]; prev != nil {
 			return nil, fmt.Errorf("%w: shard %d of %d is given twice: %s and %s",
 				ErrInput, sh.header.Shard, h0.Shards, prev.path, sh.path)
 		}
-		byIndex[sh.header.Shard] = sh
+		present[sh.header.Shard] = sh
 	}
-	var missing []string
-	firstMissing := -1
-	for k, sh := range byIndex {
-		if sh == nil {
-			missing = append(missing, strconv.Itoa(k))
-			if firstMissing < 0 {
-				firstMissing = k
+	if len(present) < h0.Shards {
+		// The first few missing indices are among the first len(present)+10.
+		var missing []string
+		firstMissing := -1
+		for k := 0; k < h0.Shards && len(missing) < 10; k++ {
+			if present[k] == nil {
+				missing = append(missing, strconv.Itoa(k))
+				if firstMissing < 0 {
+					firstMissing = k
+				}
 			}
 		}
+		more := ""
+		if n := h0.Shards - len(present) - len(missing); n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		return nil, fmt.Errorf("%w: missing shard(s) %s%s of %d (no %s); merge needs every shard of the run",
+			ErrInput, strings.Join(missing, ", "), more, h0.Shards, ShardFileName(firstMissing, h0.Shards))
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: missing shard(s) %s of %d (no %s); merge needs every shard of the run",
-			ErrInput, strings.Join(missing, ", "), h0.Shards, ShardFileName(firstMissing, h0.Shards))
+	byIndex := make([]*shard, h0.Shards) // h0.Shards == len(present) <= len(files)
+	for k, sh := range present {
+		byIndex[k] = sh
 	}
 	return byIndex, nil
 }
