@@ -109,7 +109,7 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 	var ids, texts []string
 	first := map[string]int{} // id -> line
 	lines := 0
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, sentinel, func(line []byte, num int) error {
 		lines = num
 		var d docLine
 		blank, err := decodeObject(line, num, sentinel, &d)
@@ -173,7 +173,7 @@ func readQrelsFile(path string, queries, corpus *Side) ([]Anchor, QrelStats, Dig
 func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error) {
 	var stats QrelStats
 	b := newAnchorBuilder()
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, ErrQrels, func(line []byte, num int) error {
 		stats.Lines++
 		line = bytes.TrimRight(line, "\r\n")
 		if !utf8.Valid(line) {

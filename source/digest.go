@@ -45,8 +45,11 @@ func (r *hashedFile) Read(p []byte) (int, error) {
 // digest reads what the parser left (nothing, for a well-formed file) and
 // returns the digest of the whole file.
 func (r *hashedFile) digest() (Digest, error) {
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	if _, err := io.Copy(io.Discard, io.LimitReader(r, max(MaxFileBytes-r.n, 0)+1)); err != nil {
 		return Digest{}, fmt.Errorf("read %s: %w", r.path, err)
+	}
+	if r.n > MaxFileBytes {
+		return Digest{}, fmt.Errorf("%s: %w: more than %s (hardneg reads text inputs of at most that; is it an endless stream?)", r.path, ErrTooLarge, sizeName(MaxFileBytes))
 	}
 	return Digest{Path: r.path, Bytes: r.n, SHA256: hex.EncodeToString(r.h.Sum(nil))}, nil
 }

@@ -115,7 +115,7 @@ func readPairsFile(path string, v *Side) ([]Anchor, PairStats, Digest, error) {
 func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {
 	var stats PairStats
 	b := newAnchorBuilder()
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, ErrPairs, func(line []byte, num int) error {
 		stats.Lines++
 		return parsePairLine(line, num, v, b, &stats)
 	})

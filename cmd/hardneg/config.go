@@ -50,9 +50,9 @@ var inputFolders = []string{"data-dir", "beir-dir"}
 // path of its own is a conflict, refused with both named, rather than
 // silently mining an older data set.
 func applyConfig(fs *pflag.FlagSet, path string) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
-		return &usageError{fmt.Errorf("read config: %w", err)}
+		return &usageError{err}
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -116,6 +116,31 @@ func applyConfig(fs *pflag.FlagSet, path string) error {
 		}
 	}
 	return nil
+}
+
+// maxConfigBytes caps a config file: a few lines of YAML, never an
+// endless stream.
+const maxConfigBytes = 1 << 20
+
+// readConfig reads a config file of at most maxConfigBytes, with no NUL
+// byte.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return nil, fmt.Errorf("config %s: byte %d: a NUL byte; a config file is YAML text", path, i)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("config %s: more than %d MiB; a config file is a few lines of YAML", path, maxConfigBytes>>20)
+	}
+	return data, nil
 }
 
 // samePath reports whether two paths name the same place, once made

@@ -26,10 +26,12 @@ const (
 	exitMemory      = 5   // the run would need more memory than it may use
 	exitEmpty       = 6   // the run produced no rows (see --allow-empty)
 	exitSIGINT      = 130 // interrupted (Ctrl-C)
+	exitCrash       = 134 // a crash of the Go runtime, by SIGABRT (crashBySignal); never returned by exitCode
 	exitSIGTERM     = 143 // terminated
 )
 
 func main() {
+	crashBySignal()
 	testHooks()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
@@ -60,8 +62,12 @@ func main() {
 // testHooks reads the environment variables that the crash tests set:
 // HARDNEG_TEST_COMMIT_DELAY (a duration) names each step of a commit on
 // stderr and waits that long before it, so that a test can kill the
-// process between two steps.
+// process between two steps; HARDNEG_TEST_PANIC makes a goroutine panic,
+// to show how a crash ends.
 func testHooks() {
+	if v := os.Getenv("HARDNEG_TEST_PANIC"); v != "" {
+		go panic("hardneg test crash: " + v)
+	}
 	if v := os.Getenv("HARDNEG_TEST_COMMIT_DELAY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -27,6 +27,9 @@ const exitCodesHelp = `Exit codes:
   6    the run produced no rows (every candidate excluded, say) and --allow-empty was
        not given; nothing was written
   130  interrupted by Ctrl-C (SIGINT); earlier outputs are left as they were
+  134  hardneg crashed (SIGABRT): a bug; please report it with the trace it printed.
+       Earlier outputs are left as they were; a crash during the commit is finished
+       by the next run into the folder, or 'hardneg recover'
   143  terminated by SIGTERM; earlier outputs are left as they were`
 
 // run is the whole command: tests call it directly.
