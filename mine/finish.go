@@ -27,6 +27,9 @@ type chosen struct {
 	perBand []int     // rows per band
 	uses    map[int32]int
 	reuse   ReuseStats
+	// spread counts, per band, the anchors by how many of their negatives
+	// the band supplied.
+	spread []map[int]int
 }
 
 // choose picks every anchor's negatives from what the scan kept: the
@@ -41,7 +44,11 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 	for i, b := range bands {
 		ratios[i] = b.Ratio
 	}
-	c := chosen{pools: make([][]int64, len(p.Anchors)), perBand: make([]int, len(bands)), uses: map[int32]int{}}
+	c := chosen{pools: make([][]int64, len(p.Anchors)), perBand: make([]int, len(bands)), uses: map[int32]int{}, spread: make([]map[int]int, len(bands))}
+	for b := range c.spread {
+		c.spread[b] = map[int]int{}
+	}
+	counts := make([]int, len(bands))
 	weights := make([]int, len(p.Anchors))
 	picks := make([][][]scan.Pick, len(p.Anchors))
 	orders := make([]choose.Order, len(p.Anchors))
@@ -51,7 +58,7 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 		c.pools[i], picks[i] = choose.Candidates(sc.results[i], scanBands, s.window(), orders[i])
 		weights[i] = len(a.Positives)
 	}
-	quotas := choose.Quotas(s.Quota, ratios, s.NegativesPerAnchor, weights, c.pools)
+	quotas := choose.QuotasCapped(s.Quota, ratios, s.NegativesPerAnchor, s.MaxPerBand, weights, c.pools)
 	for i, a := range p.Anchors {
 		negs := choose.Choose(s.Quota, quotas[i], s.NegativesPerAnchor, picks[i], orders[i])
 		if s.MaxNegativeReuse > 0 {
@@ -60,8 +67,13 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 			c.reuse.Replaced += replaced
 			c.reuse.Dropped += dropped
 		}
+		clear(counts)
 		for _, n := range negs {
 			c.uses[n.Row]++
+			counts[n.Band]++
+		}
+		for b, k := range counts {
+			c.spread[b][k]++
 		}
 		if len(negs) == 0 {
 			c.skipped++

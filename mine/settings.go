@@ -112,10 +112,14 @@ type Settings struct {
 	// anchor's positives is at least this.
 	NearDuplicates float64 `json:"exclude_near_duplicates"`
 
-	Quota      choose.QuotaMode `json:"quota"`
-	TrainRatio float64          `json:"train_ratio"`
-	ValRatio   float64          `json:"val_ratio"`
-	Seed       uint64           `json:"seed"`
+	Quota choose.QuotaMode `json:"quota"`
+	// MaxPerBand > 0 caps how many of an anchor's negatives one band may
+	// supply (balanced quota), so that the overall mix is not met by
+	// loading a band onto a few anchors.
+	MaxPerBand int     `json:"max_per_band,omitempty"`
+	TrainRatio float64 `json:"train_ratio"`
+	ValRatio   float64 `json:"val_ratio"`
+	Seed       uint64  `json:"seed"`
 	// SplitBy is how rows are divided: by row (the notebook, which lets an
 	// anchor land on both sides), by anchor, or by component of the
 	// positives graph (no synonym group, or no shared document, on both
@@ -394,6 +398,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.Quota != choose.Balanced && s.Quota != choose.Notebook {
 		return bad("quota %v", s.Quota)
+	}
+	if s.MaxPerBand < 0 {
+		return bad("max-per-band %d must not be negative", s.MaxPerBand)
+	}
+	if s.MaxPerBand > 0 && s.Quota == choose.Notebook {
+		return bad("--max-per-band caps the balanced quota; the notebook quota fills shortfalls from any band: use --quota balanced")
 	}
 	if !(s.TrainRatio >= 0 && s.TrainRatio <= 1) || !(s.ValRatio >= 0 && s.ValRatio <= 1) {
 		return bad("train ratio %v and validation ratio %v must be in [0, 1]", s.TrainRatio, s.ValRatio)

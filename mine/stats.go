@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/source"
@@ -60,6 +61,11 @@ type MixStats struct {
 	Quota    string `json:"quota"`
 	Target   Object `json:"target_percent"`
 	Achieved Object `json:"achieved_percent"`
+	// PerAnchor is the spread behind the mix: per band, how many anchors
+	// got how many of their negatives from it ({"0": anchors, "1": ...}).
+	// An achieved mix on target can hide anchors that got all their
+	// negatives from one band and anchors that got none.
+	PerAnchor Object `json:"-"`
 }
 
 // SplitStats says how rows were divided and what the two splits share:
@@ -193,6 +199,7 @@ func buildStats(s Settings, sc *scanned, c chosen, train, val []int, rowAnchor, 
 		}
 		stats.Mix.Achieved = append(stats.Mix.Achieved, Field{band.Name, round2(share)})
 		stats.Pools = append(stats.Pools, Field{band.Name, poolStats(c.pools, b)})
+		stats.Mix.PerAnchor = append(stats.Mix.PerAnchor, Field{band.Name, spreadObject(c.spread[b])})
 	}
 	return stats, nil
 }
@@ -245,7 +252,25 @@ func statsConfig(s Settings) StatsConfig {
 	if s.NearDuplicates > 0 {
 		c.Rest = append(c.Rest, Field{"exclude_near_duplicates", s.NearDuplicates})
 	}
+	if s.MaxPerBand > 0 {
+		c.Rest = append(c.Rest, Field{"max_per_band", s.MaxPerBand})
+	}
 	return c
+}
+
+// spreadObject lists anchors by count, in increasing count, keyed by the
+// count as JSON keys must be.
+func spreadObject(m map[int]int) Object {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	o := Object{}
+	for _, k := range ks {
+		o = append(o, Field{strconv.Itoa(k), m[k]})
+	}
+	return o
 }
 
 func round2(x float64) float64 {

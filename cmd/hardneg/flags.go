@@ -235,6 +235,7 @@ func (f *selectionFlags) addChoice(g flagGroup) {
 	fs.Float64Var(&s.SimANSB, "simans-b", s.SimANSB, "SimANS's b: where the weight peaks, relative to s+")
 	fs.IntVar(&s.RangeMin, "range-min", 0, "skip the RANGE-MIN most similar candidates (rank 0 is the most similar candidate\nleft after the guards and score limits), as sentence-transformers' range_min")
 	fs.IntVar(&s.RangeMax, "range-max", 0, "only candidates ranked below RANGE-MAX are eligible (0: no limit)")
+	fs.IntVar(&s.MaxPerBand, "max-per-band", 0, "at most this many of an anchor's negatives from one band (balanced quota; 0: no cap),\nso the overall mix is not met by giving some anchors only hard negatives and others\nnone; an anchor whose other bands run dry then gets fewer negatives")
 	fs.Var(textFlag[choose.QuotaMode]{&s.Quota, "MODE"}, "quota", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 }
 

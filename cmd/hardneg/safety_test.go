@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -234,5 +236,72 @@ func TestEmptyResultFails(t *testing.T) {
 	runCLI(t, append([]string{"mine", "--data-dir", data, "--out", out, "-q", "--force", "--allow-empty"}, nothing...)...)
 	if rows := readJSONL(t, filepath.Join(out, "train_triplets.jsonl")); len(rows) != 0 {
 		t.Fatalf("%d rows", len(rows))
+	}
+}
+
+// TestPerAnchorSpreadAndCap: the balanced quota meets the overall mix, but
+// can do so by giving some anchors all their negatives from one band and
+// others none. The run reports the spread per band (summary and --json),
+// and --max-per-band caps what one anchor takes from a band.
+func TestPerAnchorSpreadAndCap(t *testing.T) {
+	data := synthData(t, "--terms", "3000", "--dim", "16", "--anchors", "800")
+	spreadOf := func(out string) map[string]map[string]int {
+		rows := append(readJSONL(t, filepath.Join(out, "train_triplets.jsonl")), readJSONL(t, filepath.Join(out, "val_triplets.jsonl"))...)
+		negs := map[string]map[string]map[string]bool{} // anchor, band, negative
+		for _, r := range rows {
+			if negs[r.Anchor] == nil {
+				negs[r.Anchor] = map[string]map[string]bool{}
+			}
+			if negs[r.Anchor][r.Difficulty] == nil {
+				negs[r.Anchor][r.Difficulty] = map[string]bool{}
+			}
+			negs[r.Anchor][r.Difficulty][r.Negative] = true
+		}
+		spread := map[string]map[string]int{}
+		for _, bands := range negs {
+			for _, band := range []string{"easy", "medium", "hard"} {
+				if spread[band] == nil {
+					spread[band] = map[string]int{}
+				}
+				spread[band][fmt.Sprint(len(bands[band]))]++
+			}
+		}
+		return spread
+	}
+	out := t.TempDir()
+	stdout := runCLI(t, "mine", "--data-dir", data, "--out", out, "-q", "--json")
+	var js struct {
+		PerAnchor map[string]map[string]int `json:"per_anchor"`
+		Skipped   int                       `json:"skipped_anchors"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &js); err != nil {
+		t.Fatal(err)
+	}
+	want := spreadOf(out)
+	for band, counts := range want {
+		for k, n := range counts {
+			if k == "0" {
+				n += js.Skipped
+			}
+			if js.PerAnchor[band][k] != n {
+				t.Errorf("%s: %s anchors with %s negatives from it, the rows say %d", band, fmt.Sprint(js.PerAnchor[band][k]), k, n)
+			}
+		}
+	}
+	text := runCLI(t, "mine", "--data-dir", data, "--out", t.TempDir())
+	if !strings.Contains(text, "anchors by how many of their negatives it gave: 0: ") {
+		t.Errorf("the summary lacks the spread:\n%s", text)
+	}
+	capped := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", capped, "-q", "--max-per-band", "2")
+	for band, counts := range spreadOf(capped) {
+		for k := range counts {
+			if n, _ := strconv.Atoi(k); n > 2 {
+				t.Errorf("%s: an anchor got %s negatives from it under --max-per-band 2", band, k)
+			}
+		}
+	}
+	if err, _ := runErr("mine", "--data-dir", data, "--out", t.TempDir(), "--max-per-band", "2", "--quota", "notebook"); exitCode(err) != exitUsage {
+		t.Errorf("--max-per-band with the notebook quota: %v", err)
 	}
 }

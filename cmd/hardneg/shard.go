@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -143,14 +144,13 @@ settings exit with 2. Nothing is written then.
 			if err != nil {
 				return err
 			}
+			start := time.Now()
 			res, err := mine.Merge(cmd.Context(), mc, args, hooks)
 			if err != nil {
 				return err
 			}
 			if !quiet {
-				s := res.Stats.Format
-				fmt.Fprintf(stdout, "merged %d anchors into %d %s (%d train, %d validation) in %s\n",
-					res.Stats.Dataset.UniqueAnchors, s.Rows[0]+s.Rows[1], res.Spec.Unit, s.Rows[0], s.Rows[1], res.OutDir)
+				printSummary(stdout, res, time.Since(start))
 			}
 			return nil
 		},
