@@ -65,7 +65,7 @@ type MixStats struct {
 	// got how many of their negatives from it ({"0": anchors, "1": ...}).
 	// An achieved mix on target can hide anchors that got all their
 	// negatives from one band and anchors that got none.
-	PerAnchor Object `json:"-"`
+	PerAnchor Object `json:"per_anchor"`
 }
 
 // SplitStats says how rows were divided and what the two splits share:
