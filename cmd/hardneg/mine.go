@@ -49,7 +49,7 @@ func newMineFlags() *mineFlags {
 	f.sel.addChoice(choice)
 	guards := newGroup("False-negative guards and score limits")
 	f.sel.addGuards(guards)
-	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate a guard excluded (beyond the anchor and its positives) to this\nJSONL file: {\"anchor\", \"term\", \"rule\"}; an output like the others (it must not exist\nwithout --force, nor be an input or another output)")
+	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate the graph and lexical rules excluded (beyond the anchor and its\npositives) to this JSONL file, one {\"anchor\", \"term\", \"rule\"} line per rule that excluded\nit, as the stats file counts them (the score limits and near-duplicates are only\ncounted); an output like the others (it must not exist without --force, nor be an\ninput or another output)")
 	sp := newGroup("Split")
 	addSplitFlags(sp, &f.s)
 	run := newGroup("Running")

@@ -305,3 +305,54 @@ func TestPerAnchorSpreadAndCap(t *testing.T) {
 		t.Errorf("--max-per-band with the notebook quota: %v", err)
 	}
 }
+
+// TestDumpAgreesWithStats: the stats file counts, per rule, the candidates
+// the rule excluded; the dump must have exactly that many lines per rule,
+// also where two rules exclude the same candidate (the dump gave it to
+// the lexical rule alone, so hops:2 had half as many lines as its count).
+func TestDumpAgreesWithStats(t *testing.T) {
+	data := synthData(t, "--terms", "3000", "--dim", "16", "--anchors", "800")
+	for _, args := range [][]string{
+		{"--exclude", "hops:2", "--exclude-contains", "2", "--exclude-normalized", "--exclude-edit-distance", "1"},
+		{"--exclude", "component", "--exclude-contains", "2"},
+	} {
+		out := t.TempDir()
+		dump := filepath.Join(t.TempDir(), "excluded.jsonl")
+		runCLI(t, append([]string{"mine", "--data-dir", data, "--out", out, "-q", "--dump-excluded", dump}, args...)...)
+		lines := map[string]int{}
+		for _, l := range strings.Split(strings.TrimSpace(string(readFile(t, dump))), "\n") {
+			var d struct{ Rule string }
+			if err := json.Unmarshal([]byte(l), &d); err != nil {
+				t.Fatal(err)
+			}
+			lines[d.Rule]++
+		}
+		var st struct {
+			Guards struct {
+				Excluded map[string]struct {
+					Total int `json:"candidates_excluded"`
+				} `json:"excluded_beyond_positives"`
+			}
+		}
+		if err := json.Unmarshal(readFile(t, filepath.Join(out, mine.StatsFile)), &st); err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Guards.Excluded) < 2 {
+			t.Fatalf("%v: the stats file counts %v", args, st.Guards.Excluded)
+		}
+		for rule, c := range st.Guards.Excluded {
+			if lines[rule] != c.Total {
+				t.Errorf("%v: %s excluded %d candidates by the stats file, the dump has %d lines", args, rule, c.Total, lines[rule])
+			}
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
