@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -88,6 +89,9 @@ func (f *mineFlags) settings(fs *pflag.FlagSet) (mine.Settings, error) {
 		return s, err
 	}
 	s.Bands = f.s.Bands
+	if err := splitRatios(fs, &s); err != nil {
+		return s, err
+	}
 	if s.Spec() != nil && s.Spec().Grouped && !fs.Changed("split-by") {
 		s.SplitBy = split.ModeAnchor // whole anchors, so grouped rows stay whole
 	}
@@ -103,6 +107,23 @@ func (f *mineFlags) settings(fs *pflag.FlagSet) (mine.Settings, error) {
 		return s, &usageError{fmt.Errorf("--batch-size %d must be positive", f.batchSize)}
 	}
 	return s, s.Validate()
+}
+
+// splitRatios completes the split: --val-ratio defaults to 1 - --train-ratio
+// and the other way round, and two given ratios must sum to 1.
+func splitRatios(fs *pflag.FlagSet, s *mine.Settings) error {
+	train, val := fs.Changed("train-ratio"), fs.Changed("val-ratio")
+	switch {
+	case train && !val:
+		s.ValRatio = math.Round((1-s.TrainRatio)*1e12) / 1e12
+	case val && !train:
+		s.TrainRatio = math.Round((1-s.ValRatio)*1e12) / 1e12
+	}
+	if sum := s.TrainRatio + s.ValRatio; math.Abs(sum-1) > 1e-9 {
+		return &usageError{fmt.Errorf("--train-ratio %s and --val-ratio %s must sum to 1, not %s (give one, and the other follows)",
+			fmtFloat(s.TrainRatio), fmtFloat(s.ValRatio), fmtFloat(sum))}
+	}
+	return nil
 }
 
 // addGroups adds the groups' flags to the command and lists them by group
@@ -195,6 +216,13 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			if f.printConfig {
 				return printMineConfig(stdout, cmd.Flags(), f)
+			}
+			if f.shard.n > 0 && s.DumpExcluded != "" {
+				return fmt.Errorf("%w: --dump-excluded needs every anchor's exclusions in one process: run it without --shard", mine.ErrConfig)
+			}
+			// Bad flags first (exit 2), then missing inputs (exit 3).
+			if err := f.inputs.checkFolders(s.Inputs); err != nil {
+				return err
 			}
 			hooks, err := mineHooks(stderr, f.quiet, f.progress)
 			if err != nil {

@@ -356,3 +356,40 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestErrorMessagesHelp pins the messages a new user hit: each names what
+// to change, without float noise.
+func TestErrorMessagesHelp(t *testing.T) {
+	data := tinyData(t)
+	missing := filepath.Join(t.TempDir(), "nowhere")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--hard-ratio", "0.51"}, exitUsage, "the band ratios must sum to 1: --easy-ratio 0.33 + --medium-ratio 0.33 + --hard-ratio 0.51 = 1.17"},
+		{[]string{"--band", "a:0.3:0.6:0.5", "--band", "b:0.6:0.7:0.4"}, exitUsage, "0.5 (--band a:0.3:0.6:0.5) + 0.4 (--band b:0.6:0.7:0.4) = 0.9"},
+		{[]string{"--medium-range", "0.45,0.75"}, exitUsage, "bands easy [0.3, 0.5) and medium [0.45, 0.75) overlap"},
+		{[]string{"--hard-range", "0.6,0.9"}, exitUsage, "bands medium [0.5, 0.7) and hard [0.6, 0.9) overlap"},
+		{[]string{"--train-ratio", "0.8", "--val-ratio", "0.3"}, exitUsage, "--train-ratio 0.8 and --val-ratio 0.3 must sum to 1, not 1.1"},
+		{[]string{"--negatives-per-anchr", "3"}, exitUsage, "unknown flag: --negatives-per-anchr; did you mean --negatives-per-anchor?"},
+		{[]string{"--exlude", "hops:2"}, exitUsage, "did you mean --exclude?"},
+		{[]string{"!", data}, exitUsage, "mine takes no arguments, got \"" + data + "\"; to name a data folder, use --data-dir " + data},
+		{[]string{"!", "--data-dir", missing}, exitInput, "--data-dir " + missing + ": stat " + missing + ": no such file or directory; it should be a folder holding filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json"},
+	} {
+		args := append([]string{"mine", "--data-dir", data, "--out", t.TempDir(), "-q"}, tc.args...)
+		if tc.args[0] == "!" {
+			args = append([]string{"mine", "--out", t.TempDir()}, tc.args[1:]...)
+		}
+		err, _ := runErr(args...)
+		if exitCode(err) != tc.code || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v (exit %d), want exit %d and %q", tc.args, err, exitCode(err), tc.code, tc.want)
+		}
+	}
+	// --val-ratio follows --train-ratio.
+	out := t.TempDir()
+	runCLI(t, "mine", "--data-dir", data, "--out", out, "-q", "--train-ratio", "0.8")
+	if b := readFile(t, filepath.Join(out, mine.StatsFile)); !strings.Contains(string(b), `"val_ratio": 0.2,`) {
+		t.Errorf("--train-ratio 0.8 did not make --val-ratio 0.2:\n%s", b)
+	}
+}
