@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -347,6 +348,8 @@ func TestDumpAgreesWithStats(t *testing.T) {
 		}
 	}
 }
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()

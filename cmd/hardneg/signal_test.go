@@ -9,7 +9,6 @@ import (
 	"maps"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -144,8 +143,6 @@ func runBin(t *testing.T, bin string, args ...string) {
 }
 
 func elapsed(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // lockedBuffer collects a child's stderr in one goroutine while the test
 // may read it in another.
