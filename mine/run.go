@@ -86,7 +86,7 @@ func newStaging(s Settings, hooks Hooks) (*output.Staging, error) {
 	}
 	if st != nil {
 		for _, line := range st.Recovered {
-			hooks.logf("%s: %s", s.OutDir, line)
+			hooks.warnf("%s: %s", s.OutDir, line)
 		}
 	}
 	return st, err

@@ -112,7 +112,7 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 	// hides a missing shard.
 	rec, err := output.Recover(s.OutDir)
 	for _, line := range rec {
-		hooks.logf("%s: %s", s.OutDir, line)
+		hooks.warnf("%s: %s", s.OutDir, line)
 	}
 	if err != nil {
 		return nil, err
