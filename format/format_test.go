@@ -68,7 +68,7 @@ func TestGroupedTables(t *testing.T) {
 		{Anchor: 0, Positive: 2, Negative: 3, Sim: 0.5}, {Anchor: 0, Positive: 2, Negative: 4, Sim: 0.4},
 		{Anchor: 1, Positive: 0, Negative: 5, Sim: 0.3},
 	}
-	v := View{Rows: rows, Order: []int{0, 1, 2, 3, 4}, Queries: texts, Corpus: texts, QueryIDs: texts, CorpusIDs: texts, Bands: []string{"all"},
+	v := View{Rows: rows, Order: []int{0, 1, 2, 3, 4}, Queries: stringItems(texts), Corpus: stringItems(texts), Bands: []string{"all"},
 		PositiveSim: func(a, p int32) float32 { return 0.9 }}
 	col := func(tbl hfds.Table, name string) hfds.Column {
 		for _, c := range tbl.Columns {
@@ -96,3 +96,9 @@ func TestGroupedTables(t *testing.T) {
 		t.Errorf("flagembedding pos %v", got)
 	}
 }
+
+// stringItems are items whose ids are their texts.
+type stringItems []string
+
+func (s stringItems) ID(row int32) string   { return s[row] }
+func (s stringItems) Text(row int32) string { return s[row] }

@@ -121,7 +121,7 @@ func Exclude(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads
 	if !p.Same() {
 		return nil, errors.New("the lexical guards compare terms with terms: they need the queries to be the corpus (the synonym job); for documents use the near-duplicate guard")
 	}
-	ix := NewIndex(p.Corpus.Texts, lex)
+	ix := NewIndex(p.Corpus.Texts(), lex)
 	at := make([]int32, len(p.Anchors))
 	pos := make([][]int32, len(p.Anchors))
 	for i, a := range p.Anchors {

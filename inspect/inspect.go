@@ -50,7 +50,7 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 	}
 	defer p.Close()
 	prob := p.Problem
-	sel := pickSample(prob.Queries.IDs, anchorQueries(p), s.Seed, opt.Sample)
+	sel := pickSample(prob.Queries.IDs(), anchorQueries(p), s.Seed, opt.Sample)
 	bands := s.Bands
 	if s.NoBands {
 		bands = []Band{choose.AllBand()}
@@ -86,7 +86,7 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 	for i, a := range sel {
 		anchor := prob.Anchors[a]
 		ar := AnchorReport{
-			ID: prob.Queries.IDs[anchor.Query], Row: anchor.Query, Positives: len(anchor.Positives),
+			ID: prob.Queries.ID(anchor.Query), Row: anchor.Query, Positives: len(anchor.Positives),
 			LowestPositive: lowest(p.PositiveSims[a]),
 			Pools:          pools(cells, free[i].Counts, bands),
 		}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 
@@ -152,11 +151,5 @@ func inputErr(err error) error {
 }
 
 // IDHash is an item's identity for sampling keys and shards: FNV-1a of its
-// id's UTF-8 bytes (for a term list, the term). Keys that follow the id
-// rather than the row keep samples stable when a file is reordered or
-// split into shards.
-func IDHash(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return h.Sum64()
-}
+// id's UTF-8 bytes (source.IDHash).
+func IDHash(id string) uint64 { return source.IDHash(id) }

@@ -257,7 +257,7 @@ func scanQuery(s Settings, p *source.Problem, sel []int, posSims [][]float32, ex
 		anchor := p.Anchors[a]
 		q.Anchors[i] = anchor.Query
 		q.Exclude[i] = ex.Lists[a]
-		q.Seeds[i] = AnchorSeed(s.Seed, IDHash(p.Queries.IDs[anchor.Query]))
+		q.Seeds[i] = AnchorSeed(s.Seed, p.Queries.Hashes()[anchor.Query])
 		low := lowestPositive(posSims[a])
 		if limits {
 			floor, ceiling := s.Limits.Bounds(low)
@@ -275,10 +275,7 @@ func scanQuery(s Settings, p *source.Problem, sel []int, posSims [][]float32, ex
 			q.Centers[i] = float64(low) + s.SimANSB
 		}
 	}
-	ids := make([]uint64, p.Corpus.Len())
-	for i, id := range p.Corpus.IDs {
-		ids[i] = IDHash(id)
-	}
+	ids := p.Corpus.Hashes()
 	opt := scan.Options{
 		Bands: choose.ScanBands(s.bands()), Keep: s.keep(), Sampling: s.Sampling, SimANSA: s.SimANSA,
 		NearDuplicates: s.NearDuplicates, CandidateIDs: ids,

@@ -122,7 +122,7 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 	p := in.problem
 	sel := []int{} // nil would mean every anchor
 	for i, a := range p.Anchors {
-		if ShardOf(p.Queries.IDs[a.Query], n) == k {
+		if ShardOf(p.Queries.ID(a.Query), n) == k {
 			sel = append(sel, i)
 		}
 	}
@@ -360,7 +360,7 @@ func merge(ctx context.Context, s Settings, shards []*shard, st *output.Staging,
 			bad := func(format string, args ...any) error {
 				return fmt.Errorf("%w: shard file %s: anchor %d: %s", ErrInput, sh.path, a, fmt.Sprintf(format, args...))
 			}
-			id := p.Queries.IDs[p.Anchors[a].Query]
+			id := p.Queries.ID(p.Anchors[a].Query)
 			switch {
 			case int(r.Query) != int(p.Anchors[a].Query):
 				return nil, bad("recorded as query row %d, but the inputs make it query row %d", r.Query, p.Anchors[a].Query)
@@ -377,7 +377,7 @@ func merge(ctx context.Context, s Settings, shards []*shard, st *output.Staging,
 	}
 	for a, f := range from {
 		if f == "" {
-			id := p.Queries.IDs[p.Anchors[a].Query]
+			id := p.Queries.ID(p.Anchors[a].Query)
 			return nil, fmt.Errorf("%w: anchor %d (query %q) is in none of the shard files, though it belongs to shard %d",
 				ErrInput, a, id, ShardOf(id, h.Shards))
 		}

@@ -54,18 +54,32 @@ type BEIRPaths struct {
 // ReadBEIR reads a corpus, its queries and their qrels into a problem: the
 // anchors are the queries with a positive judgement, in the order the qrels
 // first name them, each with its positive documents in first-judged order.
+//
+// The queries are resident; the corpus is streamed: ReadBEIR reads it
+// once, keeping each document's id hash and the rows of the documents the
+// qrels name, and the corpus side reads texts again only for the rows a
+// caller resolves. So a corpus of millions of documents costs a few bytes a
+// document.
 func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
-	corpus, err := readDocs(p.Corpus, ErrCorpus, true)
-	if err != nil {
-		return nil, QrelStats{}, err
-	}
 	queries, err := readDocs(p.Queries, ErrQueries, false)
 	if err != nil {
 		return nil, QrelStats{}, err
 	}
-	anchors, stats, err := ReadQrels(p.Qrels, queries, corpus)
+	judged, stats, err := readQrels(p.Qrels, queries)
 	if err != nil {
 		return nil, stats, err
+	}
+	want := make(map[string]bool, len(judged))
+	for _, j := range judged {
+		want[j.doc] = true
+	}
+	corpus, err := streamCorpus(p.Corpus, want)
+	if err != nil {
+		return nil, stats, err
+	}
+	anchors, err := link(judged, corpus, &stats)
+	if err != nil {
+		return nil, stats, fmt.Errorf("source: %s: %w", p.Qrels, err)
 	}
 	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors}, stats, nil
 }
@@ -113,11 +127,8 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 		if err != nil || blank {
 			return err
 		}
-		switch {
-		case d.ID == nil:
-			return fmt.Errorf("%w: line %d: missing \"_id\"", sentinel, num)
-		case d.Text == nil:
-			return fmt.Errorf("%w: line %d: missing \"text\"", sentinel, num)
+		if err := checkDoc(d, num, sentinel); err != nil {
+			return err
 		}
 		if prev, dup := first[*d.ID]; dup {
 			return fmt.Errorf("%w: line %d repeats the _id %q of line %d", sentinel, num, *d.ID, prev)
@@ -140,26 +151,47 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 	return newSide(ids, texts), nil
 }
 
+// judgement is a positive judgement of a known query, its document not
+// yet looked up.
+type judgement struct {
+	query int32
+	doc   string
+}
+
 // ReadQrels reads a BEIR qrels TSV, header QrelsHeader, then one
 // "query-id, corpus-id, score" line per judgement. A score above 0 makes
 // the document a positive of the query; other scores are counted and
 // ignored, as are judgements naming an unknown query or document.
 func ReadQrels(path string, queries, corpus *Side) ([]Anchor, QrelStats, error) {
-	f, err := os.Open(path)
+	judged, stats, err := readQrels(path, queries)
 	if err != nil {
-		return nil, QrelStats{}, fmt.Errorf("source: read qrels: %w", err)
+		return nil, stats, err
 	}
-	defer f.Close()
-	anchors, stats, err := parseQrels(f, queries, corpus)
+	anchors, err := link(judged, corpus, &stats)
 	if err != nil {
 		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
 	}
 	return anchors, stats, nil
 }
 
-func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error) {
+// readQrels reads the judgements and keeps the positive ones of known
+// queries.
+func readQrels(path string, queries *Side) ([]judgement, QrelStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, QrelStats{}, fmt.Errorf("source: read qrels: %w", err)
+	}
+	defer f.Close()
+	judged, stats, err := parseQrels(f, queries)
+	if err != nil {
+		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+	}
+	return judged, stats, nil
+}
+
+func parseQrels(r io.Reader, queries *Side) ([]judgement, QrelStats, error) {
 	var stats QrelStats
-	b := newAnchorBuilder()
+	var judged []judgement
 	err := eachLine(r, func(line []byte, num int) error {
 		stats.Lines++
 		line = bytes.TrimRight(line, "\r\n")
@@ -189,19 +221,12 @@ func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error)
 			stats.NotPositive++
 			return nil
 		}
-		q, okQ := queries.Lookup(string(fields[0]))
-		c, okC := corpus.Lookup(string(fields[1]))
-		switch {
-		case !okQ:
+		q, ok := queries.Lookup(string(fields[0]))
+		if !ok {
 			stats.UnknownQuery++
-		case !okC:
-			stats.UnknownDocument++
-		default:
-			stats.Used++
-			if !b.add(q, c) {
-				stats.Duplicate++
-			}
+			return nil
 		}
+		judged = append(judged, judgement{query: q, doc: string(fields[1])})
 		return nil
 	})
 	if err != nil {
@@ -210,9 +235,26 @@ func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error)
 	if stats.Lines == 0 {
 		return nil, stats, fmt.Errorf("%w: the file is empty; want the header %q", ErrQrels, QrelsHeader)
 	}
+	return judged, stats, nil
+}
+
+// link looks the judged documents up and builds the anchors.
+func link(judged []judgement, corpus *Side, stats *QrelStats) ([]Anchor, error) {
+	b := newAnchorBuilder()
+	for _, j := range judged {
+		c, ok := corpus.Lookup(j.doc)
+		if !ok {
+			stats.UnknownDocument++
+			continue
+		}
+		stats.Used++
+		if !b.add(j.query, c) {
+			stats.Duplicate++
+		}
+	}
 	if stats.Used == 0 {
-		return nil, stats, fmt.Errorf("%w: none of the %d judgements links a known query to a known document with a score above 0 (%d not positive, %d unknown queries, %d unknown documents)",
+		return nil, fmt.Errorf("%w: none of the %d judgements links a known query to a known document with a score above 0 (%d not positive, %d unknown queries, %d unknown documents)",
 			ErrNoQrels, stats.Judgements, stats.NotPositive, stats.UnknownQuery, stats.UnknownDocument)
 	}
-	return b.anchors(), stats, nil
+	return b.anchors(), nil
 }

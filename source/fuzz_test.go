@@ -263,10 +263,10 @@ func FuzzReadTerms(f *testing.F) {
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("accepted a file json.Unmarshal refuses: %v", err)
 		}
-		if !slices.Equal(v.IDs, want) || v.Len() != len(want) || len(want) == 0 {
-			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.IDs, v.Len(), want)
+		if !slices.Equal(v.IDs(), want) || v.Len() != len(want) || len(want) == 0 {
+			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.IDs(), v.Len(), want)
 		}
-		for i, term := range v.IDs {
+		for i, term := range v.IDs() {
 			if r, ok := v.Lookup(term); !ok || int(r) != i {
 				t.Fatalf("Lookup(%q) = %d, %v; want row %d", term, r, ok, i)
 			}
