@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
 // listsRef are the rows of testdata/datasets-5.0.1-lists (see its
@@ -381,5 +382,52 @@ func TestSaveParquetListStatistics(t *testing.T) {
 	}
 	if got := readParquetGo(t, path).rows; sameRows(got, tableRows(table)) != nil {
 		t.Error(sameRows(got, tableRows(table)))
+	}
+}
+
+// TestSaveParquetLongLists writes more list values in one row group than
+// writeParquetColumn hands the column writer at once, and one row longer
+// than that on its own, and reads them back.
+func TestSaveParquetLongLists(t *testing.T) {
+	fs := [][]float64{{1}, make([]float64, parquetChunkLevels+5), {}}
+	for k := range fs[1] {
+		fs[1][k] = float64(k)
+	}
+	for i := range 1000 {
+		row := make([]float64, 100)
+		for k := range row {
+			row[k] = -float64(i*100 + k)
+		}
+		fs = append(fs, row, []float64{})
+	}
+	table := Table{Columns: []Column{listColumn("f", ListFloat64, fs)}}
+	dir := filepath.Join(t.TempDir(), "hub")
+	if err := SaveParquet(dir, []Split{{Name: "train", Table: table}}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data", "train-00000-of-00001.parquet")
+	p := readParquetGo(t, path)
+	if !slices.Equal(p.rowGroups, []int{len(fs)}) {
+		t.Errorf("row groups %v, want one of %d rows", p.rowGroups, len(fs))
+	}
+	if err := sameRows(p.rows, tableRows(table)); err != nil {
+		t.Error(err)
+	}
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cc, err := r.MetaData().RowGroup(0).ColumnChunk(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cc.Statistics()
+	if err != nil || st == nil || !st.HasMinMax() || st.NullCount() != 1001 {
+		t.Fatalf("statistics %v (%v), want min, max and 1001 nulls", st, err)
+	}
+	lo, hi := st.(*metadata.Float64Statistics).Min(), st.(*metadata.Float64Statistics).Max()
+	if lo != -99_999 || hi != float64(parquetChunkLevels+4) {
+		t.Errorf("min %v max %v, want -99999 and %d", lo, hi, parquetChunkLevels+4)
 	}
 }
