@@ -318,7 +318,7 @@ type parquetScratch struct {
 	values     []parquet.ByteArray
 }
 
-// Definition and repetition levels of the columns arrowSchema describes:
+// Definition and repetition levels of the columns parquetSchema describes:
 // an optional value has definition level 1 when present; an optional list
 // of optional items (group LIST { repeated group list { optional element }})
 // has 1 for an empty list and 3 for each item, and repetition level 0 at the
