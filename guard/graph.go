@@ -103,6 +103,10 @@ type Exclusions struct {
 	Lists [][]int32
 	// Graph counts, per anchor, the rows the graph rule added.
 	Graph []int
+	// GraphLists are the lists the graph rule alone gives (the anchor, its
+	// positives and what the rule added); the same as Lists when no lexical
+	// rule is on.
+	GraphLists [][]int32
 	// LexRows and LexRules hold, per anchor, the lexical variants (sorted
 	// rows) and the rule that matched each; nil when no lexical rule is on.
 	LexRows  [][]int32
@@ -115,6 +119,7 @@ type Exclusions struct {
 // the corpus (a term list).
 func Exclude(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads int) (*Exclusions, error) {
 	ex := graphExclusions(p, rule, comp)
+	ex.GraphLists = slices.Clone(ex.Lists)
 	if !lex.On() {
 		return ex, nil
 	}

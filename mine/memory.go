@@ -10,33 +10,89 @@ import (
 	"github.com/hardneg/hardneg/source"
 )
 
-// EstimateMemory is the memory a run needs, in bytes: the stored matrices
-// (the corpus, and the queries when they are a matrix of their own), the
-// workers' blocks and tiles, the sampled candidates and windows, and the
-// rows with the columns they are written from. Measured peaks sit below it:
-// at seed scale (150,000 x 1024, 28,000 anchors) 717 MiB against an
-// estimate of 785 MiB, and 432 MiB against 463 MiB with --store f16.
-func EstimateMemory(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) int64 {
+// MemoryPlan is how a run uses memory: what it holds whatever the corpus
+// size (Fixed), and the corpus matrix, held whole (Resident) or streamed
+// through the scan ChunkRows rows at a time. Total is the estimated peak.
+type MemoryPlan struct {
+	Fixed        int64 // everything but the corpus matrix
+	CorpusMatrix int64 // the whole corpus matrix, as stored
+	Resident     bool  // the corpus matrix fits and is held whole
+	ChunkRows    int   // rows per chunk when streamed
+	Total        int64
+	// Budget is the limit the plan was made for, and From where it came.
+	Budget int64
+	From   string
+}
+
+// Sizes of a problem for the memory model.
+type problemSize struct {
+	queries, corpus, cols int   // rows of the two matrices (the same matrix in the synonym job), columns
+	same                  bool  // the queries are the corpus
+	anchors               int   // anchors scanned by this task
+	positives             int   // their positives
+	triplets              int64 // rows they will make, about
+	corpusRows            int   // corpus rows this task scans
+	textBytes             int64 // resident texts (a term list, the queries)
+}
+
+// planMemory is the memory model. Fixed holds: the anchors' query rows
+// and their positives' rows (float32), the resident texts and the corpus
+// id hashes, the workers' blocks and tiles, each anchor's samples and
+// window, the rows and the columns they are written from, and the Go
+// runtime; then a tenth for the garbage collector. The corpus matrix is
+// held whole when Fixed plus it fit the budget, and otherwise streamed in
+// the largest chunk that fits (at least minChunkRows rows).
+func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan {
 	elem := int64(4)
 	if s.Store == StoreF16 {
 		elem = 2
 	}
-	matrix := int64(rows) * int64(cols) * elem
-	if separateQueries {
-		matrix += int64(queryRows) * int64(cols) * elem
+	cols := int64(z.cols)
+	anchorRows := int64(z.anchors) * cols * 4
+	posRows := int64(z.positives) * cols * 4
+	texts := z.textBytes*2 + int64(z.corpus)*8 + int64(z.queries)*40
+	load := int64(threads) * 1024 * cols * (4 + 8)
+	scanBuf := int64(threads) * (256*cols*4*2 + 48*cols*4 + 48*256*4)
+	samples := int64(z.anchors) * (int64(len(s.bands()))*(int64(s.keep())*12+8) + int64(max(s.RangeMin, s.RangeMax))*12 + 64)
+	rows := z.triplets * (16 + 72)
+	const runtime = 64 << 20 // the Go runtime, maps, small tables
+	fixed := anchorRows + posRows + texts + load + scanBuf + samples + rows + runtime
+	fixed += fixed / 10
+	p := MemoryPlan{Fixed: fixed, CorpusMatrix: int64(z.corpusRows) * cols * elem, Budget: budget}
+	rowBytes := cols * elem
+	rowBytes += rowBytes / 10
+	switch {
+	case budget <= 0 || fixed+p.CorpusMatrix+p.CorpusMatrix/10 <= budget:
+		p.Resident, p.ChunkRows = true, z.corpusRows
+		p.Total = fixed + p.CorpusMatrix + p.CorpusMatrix/10
+	default:
+		p.ChunkRows = int(max(0, budget-fixed) / rowBytes)
+		p.ChunkRows = min(p.ChunkRows, z.corpusRows)
+		p.Total = fixed + int64(p.ChunkRows)*rowBytes
 	}
-	// load: a 1024-row float32 buffer per worker, and as much of the mapped
-	// file before it is released
-	load := int64(threads) * 1024 * int64(cols) * (4 + 8)
-	// scan: a packed block of 256 anchors and a 48-candidate tile per worker
-	scan := int64(threads) * (256*int64(cols)*4*2 + 48*int64(cols)*4 + 48*256*4)
-	samples := int64(len(anchors)) * (int64(len(s.bands()))*int64(s.keep()) + int64(max(s.RangeMin, s.RangeMax))) * 12
-	// a row is 16 bytes; its output columns hold 3 string headers, a
-	// float64 and a label, about 72 bytes
-	triplets := estimateTriplets(anchors, s.NegativesPerAnchor) * (16 + 72)
-	const runtime = 64 << 20 // Go runtime, vocabulary, pairs
-	total := matrix + load + scan + samples + triplets + runtime
-	return total + total/10 // headroom for the garbage collector
+	return p
+}
+
+// minChunkRows is the smallest chunk worth streaming: below it the per-chunk
+// work of every anchor block costs more than the chunk's scan.
+const minChunkRows = 2048
+
+// EstimateMemory is the peak memory a run with these sizes needs when its
+// corpus matrix is held whole, in bytes.
+func EstimateMemory(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) int64 {
+	z := sizesOf(queryRows, rows, cols, !separateQueries, anchors, s, 0)
+	z.corpusRows = rows
+	return planMemory(z, s, threads, 0).Total
+}
+
+// sizesOf gathers the sizes planMemory needs.
+func sizesOf(queryRows, corpusRows, cols int, same bool, anchors []source.Anchor, s Settings, textBytes int64) problemSize {
+	z := problemSize{queries: queryRows, corpus: corpusRows, cols: cols, same: same, anchors: len(anchors),
+		triplets: estimateTriplets(anchors, s.NegativesPerAnchor), corpusRows: corpusRows, textBytes: textBytes}
+	for _, a := range anchors {
+		z.positives += len(a.Positives)
+	}
+	return z
 }
 
 func estimateTriplets(anchors []source.Anchor, n int) int64 {

@@ -23,6 +23,9 @@ type inputs struct {
 	hashes              chan hashed
 	hashesGot           *hashed
 	general             bool
+	// textBytes is what the resident texts take on disk: the term list, or
+	// the queries.
+	textBytes int64
 }
 
 func (in *inputs) close() {
@@ -76,6 +79,7 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 			return nil, inputErr(err)
 		}
 		in.problem, in.pairs, in.queryEmb, in.corpusEmb = p, &stats, emb, emb
+		in.textBytes = fileSize(f.Terms)
 		hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 			p.Corpus.Len(), stats.Pairs, stats.Skipped(), stats.SkippedOOV, stats.SkippedSelf, len(p.Anchors))
 		return in, nil
@@ -100,6 +104,7 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 			ErrInput, f.QueryEmbeddings, qemb.Cols(), f.CorpusEmbeddings, cemb.Cols())
 	}
 	in.problem, in.qrels, in.queryEmb, in.corpusEmb = p, &stats, qemb, cemb
+	in.textBytes = fileSize(f.Queries)
 	hooks.logf("read %d documents, %d queries, %d judgements (%d used, %d not positive, %d with an unknown query, %d with an unknown document), %d anchors",
 		p.Corpus.Len(), p.Queries.Len(), stats.Judgements, stats.Used, stats.NotPositive, stats.UnknownQuery, stats.UnknownDocument, len(p.Anchors))
 	return in, nil
@@ -153,3 +158,12 @@ func inputErr(err error) error {
 // IDHash is an item's identity for sampling keys and shards: FNV-1a of its
 // id's UTF-8 bytes (source.IDHash).
 func IDHash(id string) uint64 { return source.IDHash(id) }
+
+// fileSize is the size of path, or 0.
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}

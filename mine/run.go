@@ -81,7 +81,7 @@ func run(ctx context.Context, s Settings, threads int, st *output.Staging, hooks
 	}
 	defer in.close()
 	tm.stage("read_terms_and_pairs", tm.start)
-	sc, err := scanAnchors(ctx, s, in, nil, threads, hooks, tm)
+	sc, err := scanAnchors(ctx, s, in, nil, 0, 1, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,10 @@ type Settings struct {
 	// DumpExcluded, when set, is a file that receives one JSON line per
 	// candidate a guard excluded beyond the anchor and its positives.
 	DumpExcluded string `json:"-"`
+	// ChunkRows > 0 streams the corpus this many rows at a time whatever
+	// the memory allows; 0 lets the memory plan decide. It never changes
+	// the output.
+	ChunkRows int `json:"-"`
 }
 
 // Default SimANS parameters, from the paper's code (Zhou et al., EMNLP
@@ -327,6 +331,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.Threads < 0 {
 		return bad("threads is %d", s.Threads)
+	}
+	if s.ChunkRows < 0 {
+		return bad("chunk rows is %d", s.ChunkRows)
 	}
 	return nil
 }

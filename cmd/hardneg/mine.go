@@ -28,12 +28,12 @@ type mineFlags struct {
 	quiet       bool
 	progress    string
 	jsonSummary bool
-	shard       shardFlag
+	tasks       taskFlags
 	groups      []flagGroup
 }
 
 func newMineFlags() *mineFlags {
-	f := &mineFlags{s: mine.DefaultSettings("")}
+	f := &mineFlags{s: mine.DefaultSettings(""), tasks: newTaskFlags()}
 	f.s.Inputs, f.s.OutDir = mine.Inputs{}, ""
 	f.sel.s = &f.s
 	in := newGroup("Inputs (the synonym job, or queries against a corpus)")
@@ -56,7 +56,8 @@ func newMineFlags() *mineFlags {
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
 	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
-	run.fs.Var(&f.shard, "shard", shardFlagHelp)
+	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
+	f.tasks.add(run)
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
 	run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
 	run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
@@ -197,8 +198,8 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.shard.n > 0 {
-				return runMineShard(cmd.Context(), stderr, f.quiet, hooks, s, &f.shard)
+			if f.tasks.set() {
+				return runMineShard(cmd.Context(), stderr, f.quiet, hooks, s, &f.tasks)
 			}
 			start := time.Now()
 			res, err := mine.Run(cmd.Context(), s, hooks)
