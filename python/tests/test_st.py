@@ -314,6 +314,18 @@ def test_n_tuple_rows_per_positive(data: Retrieval) -> None:
 
 
 @general_mode
+def test_n_tuple_drops_anchors_short_of_negatives(data: Retrieval) -> None:
+    positives = data.positives()
+    floor = 0.6
+    ds = mine(data, output_format="n-tuple", min_score=floor, range_max=400)
+    enough = {q for q in positives if sum(data.cos(q, n) >= floor for n in data.ranked_negatives(q)) >= NUM_NEGATIVES}
+    assert 0 < len(enough) < len(positives), "the floor should leave some anchors short"
+    assert [(r["query"], r["answer"]) for r in ds] == [(q, p) for q in positives if q in enough for p in positives[q]]
+    for r in ds:
+        assert all(r[f"negative_{i}"] for i in range(1, NUM_NEGATIVES + 1))
+
+
+@general_mode
 def test_labeled_pair_positives_then_negatives(data: Retrieval) -> None:
     ds = mine(data, output_format="labeled-pair")
     scored = mine(data, output_format="labeled-pair", output_scores=True)
