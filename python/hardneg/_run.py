@@ -73,7 +73,7 @@ def flag_args(flags: Mapping[str, Any]) -> list[str]:
 
 def _text(value: Any) -> str:
     if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
+        return repr(float(value))  # shortest text that reads back as the same float (numpy's too)
     return str(value)
 
 
