@@ -42,5 +42,7 @@ fi
 # stand in for the installed package.
 mkdir -p "$work/repo/python" && cp -r python/tests "$work/repo/python/" && cp -r docs "$work/repo/"
 cp pyproject.toml "$work/repo/"
-(cd "$work/repo" && env PATH="$path" HARDNEG_WHEEL_TEST=1 "$work/venv/bin/pytest" -p no:cacheprovider python/tests)
-echo "python: done in $((SECONDS - start)) s"
+# pytest's summary stays the last line, for whoever reads how CI ended.
+echo "python: running python/tests from $((SECONDS - start)) s"
+cd "$work/repo"
+env PATH="$path" HARDNEG_WHEEL_TEST=1 "$work/venv/bin/pytest" -p no:cacheprovider python/tests
