@@ -17,10 +17,21 @@ Range = Sequence[float]
 def mine(
     *,
     data_dir: PathLike | None = None,
-    out: PathLike | None = None,
     pairs: PathLike | None = None,
     embeddings: PathLike | None = None,
     terms: PathLike | None = None,
+    beir_dir: PathLike | None = None,
+    corpus: PathLike | None = None,
+    corpus_embeddings: PathLike | None = None,
+    queries: PathLike | None = None,
+    query_embeddings: PathLike | None = None,
+    qrels: PathLike | None = None,
+    out: PathLike | None = None,
+    format: str | None = None,
+    with_scores: bool | None = None,
+    with_ids: bool | None = None,
+    parquet: bool | None = None,
+    force: bool | None = None,
     easy_range: Range | None = None,
     medium_range: Range | None = None,
     hard_range: Range | None = None,
@@ -28,46 +39,37 @@ def mine(
     medium_ratio: float | None = None,
     hard_ratio: float | None = None,
     band: Sequence[str] | None = None,
+    no_bands: bool | None = None,
     negatives_per_anchor: int | None = None,
-    train_ratio: float | None = None,
-    val_ratio: float | None = None,
-    seed: int | None = None,
+    num_negatives: int | None = None,
+    sampling: str | None = None,
+    simans_a: float | None = None,
+    simans_b: float | None = None,
+    range_min: int | None = None,
+    range_max: int | None = None,
     quota: str | None = None,
-    split_by: str | None = None,
     exclude: str | None = None,
+    relative_margin: float | None = None,
+    absolute_margin: float | None = None,
+    max_score: float | None = None,
+    min_score: float | None = None,
+    exclude_near_duplicates: float | None = None,
     exclude_normalized: bool | None = None,
     exclude_contains: int | None = None,
     exclude_edit_distance: int | None = None,
     exclude_edit_min_length: int | None = None,
-    dump_excluded: PathLike | None = None,
-    max_neg_ratio: float | None = None,
-    max_neg_margin: float | None = None,
     max_negative_reuse: int | None = None,
-    format: str | None = None,
-    with_scores: bool | None = None,
-    store: str | None = None,
+    dump_excluded: PathLike | None = None,
+    train_ratio: float | None = None,
+    val_ratio: float | None = None,
+    split_by: str | None = None,
+    seed: int | None = None,
     threads: int | None = None,
+    store: str | None = None,
     max_memory: str | None = None,
     batch_size: int | None = None,
-    parquet: bool | None = None,
-    force: bool | None = None,
-    quiet: bool | None = None,
     config: PathLike | None = None,
-    corpus: PathLike | None = None,
-    corpus_embeddings: PathLike | None = None,
-    queries: PathLike | None = None,
-    query_embeddings: PathLike | None = None,
-    qrels: PathLike | None = None,
-    range_min: int | None = None,
-    range_max: int | None = None,
-    sampling: str | None = None,
-    min_score: float | None = None,
-    max_score: float | None = None,
-    relative_margin: float | None = None,
-    absolute_margin: float | None = None,
-    num_negatives: int | None = None,
-    no_bands: bool | None = None,
-    with_ids: bool | None = None,
+    quiet: bool | None = None,
     verbose: bool = True,
     **flags: Any,
 ) -> DatasetDict:
@@ -82,11 +84,26 @@ def mine(
     Parameters
     ----------
     data_dir : str or os.PathLike, optional
-        Folder holding ``filtered_synonym_pairs.jsonl``, ``term_embeddings.npy``
-        and ``term_list.json`` (the synonym job). ``pairs``, ``embeddings``
-        and ``terms`` name the three files one by one instead.
+        The synonym job: a folder holding ``filtered_synonym_pairs.jsonl``,
+        ``term_embeddings.npy`` and ``term_list.json``. ``pairs``,
+        ``embeddings`` and ``terms`` name the three files one by one instead.
+    beir_dir : str or os.PathLike, optional
+        Queries against a corpus: a folder in BEIR layout with the two
+        embedding matrices. ``corpus``, ``corpus_embeddings``, ``queries``,
+        ``query_embeddings`` and ``qrels`` name the files one by one instead;
+        row i of a ``.npy`` embeds line i of its JSONL.
     out : str or os.PathLike, optional
         Output folder; the CLI defaults it to ``data_dir``.
+    format : str, optional
+        Row shape: ``"triplet"`` (default), ``"n-tuple"``, ``"labeled-pair"``,
+        ``"labeled-list"`` or ``"flagembedding"``.
+    with_scores, with_ids : bool, optional
+        Add similarities (as sentence-transformers' ``output_scores``), or
+        the query and document ids, to every row.
+    parquet : bool, optional
+        Also write the splits in the Hub's Parquet layout (``data/``).
+    force : bool, optional
+        Replace outputs that exist; without it the run fails with exit code 4.
     easy_range, medium_range, hard_range : (float, float), optional
         A band's cosine range ``[lo, hi)``, e.g. ``hard_range=(0.7, 0.85)``.
     easy_ratio, medium_ratio, hard_ratio : float, optional
@@ -94,43 +111,30 @@ def mine(
     band : list of str, optional
         Bands as ``"NAME:LO:HI:RATIO"``, replacing the three above:
         ``band=["far:0.25:0.4:0.25", "near:0.4:0.6:0.4", "twin:0.75:0.9:0.35"]``.
-    negatives_per_anchor : int, optional
-        Negatives per anchor (``-n``).
-    train_ratio, val_ratio, seed, quota, split_by : optional
-        The split and the sampling: see ``hardneg mine --help``.
-    exclude, exclude_normalized, exclude_contains, exclude_edit_distance, exclude_edit_min_length : optional
-        Guards against false negatives (graph hops, lexical variants).
+    no_bands : bool, optional
+        Choose from all candidates instead of similarity bands.
+    negatives_per_anchor, num_negatives : int, optional
+        Negatives per anchor (``-n``; two names for one flag).
+    sampling, simans_a, simans_b, range_min, range_max, quota : optional
+        How candidates are ordered and taken: ``"random"``, ``"top"`` or
+        ``"simans"`` and its parameters, a rank window, the band quotas.
+    exclude, relative_margin, absolute_margin, max_score, min_score, exclude_near_duplicates : optional
+        Guards against false negatives and score limits.
+    exclude_normalized, exclude_contains, exclude_edit_distance, exclude_edit_min_length : optional
+        Lexical-variant guards of the synonym job.
+    max_negative_reuse : int, optional
+        At most this many anchors share one negative.
     dump_excluded : str or os.PathLike, optional
         Write every candidate a guard excluded to this JSONL file.
-    max_neg_ratio, max_neg_margin, max_negative_reuse : optional
-        Positive-aware ceilings and the cap on how many anchors share a negative.
-    format : str, optional
-        Row shape: ``"triplet"`` (default), ``"ntuple"``, ``"flagembedding"``
-        (and, with the general mode, ``"n-tuple"``, ``"labeled-pair"`` and
-        ``"labeled-list"``).
-    with_scores : bool, optional
-        Add similarities to every row, for margin losses.
-    store, threads, max_memory, batch_size : optional
-        Resources: precision of the stored embeddings, worker threads (never
-        changes the output), memory limit such as ``"8GiB"``.
-    parquet : bool, optional
-        Also write the splits in the Hub's Parquet layout (``data/``).
-    force : bool, optional
-        Replace outputs that exist; without it the run fails with exit code 4.
-    quiet : bool, optional
-        ``-q``: the binary prints neither its log nor progress.
+    train_ratio, val_ratio, split_by, seed : optional
+        The train/validation split and the seed of every random choice.
+    threads, store, max_memory, batch_size : optional
+        Resources: worker threads (never change the output), precision of the
+        stored embeddings, a memory limit such as ``"8GiB"``.
     config : str or os.PathLike, optional
         A YAML file of settings (``--config``); other arguments override it.
-    corpus, corpus_embeddings, queries, query_embeddings, qrels : str or os.PathLike, optional
-        The general mode: queries against a corpus in BEIR layout, with
-        ``.npy`` embeddings whose row i embeds line i.
-    range_min, range_max, sampling, min_score, max_score, relative_margin, absolute_margin, num_negatives : optional
-        The general mode's rank window, sampling (``"random"``, ``"top"``,
-        ``"simans"``), score limits and margins, as in sentence-transformers.
-    no_bands : bool, optional
-        Choose from all candidates instead of the similarity bands.
-    with_ids : bool, optional
-        Add the query and corpus ids to every row.
+    quiet : bool, optional
+        ``-q``: the binary prints neither its log nor progress.
     verbose : bool, default True
         Show a progress bar (``tqdm.auto``, so it renders in notebooks) and
         echo the binary's log to ``sys.stderr``. Not a CLI flag.

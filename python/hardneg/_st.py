@@ -25,7 +25,7 @@ OutputFormat = Literal["triplet", "n-tuple", "labeled-pair", "labeled-list"]
 # Flags this function sets itself; passing them through **flags is an error.
 _OWN_FLAGS = frozenset(
     {
-        "corpus", "corpus_embeddings", "queries", "query_embeddings", "qrels", "out", "data_dir",
+        "corpus", "corpus_embeddings", "queries", "query_embeddings", "qrels", "beir_dir", "out", "data_dir",
         "pairs", "embeddings", "terms", "format", "with_scores", "train_ratio", "val_ratio",
         "range_min", "range_max", "sampling", "min_score", "max_score", "relative_margin",
         "absolute_margin", "num_negatives", "negatives_per_anchor", "n", "force", "json", "progress",

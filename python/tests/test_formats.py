@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,9 @@ from helpers import read_jsonl
 import hardneg
 
 FORMATS = [
-    pytest.param(("triplet", False), id="triplet"),
-    pytest.param(("triplet", True), id="triplet-scores"),
-    pytest.param(("ntuple", False), id="ntuple"),
-    pytest.param(("ntuple", True), id="ntuple-scores"),
-    pytest.param(("flagembedding", False), id="flagembedding"),
-    pytest.param(("flagembedding", True), id="flagembedding-scores"),
+    pytest.param((fmt, scores), id=fmt + ("-scores" if scores else ""))
+    for fmt in ("triplet", "n-tuple", "labeled-pair", "labeled-list", "flagembedding")
+    for scores in (False, True)
 ]
 SPLITS = ("train", "validation")
 
@@ -85,36 +81,10 @@ def test_features_are_as_declared(run: dict[str, Any]) -> None:
 
 def test_dataset_rows_equal_the_jsonl_rows(run: dict[str, Any]) -> None:
     dd = datasets.load_from_disk(run["dataset"])
-    fmt, scores = run["_args"]["format"], run["_args"]["with_scores"]
-    mismatch = None
     for split in SPLITS:
         rows = read_jsonl(run["jsonl"][split])
-        got = dd[split].to_list()
-        if dd[split].column_names == list(rows[0]):
-            assert got == rows
-            continue
-        # Today's binary writes some formats differently into the two outputs;
-        # check how they relate, and report it as an expected failure.
-        if fmt == "flagembedding":
-            assert Counter((r["anchor"], r["positive"], r["negative"]) for r in got) == Counter(
-                (r["query"], p, n) for r in rows for p in r["pos"] for n in r["neg"]
-            )
-            mismatch = "--format flagembedding writes triplet rows into triplet_dataset/ but {query, pos, neg} lines into the JSONL"
-        elif fmt == "ntuple" and scores:
-            k = sum(1 for c in got[0] if c.startswith("negative_") and not c.endswith("_similarity"))
-            rebuilt = [
-                {
-                    **{c: v for c, v in r.items() if not c.endswith("_similarity")},
-                    "score": [r["positive_similarity"], *(r[f"negative_{i}_similarity"] for i in range(1, k + 1))],
-                }
-                for r in got
-            ]
-            assert rebuilt == rows
-            mismatch = "--format ntuple --with-scores writes *_similarity columns into triplet_dataset/ but a 'score' list into the JSONL"
-        else:
-            raise AssertionError(f"{split}: dataset columns {dd[split].column_names} != JSONL keys {list(rows[0])}")
-    if mismatch:
-        pytest.xfail(mismatch)
+        assert dd[split].column_names == list(rows[0])
+        assert dd[split].to_list() == rows
 
 
 def parquet_rows(path: str) -> list[dict[str, Any]]:
@@ -131,13 +101,9 @@ def test_parquet_has_the_dataset_rows(run: dict[str, Any]) -> None:
         assert table.to_pylist() == dd[split].to_list()
 
 
-def test_parquet_rows_equal_the_jsonl_rows_where_the_formats_agree(run: dict[str, Any]) -> None:
+def test_parquet_rows_equal_the_jsonl_rows(run: dict[str, Any]) -> None:
     for split in SPLITS:
-        rows = read_jsonl(run["jsonl"][split])
-        got = parquet_rows(run["parquet"][split])
-        if list(got[0]) != list(rows[0]):
-            pytest.xfail("the Parquet files hold the dataset's columns, which differ from the JSONL's for this format")
-        assert got == rows
+        assert parquet_rows(run["parquet"][split]) == read_jsonl(run["jsonl"][split])
 
 
 def test_duckdb_reads_the_parquet_layout(run: dict[str, Any]) -> None:

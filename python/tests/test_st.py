@@ -1,9 +1,9 @@
 """hardneg.mine_hard_negatives against sentence-transformers' documented behaviour.
 
-The tests that mine need the binary's general mode (queries against a corpus,
---corpus ...), which is still to come: they skip, with the reason, until
-'hardneg mine --help' lists --corpus. The tests of what Python writes for the
-binary (the BEIR folder, the flags, the derived range_max) run today.
+The tests that mine need the binary's queries-against-a-corpus mode
+(--corpus ...): they skip, with the reason, where 'hardneg mine --help' does
+not list --corpus. The tests of what Python writes for the binary (the BEIR
+folder, the flags, the derived range_max) run with any binary.
 """
 
 from __future__ import annotations
