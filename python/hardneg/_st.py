@@ -424,8 +424,11 @@ def _as_sentence_transformers(
         for name, rows in summary["rows"].items()
         if rows
     ]
-    if not parts:
-        raise ValueError("hardneg found no negatives for any anchor; loosen range_min, range_max, the margins or max_score")
+    if not parts:  # no anchor kept a negative: an empty dataset, as sentence-transformers returns
+        name = next(iter(summary["rows"]))
+        with open(os.path.join(root, name, "dataset_info.json"), encoding="utf-8") as f:
+            features = datasets.Features.from_dict(json.load(f)["features"])
+        parts = [datasets.Dataset.from_dict({c: [] for c in features}, features=features)]
     ds = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
 
     negatives = sorted((c for c in ds.column_names if c.startswith("negative_") and c[9:].isdigit()), key=lambda c: int(c[9:]))

@@ -406,6 +406,14 @@ def test_model_and_precomputed_embeddings_agree(data: Retrieval) -> None:
 
 
 @general_mode
+@pytest.mark.parametrize("output_format", ["triplet", "n-tuple", "labeled-list"])
+def test_no_negatives_at_all_is_an_empty_dataset(data: Retrieval, output_format: str) -> None:
+    ds = mine(data, output_format=output_format, min_score=0.999)
+    assert ds.num_rows == 0
+    assert ds.column_names == ST_COLUMNS[(output_format, False)]
+
+
+@general_mode
 def test_binary_errors_surface(data: Retrieval) -> None:
     with pytest.raises(hardneg.HardnegError) as info:
         mine(data, sampling_strategy="nearest")
