@@ -9,11 +9,9 @@ from pathlib import Path
 
 import datasets
 import pytest
-from helpers import general_mode, read_jsonl
+from helpers import read_jsonl
 
 import hardneg
-
-pytestmark = general_mode
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import has_general_mode
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "docs" / "quickstart.ipynb"
 
@@ -15,14 +14,11 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert nb["nbformat"] == 4
     monkeypatch.chdir(tmp_path)
-    general = has_general_mode()
     namespace: dict[str, object] = {"__name__": "__main__"}
     ran = 0
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
-        if "general-mode" in cell.get("metadata", {}).get("tags", []) and not general:
-            continue  # needs the binary's general mode, still to come
         source = "".join(cell["source"])
         exec(compile(source, f"{NOTEBOOK.name}[cell {i}]", "exec"), namespace)
         ran += 1

@@ -16,7 +16,6 @@ from typing import Any
 import datasets
 import numpy as np
 import pytest
-from helpers import general_mode
 
 import hardneg
 import hardneg._st
@@ -276,7 +275,6 @@ def mine(data: Retrieval, **kwargs: Any) -> datasets.Dataset:
     return hardneg.mine_hard_negatives(data.dataset, StubModel(data), anchor_column_name="query", positive_column_name="answer", **kwargs)
 
 
-@general_mode
 @pytest.mark.parametrize("output_format,output_scores", sorted(ST_COLUMNS), ids=[f"{f}{'-scores' if s else ''}" for f, s in sorted(ST_COLUMNS)])
 def test_columns_are_sentence_transformers(data: Retrieval, output_format: str, output_scores: bool) -> None:
     ds = mine(data, output_format=output_format, output_scores=output_scores)
@@ -285,7 +283,6 @@ def test_columns_are_sentence_transformers(data: Retrieval, output_format: str, 
     assert ds.num_rows > 0
 
 
-@general_mode
 def test_triplet_top_negatives_are_the_exact_nearest(data: Retrieval) -> None:
     ds = mine(data, output_format="triplet", output_scores=True)
     positives = data.positives()
@@ -301,7 +298,6 @@ def test_triplet_top_negatives_are_the_exact_nearest(data: Retrieval) -> None:
         assert r["scores"][1] == pytest.approx(data.cos(r["query"], r["negative"]), abs=1e-5)
 
 
-@general_mode
 def test_n_tuple_rows_per_positive(data: Retrieval) -> None:
     ds = mine(data, output_format="n-tuple", output_scores=True, range_min=2)
     positives = data.positives()
@@ -326,7 +322,6 @@ def expect_most_similar_first(rows: list[list[str]], scores: list[list[float]], 
         )
 
 
-@general_mode
 def test_n_tuple_drops_anchors_short_of_negatives(data: Retrieval) -> None:
     positives = data.positives()
     floor = 0.6
@@ -338,7 +333,6 @@ def test_n_tuple_drops_anchors_short_of_negatives(data: Retrieval) -> None:
         assert all(r[f"negative_{i}"] for i in range(1, NUM_NEGATIVES + 1))
 
 
-@general_mode
 def test_labeled_pair_positives_then_negatives(data: Retrieval) -> None:
     ds = mine(data, output_format="labeled-pair")
     scored = mine(data, output_format="labeled-pair", output_scores=True)
@@ -356,7 +350,6 @@ def test_labeled_pair_positives_then_negatives(data: Retrieval) -> None:
         assert r["score"] == pytest.approx(data.cos(r["query"], r["answer"]), abs=1e-5)
 
 
-@general_mode
 def test_labeled_list_positive_first(data: Retrieval) -> None:
     ds = mine(data, output_format="labeled-list")
     positives = data.positives()
@@ -369,7 +362,6 @@ def test_labeled_list_positive_first(data: Retrieval) -> None:
     )
 
 
-@general_mode
 def test_margins_and_score_limits_hold(data: Retrieval) -> None:
     positives = data.positives()
     ds = mine(data, output_format="triplet", output_scores=True, absolute_margin=0.05, max_score=0.8, min_score=0.0)
@@ -380,7 +372,6 @@ def test_margins_and_score_limits_hold(data: Retrieval) -> None:
         assert 0.0 - 1e-6 <= r["scores"][1] <= 0.8 + 1e-6
 
 
-@general_mode
 def test_random_sampling_is_seeded(data: Retrieval) -> None:
     a = mine(data, sampling_strategy="random", range_max=20, seed=1)
     b = mine(data, sampling_strategy="random", range_max=20, seed=1)
@@ -391,7 +382,6 @@ def test_random_sampling_is_seeded(data: Retrieval) -> None:
         assert r["negative"] in data.ranked_negatives(r["query"])[:20]
 
 
-@general_mode
 def test_model_and_precomputed_embeddings_agree(data: Retrieval) -> None:
     with_model = mine(data, output_format="n-tuple")
     precomputed = hardneg.mine_hard_negatives(
@@ -405,7 +395,6 @@ def test_model_and_precomputed_embeddings_agree(data: Retrieval) -> None:
     assert precomputed.to_list() == with_model.to_list()
 
 
-@general_mode
 @pytest.mark.parametrize("output_format", ["triplet", "n-tuple", "labeled-list"])
 def test_no_negatives_at_all_is_an_empty_dataset(data: Retrieval, output_format: str) -> None:
     ds = mine(data, output_format=output_format, min_score=0.999)
@@ -413,7 +402,6 @@ def test_no_negatives_at_all_is_an_empty_dataset(data: Retrieval, output_format:
     assert ds.column_names == ST_COLUMNS[(output_format, False)]
 
 
-@general_mode
 def test_binary_errors_surface(data: Retrieval) -> None:
     with pytest.raises(hardneg.HardnegError) as info:
         mine(data, sampling_strategy="nearest")
@@ -421,7 +409,6 @@ def test_binary_errors_surface(data: Retrieval) -> None:
     assert "nearest" in str(info.value)
 
 
-@general_mode
 def test_default_columns_are_the_first_two(data: Retrieval) -> None:
     ds = hardneg.mine_hard_negatives(data.dataset.select_columns(["query", "answer"]), StubModel(data), verbose=False)
     assert ds.column_names == ["query", "answer", "negative"]
