@@ -3,11 +3,13 @@ package source
 import (
 	"bufio"
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"os"
 	"slices"
+	"unicode/utf8"
 )
 
 // docFile is the corpus file a streamed side reads again to resolve rows.
@@ -48,20 +50,24 @@ func streamCorpus(path string, want map[string]bool) (*Side, error) {
 	lines := 0
 	err = eachLine(f, func(line []byte, num int) error {
 		lines = num
-		var d docLine
-		blank, err := decodeObject(line, num, ErrCorpus, &d)
-		if err != nil || blank {
-			return err
-		}
-		if err := checkDoc(d, num, ErrCorpus); err != nil {
-			return err
+		id, ok := quickDocID(line)
+		if !ok {
+			var d docLine
+			blank, err := decodeObject(line, num, ErrCorpus, &d)
+			if err != nil || blank {
+				return err
+			}
+			if err := checkDoc(d, num, ErrCorpus); err != nil {
+				return err
+			}
+			id = *d.ID
 		}
 		row := int32(side.n)
 		side.n++
-		side.hashes = append(side.hashes, IDHash(*d.ID))
-		entries = append(entries, entry{h2: maphash.String(dupSeed, *d.ID), row: row, line: int32(num)})
-		if want[*d.ID] {
-			side.index[*d.ID] = row
+		side.hashes = append(side.hashes, IDHash(id))
+		entries = append(entries, entry{h2: maphash.String(dupSeed, id), row: row, line: int32(num)})
+		if want[id] {
+			side.index[id] = row
 		}
 		return nil
 	})
@@ -91,6 +97,45 @@ func streamCorpus(path string, want map[string]bool) (*Side, error) {
 		}
 	}
 	return side, nil
+}
+
+// docShape is what the first pass over a corpus needs of a line: its id,
+// and that its text is a string and its title a string or null, without
+// unquoting either.
+type docShape struct {
+	ID    *string     `json:"_id"`
+	Title stringShape `json:"title"`
+	Text  stringShape `json:"text"`
+}
+
+// stringShape notes that a JSON value is a string or null without decoding
+// it.
+type stringShape struct{ str, null bool }
+
+var errNotString = errors.New("not a string")
+
+func (s *stringShape) UnmarshalJSON(b []byte) error {
+	switch {
+	case b[0] == '"':
+		s.str = true
+	case string(b) == "null":
+		s.null = true
+	default:
+		return errNotString
+	}
+	return nil
+}
+
+// quickDocID returns the id of a line that is a valid document, in one
+// pass and without decoding its text. It reports false for anything else,
+// which decodeObject and checkDoc then word as an error (or skip, for a
+// blank line).
+func quickDocID(line []byte) (string, bool) {
+	var d docShape
+	if !utf8.Valid(line) || json.Unmarshal(line, &d) != nil || d.ID == nil || !d.Text.str {
+		return "", false
+	}
+	return *d.ID, true
 }
 
 // checkDoc checks the fields every document and query must have.
