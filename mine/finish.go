@@ -100,8 +100,12 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	}
 	tm.stage("sample_and_split", sampleStart)
 	// A streamed corpus reads the ids and texts of the rows it writes.
-	if err := p.Corpus.Resolve(outputRows(s, sc, c)); err != nil {
-		return nil, inputErr(err)
+	if !p.Corpus.Resident() {
+		resolveStart := time.Now()
+		if err := p.Corpus.Resolve(outputRows(s, sc, c)); err != nil {
+			return nil, inputErr(err)
+		}
+		tm.stage("read_texts", resolveStart)
 	}
 	stats, err := buildStats(s, sc, c, train, val, rowAnchor, rowPos, rowNeg)
 	if err != nil {

@@ -41,7 +41,8 @@ type problemSize struct {
 // window, the rows and the columns they are written from, and the Go
 // runtime; then a tenth for the garbage collector. The corpus matrix is
 // held whole when Fixed plus it fit the budget, and otherwise streamed in
-// the largest chunk that fits (at least minChunkRows rows).
+// the largest chunk that fits (at least minChunkRows rows), or in chunks
+// of s.ChunkRows when it is set.
 func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan {
 	elem := int64(4)
 	if s.Store == StoreF16 {
@@ -62,6 +63,9 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	rowBytes := cols * elem
 	rowBytes += rowBytes / 10
 	switch {
+	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
+		p.ChunkRows = s.ChunkRows
+		p.Total = fixed + int64(p.ChunkRows)*rowBytes
 	case budget <= 0 || fixed+p.CorpusMatrix+p.CorpusMatrix/10 <= budget:
 		p.Resident, p.ChunkRows = true, z.corpusRows
 		p.Total = fixed + p.CorpusMatrix + p.CorpusMatrix/10
@@ -102,6 +106,10 @@ func estimateTriplets(anchors []source.Anchor, n int) int64 {
 	}
 	return t
 }
+
+// AvailableMemory is what a run takes for its budget without MaxMemory:
+// MemAvailable from /proc/meminfo, or 0 where it cannot be read.
+func AvailableMemory() int64 { return availableMemory() }
 
 // availableMemory is MemAvailable from /proc/meminfo, or 0 where it cannot
 // be read (then no limit applies unless MaxMemory sets one).

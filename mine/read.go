@@ -67,7 +67,16 @@ func hashInputs(paths []string) chan hashed {
 // readInputs reads the texts and the positives into a problem, opens the
 // embeddings, checks them against the texts, and starts hashing the files.
 func readInputs(s Settings, hooks Hooks) (*inputs, error) {
-	in := &inputs{hashes: hashInputs(inputFiles(s.Inputs)), general: s.Inputs.General()}
+	return readInputsFor(s, hooks, true)
+}
+
+// readInputsFor is readInputs, hashing the files only when hash is set
+// (the stats file records the hashes; the cost model needs none).
+func readInputsFor(s Settings, hooks Hooks, hash bool) (*inputs, error) {
+	in := &inputs{general: s.Inputs.General()}
+	if hash {
+		in.hashes = hashInputs(inputFiles(s.Inputs))
+	}
 	f := s.Inputs
 	if !in.general {
 		p, stats, err := source.ReadSynonyms(f.Terms, f.Pairs)

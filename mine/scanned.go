@@ -151,9 +151,6 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 	}
 	plan := planMemory(z, s, threads, budget)
 	plan.From = from
-	if s.ChunkRows > 0 && s.ChunkRows < z.corpusRows {
-		plan.Resident, plan.ChunkRows = false, s.ChunkRows
-	}
 	if !plan.Resident && s.ChunkRows == 0 && plan.ChunkRows < min(minChunkRows, z.corpusRows) {
 		return nil, fmt.Errorf("%w: the run holds about %s whatever the corpus size (the %d anchors' rows and state, texts, id hashes, the rows it writes) and needs room for %d more corpus rows to stream the corpus, but %s is %s; try a machine with more memory, or fewer anchors per task (--shard)",
 			ErrMemory, FormatBytes(plan.Fixed), len(sel), minChunkRows, from, FormatBytes(budget))

@@ -72,6 +72,24 @@ func SynonymInputs(dataDir string) Inputs {
 	}
 }
 
+// BEIR file names in a --beir-dir folder.
+const (
+	BEIRCorpus           = "corpus.jsonl"
+	BEIRQueries          = "queries.jsonl"
+	BEIRQrels            = "qrels/train.tsv"
+	BEIRCorpusEmbeddings = "corpus_embeddings.npy"
+	BEIRQueryEmbeddings  = "query_embeddings.npy"
+)
+
+// BEIRInputs are the five files of queries against a corpus in dir, in
+// the BEIR layout (the train qrels).
+func BEIRInputs(dir string) Inputs {
+	return Inputs{
+		Corpus: filepath.Join(dir, BEIRCorpus), Queries: filepath.Join(dir, BEIRQueries), Qrels: filepath.Join(dir, BEIRQrels),
+		CorpusEmbeddings: filepath.Join(dir, BEIRCorpusEmbeddings), QueryEmbeddings: filepath.Join(dir, BEIRQueryEmbeddings),
+	}
+}
+
 // Settings is everything a run needs. It is the one description of a run:
 // the CLI's flags and config files fill it, shard files carry it (its JSON
 // form holds exactly the settings that change a run's result), and the

@@ -32,7 +32,12 @@ type mineFlags struct {
 	groups      []flagGroup
 }
 
-func newMineFlags() *mineFlags {
+func newMineFlags() *mineFlags { return newRunFlags(false) }
+
+// newRunFlags makes mine's flags; forPlan leaves out those that only say
+// how one process runs (task, progress and output-printing flags), so
+// that 'hardneg plan' takes a mine command's settings as they are.
+func newRunFlags(forPlan bool) *mineFlags {
 	f := &mineFlags{s: mine.DefaultSettings(""), tasks: newTaskFlags()}
 	f.s.Inputs, f.s.OutDir = mine.Inputs{}, ""
 	f.sel.s = &f.s
@@ -54,15 +59,17 @@ func newMineFlags() *mineFlags {
 	run := newGroup("Running")
 	run.fs.IntVar(&f.s.Threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
-	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB\n(default: the memory the system reports available)")
+	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is held whole when it fits and\nstreamed from its .npy in chunks otherwise; a run that cannot fit is refused\n(default: the memory the system reports available)")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
-	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
-	f.tasks.add(run)
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
-	run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
-	run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
-	run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
-	run.fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
+	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
+	if !forPlan {
+		f.tasks.add(run)
+		run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
+		run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
+		run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
+		run.fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
+	}
 	f.groups = []flagGroup{in, out, bands, choice, guards, sp, run}
 	return f
 }
