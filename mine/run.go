@@ -17,9 +17,11 @@ import (
 type Hooks struct {
 	// Log receives one line per stage.
 	Log io.Writer
-	// ScanStart is called with the number of anchors before the scan, and
-	// ScanProgress with the number finished since its last call (from
-	// several goroutines at once).
+	// ScanStart is called before the scan with its units of work: the
+	// number of anchors times the number of corpus chunks they are scanned
+	// against (one when the corpus is held whole). ScanProgress is called
+	// with the units finished since its last call (from several goroutines
+	// at once).
 	ScanStart    func(anchors int)
 	ScanProgress func(anchors int)
 	ScanDone     func()

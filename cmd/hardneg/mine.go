@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -204,6 +205,12 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			hooks, err := mineHooks(stderr, f.quiet, f.progress)
 			if err != nil {
 				return err
+			}
+			if s.MaxMemory > 0 {
+				// The run plans its memory to fit; the garbage collector
+				// must then keep the heap within it too, not let it grow
+				// to twice what is live.
+				debug.SetMemoryLimit(s.MaxMemory)
 			}
 			if f.tasks.set() {
 				return runMineShard(cmd.Context(), stderr, f.quiet, hooks, s, &f.tasks)

@@ -270,6 +270,7 @@ func writePlanJSON(w io.Writer, z *mine.Sizes, s mine.Settings, threads int, bud
 	}
 	out := map[string]any{
 		"anchors": z.Anchors(), "positives": z.Positives(), "queries": z.Queries, "corpus": z.Corpus, "dim": z.Dim,
+		"text_bytes": z.TextBytes, "corpus_text_bytes": z.CorpusTextBytes,
 		"dtype": z.DType, "threads": threads, "memory_budget_bytes": budget,
 		"speeds": map[string]float64{"scan_gflops": sp.ScanGFLOPS, "select_ns": sp.SelectNs, "load_mbps": sp.LoadMBps, "text_mbps": sp.TextMBps, "row_us": sp.RowUs},
 	}

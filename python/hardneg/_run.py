@@ -146,7 +146,7 @@ def _follow(stream: Iterable[str], log: list[str], verbose: bool) -> None:
                 if bar is not None:
                     bar.close()
                 stage = event["stage"]
-                bar = tqdm(total=event.get("total"), desc=stage, unit=" anchors" if stage == "scan" else "it", dynamic_ncols=True)
+                bar = tqdm(total=event.get("total"), desc=stage, unit=" anchor-chunks" if stage == "scan" else "it", dynamic_ncols=True)
             if event.get("total") is not None and bar.total != event["total"]:
                 bar.total = event["total"]
             bar.update(event["done"] - bar.n)
