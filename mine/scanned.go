@@ -156,8 +156,8 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 			ErrMemory, FormatBytes(plan.Fixed), len(sel), minChunkRows, from, FormatBytes(budget))
 	}
 	if plan.Resident {
-		hooks.logf("memory: about %s for %d anchors against %d x %d embeddings stored as %s, held whole, and about %d triplets",
-			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, z.triplets)
+		hooks.logf("memory: about %s for %d anchors against %d x %d embeddings stored as %s, held whole, and about %d triplets, within %s (%s)",
+			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, z.triplets, FormatBytes(budget), from)
 	} else {
 		hooks.logf("memory: about %s for %d anchors, and %d x %d embeddings stored as %s streamed %d rows at a time to stay within %s (%s)",
 			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, plan.ChunkRows, FormatBytes(budget), from)
