@@ -77,7 +77,9 @@ class GoBinaryHook(BuildHookInterface):
         exe = "hardneg.exe" if goos == "windows" else "hardneg"
         self._tmp = tempfile.mkdtemp(prefix="hardneg-wheel-")
         binary = os.path.join(self._tmp, exe)
-        cmd = [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", binary, "./cmd/hardneg"]
+        # The package's version, for 'hardneg version' and the stats file's "tool".
+        ldflags = f"-s -w -X github.com/hardneg/hardneg/mine.release={version}"
+        cmd = [go, "build", "-trimpath", "-ldflags", ldflags, "-o", binary, "./cmd/hardneg"]
         self.app.display_info("building the hardneg binary: CGO_ENABLED=0 " + " ".join(cmd[1:]))
         try:
             subprocess.run(cmd, cwd=self.root, env=env, check=True)

@@ -104,9 +104,17 @@ func (t *timer) stage(name string, since time.Time) {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
+// release is the version a packaged build sets with
+// -ldflags "-X github.com/hardneg/hardneg/mine.release=0.1.0" (the Python
+// wheel's hook does), where the module version reads "(devel)".
+var release string
+
 // Version is the module version from the build info, e.g. "hardneg v0.1.0"
 // or "hardneg (devel)" with the VCS revision when there is one.
 func Version() string {
+	if release != "" {
+		return "hardneg v" + release
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "hardneg (unknown)"

@@ -116,6 +116,24 @@ func TestProgressJSON(t *testing.T) {
 	}
 }
 
+// TestQuietKeepsJSONProgress runs -q --progress json and wants the
+// progress lines on stderr and nothing else.
+func TestQuietKeepsJSONProgress(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", synthData(t), "--out", t.TempDir(), "-q", "--progress", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) < 2 || stdout.Len() != 0 {
+		t.Fatalf("-q --progress json: stdout %q, stderr %q; want progress lines alone", stdout.String(), stderr.String())
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, `{"stage": "scan"`) {
+			t.Fatalf("-q --progress json printed %q besides progress lines", l)
+		}
+	}
+}
+
 // TestBandsAsAList mines with four named bands given by --band, checks every
 // row's label against its similarity and the mix against the ratios, and
 // replays the run from --print-config.

@@ -67,7 +67,7 @@ func newRunFlags(forPlan bool) *mineFlags {
 	if !forPlan {
 		f.tasks.add(run)
 		run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
-		run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
+		run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary, and --progress json's lines)")
 		run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
 		run.fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
 	}

@@ -28,10 +28,13 @@ func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error
 	default:
 		return mine.Hooks{}, &usageError{fmt.Errorf("--progress %q: want auto or json", progress)}
 	}
-	if quiet {
+	if quiet && progress != "json" {
 		return mine.Hooks{}, nil
 	}
 	h := mine.Hooks{Log: stderr}
+	if quiet {
+		h.Log = nil // --quiet --progress json: the progress lines alone
+	}
 	if progress == "json" {
 		p := &progressJSON{w: stderr, every: 100 * time.Millisecond}
 		h.ScanStart, h.ScanProgress, h.ScanDone = p.start, p.add, p.done

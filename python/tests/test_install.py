@@ -59,6 +59,12 @@ def test_package_comes_from_the_wheel() -> None:
     assert hardneg.__version__ != "0+unknown"
 
 
+@wheel_test
+def test_binary_reports_the_package_version(binary: str) -> None:
+    out = subprocess.run([binary, "version"], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == f"hardneg v{hardneg.__version__}"
+
+
 def test_binary_override(monkeypatch: pytest.MonkeyPatch, binary: str, tmp_path: Path) -> None:
     monkeypatch.setenv("HARDNEG_BINARY", binary)
     assert hardneg.find_hardneg_bin() == os.path.abspath(binary)
