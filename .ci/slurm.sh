@@ -307,6 +307,10 @@ tasks=$(grep -c "ArrayJobId=$jid " <<<"$states")
 shards=$(find "$HARDNEG_OUT/shards" -name '*.hnshard' | wc -l)
 [ "$tasks" = "$shards" ] || fail "array job $jid ran $tasks tasks but $HARDNEG_OUT/shards holds $shards shard files"
 say "$tasks array tasks and the merge COMPLETED, exit 0 ($((SECONDS - t0)) s)"
+# Each task took Slurm's --mem as its budget (the script's SLURM_MEM_PER_NODE line).
+budgeted=$(grep -l '^memory: .*(--max-memory)$' "$work"/submit/hardneg-mine-*.log 2>/dev/null | wc -l)
+[ "$budgeted" = "$tasks" ] || fail "$budgeted of $tasks task logs show a memory plan within --max-memory"
+say "every task planned its memory within Slurm's --mem ($(grep -ho 'within [0-9.]* [KMG]iB' "$work"/submit/hardneg-mine-*.log | sort -u | paste -sd' '))"
 
 # --- The check ----------------------------------------------------------
 cmd=("$bin" mine --data-dir "$HARDNEG_DATA" --out "$work/full" -q)

@@ -19,24 +19,24 @@ func flagEmbeddingTable(v View, o Options) (hfds.Table, int) {
 	ps, ns := newList("pos_scores", hfds.ListFloat64), newList("neg_scores", hfds.ListFloat64)
 	pid, nid := newList("positive_id", hfds.ListString), newList("negative_id", hfds.ListString)
 	for _, g := range groupByAnchor(v) {
-		query = append(query, v.Queries[g.Anchor])
+		query = append(query, v.Queries.Text(g.Anchor))
 		for _, p := range g.Positives {
-			pos.Strings = append(pos.Strings, v.Corpus[p])
+			pos.Strings = append(pos.Strings, v.Corpus.Text(p))
 			if o.WithScores {
 				ps.Float64s = append(ps.Float64s, score(v.PositiveSim(g.Anchor, p)))
 			}
 			if o.WithIDs {
-				pid.Strings = append(pid.Strings, v.CorpusIDs[p])
+				pid.Strings = append(pid.Strings, v.Corpus.ID(p))
 			}
 		}
 		for _, i := range g.Negatives {
 			r := v.Rows[i]
-			neg.Strings = append(neg.Strings, v.Corpus[r.Negative])
+			neg.Strings = append(neg.Strings, v.Corpus.Text(r.Negative))
 			if o.WithScores {
 				ns.Float64s = append(ns.Float64s, score(r.Sim))
 			}
 			if o.WithIDs {
-				nid.Strings = append(nid.Strings, v.CorpusIDs[r.Negative])
+				nid.Strings = append(nid.Strings, v.Corpus.ID(r.Negative))
 			}
 		}
 		endRow(pos)
@@ -46,7 +46,7 @@ func flagEmbeddingTable(v View, o Options) (hfds.Table, int) {
 			endRow(ns)
 		}
 		if o.WithIDs {
-			qid = append(qid, v.QueryIDs[g.Anchor])
+			qid = append(qid, v.Queries.ID(g.Anchor))
 			endRow(pid)
 			endRow(nid)
 		}

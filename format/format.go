@@ -92,14 +92,19 @@ type Row struct {
 	Band               int16   // index into View.Bands
 }
 
+// Items spells out the rows of one side: the text a row shows and the id
+// WithIDs adds. source.Side is one.
+type Items interface {
+	ID(row int32) string
+	Text(row int32) string
+}
+
 // View is one split's rows in output order, with what spells them out.
 type View struct {
 	Rows  []Row
 	Order []int // indices into Rows, in output order
-	// Queries and Corpus are the texts rows show; QueryIDs and CorpusIDs
-	// the ids that WithIDs adds.
-	Queries, Corpus     []string
-	QueryIDs, CorpusIDs []string
+	// Queries and Corpus spell out the anchors and the documents.
+	Queries, Corpus Items
 	// Bands are the band names, the difficulty labels.
 	Bands []string
 	// PositiveSim gives the similarity of a positive to its anchor,

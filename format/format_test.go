@@ -68,7 +68,7 @@ func TestGroupedTables(t *testing.T) {
 		{Anchor: 0, Positive: 2, Negative: 3, Sim: 0.5}, {Anchor: 0, Positive: 2, Negative: 4, Sim: 0.4},
 		{Anchor: 1, Positive: 0, Negative: 5, Sim: 0.3},
 	}
-	v := View{Rows: rows, Order: []int{0, 1, 2, 3, 4}, Queries: texts, Corpus: texts, QueryIDs: texts, CorpusIDs: texts, Bands: []string{"all"},
+	v := View{Rows: rows, Order: []int{0, 1, 2, 3, 4}, Queries: stringItems(texts), Corpus: stringItems(texts), Bands: []string{"all"},
 		PositiveSim: func(a, p int32) float32 { return 0.9 }}
 	col := func(tbl hfds.Table, name string) hfds.Column {
 		for _, c := range tbl.Columns {
@@ -96,3 +96,54 @@ func TestGroupedTables(t *testing.T) {
 		t.Errorf("flagembedding pos %v", got)
 	}
 }
+
+// TestGroupsKeepTheChosenOrder shuffles a view and wants every grouped
+// format to list an anchor's negatives, and its positives, in the order of
+// View.Rows (the order they were chosen: most similar first for top
+// sampling, as sentence-transformers lists them), while the groups
+// themselves follow the shuffled order.
+func TestGroupsKeepTheChosenOrder(t *testing.T) {
+	texts := []string{"q0", "q1", "p1", "p2", "n1", "n2", "n3", "n4"}
+	var rows []Row
+	for _, pos := range []int32{3, 2} { // the qrels order: p2 before p1
+		for i, neg := range []int32{6, 4, 7} { // chosen most similar first
+			rows = append(rows, Row{Anchor: 0, Positive: pos, Negative: neg, Sim: 0.9 - 0.1*float32(i)})
+		}
+	}
+	rows = append(rows, Row{Anchor: 1, Positive: 2, Negative: 5, Sim: 0.5}, Row{Anchor: 1, Positive: 2, Negative: 4, Sim: 0.4})
+	v := View{Rows: rows, Order: []int{7, 4, 0, 6, 5, 2, 3, 1}, Queries: stringItems(texts), Corpus: stringItems(texts), Bands: []string{"all"}}
+	col := func(tbl hfds.Table, name string) hfds.Column {
+		for _, c := range tbl.Columns {
+			if c.Name == name {
+				return c
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return hfds.Column{}
+	}
+	list := func(c hfds.Column, row int) []string { return c.Strings[c.Offsets[row]:c.Offsets[row+1]] }
+
+	nt, _ := Lookup(NTuple).Table(v, Options{K: 3})
+	got := [][]string{col(nt, "anchor").Strings, col(nt, "positive").Strings, col(nt, "negative_1").Strings, col(nt, "negative_2").Strings, col(nt, "negative_3").Strings}
+	if want := [][]string{{"q0", "q0"}, {"p1", "p2"}, {"n3", "n3"}, {"n1", "n1"}, {"n4", "n4"}}; !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("n-tuples: %v, want %v", got, want)
+	}
+	ll, _ := Lookup(LabeledList).Table(v, Options{})
+	if got := list(col(ll, "texts"), 2); !slices.Equal(got, []string{"p2", "n3", "n1", "n4"}) {
+		t.Errorf("labeled list of (q0, p2): %v, want the positive, then the negatives as chosen", got)
+	}
+	fe, _ := Lookup(FlagEmbedding).Table(v, Options{})
+	if pos, neg := list(col(fe, "pos"), 1), list(col(fe, "neg"), 1); !slices.Equal(pos, []string{"p2", "p1"}) || !slices.Equal(neg, []string{"n3", "n1", "n4"}) {
+		t.Errorf("flagembedding q0: pos %v, neg %v, want [p2 p1] and [n3 n1 n4]", pos, neg)
+	}
+	lp, _ := Lookup(LabeledPair).Table(v, Options{})
+	if got := col(lp, "text").Strings; !slices.Equal(got[:3], []string{"p1", "n2", "n1"}) || !slices.Equal(got[3:], []string{"p2", "p1", "n3", "n1", "n4"}) {
+		t.Errorf("labeled pairs: %v", got)
+	}
+}
+
+// stringItems are items whose ids are their texts.
+type stringItems []string
+
+func (s stringItems) ID(row int32) string   { return s[row] }
+func (s stringItems) Text(row int32) string { return s[row] }

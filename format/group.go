@@ -1,12 +1,17 @@
 package format
 
-import "github.com/hardneg/hardneg/hfds"
+import (
+	"slices"
+
+	"github.com/hardneg/hardneg/hfds"
+)
 
 // Each anchor's negatives are shared by all its positives, so the grouped
 // formats are built by grouping a view rather than by reading consecutive
-// rows: the result does not depend on the view's order beyond first
-// appearance, which keeps a shuffled split and an anchor-ordered view both
-// usable.
+// rows. Groups come in the order of their first row in the view (a
+// shuffled split stays shuffled), but within a group the negatives keep
+// the order in which they were chosen, the order of View.Rows: most
+// similar first for top sampling, as sentence-transformers lists them.
 
 // pairGroup is one (anchor, positive) of a view with its rows.
 type pairGroup struct {
@@ -15,8 +20,8 @@ type pairGroup struct {
 }
 
 // groupByPair groups the rows of v by (Anchor, Positive). Groups come in
-// the order of their first row in v.Order, and each group's rows in
-// v.Order order. All groups' Rows share one backing array.
+// the order of their first row in v.Order, and each group's rows in the
+// order of v.Rows. All groups' Rows share one backing array.
 func groupByPair(v View) []pairGroup {
 	n := len(v.Order)
 	index := make(map[uint64]int32)
@@ -46,11 +51,14 @@ func groupByPair(v View) []pairGroup {
 		g := &groups[of[k]]
 		g.Rows = append(g.Rows, i)
 	}
+	for _, g := range groups {
+		slices.Sort(g.Rows)
+	}
 	return groups
 }
 
 // anchorGroup is one anchor of a view: its positives and its distinct
-// negatives (the first row of each), both in first-seen order.
+// negatives (the first row of each), both in the order of View.Rows.
 type anchorGroup struct {
 	Anchor    int32
 	Positives []int32
@@ -64,6 +72,7 @@ type anchorGroup struct {
 func groupByAnchor(v View) []anchorGroup {
 	pairs := groupByPair(v)
 	index := make(map[int32]int)
+	var of [][]pairGroup // each anchor's pair groups
 	var out []anchorGroup
 	for _, p := range pairs {
 		a, ok := index[p.Anchor]
@@ -71,11 +80,20 @@ func groupByAnchor(v View) []anchorGroup {
 			a = len(out)
 			index[p.Anchor] = a
 			out = append(out, anchorGroup{Anchor: p.Anchor})
+			of = append(of, nil)
 		}
+		of[a] = append(of[a], p)
+	}
+	for a, ps := range of {
+		// The anchor's positives in the order of View.Rows, as its
+		// negatives.
+		slices.SortFunc(ps, func(x, y pairGroup) int { return x.Rows[0] - y.Rows[0] })
 		g := &out[a]
-		g.Positives = append(g.Positives, p.Positive)
-		for _, i := range p.Rows {
-			g.Negatives = appendDistinct(g.Negatives, v.Rows, i)
+		for _, p := range ps {
+			g.Positives = append(g.Positives, p.Positive)
+			for _, i := range p.Rows {
+				g.Negatives = appendDistinct(g.Negatives, v.Rows, i)
+			}
 		}
 	}
 	return out

@@ -26,27 +26,27 @@ func labeledListTable(v View, o Options) (hfds.Table, int) {
 			dropped++
 			continue
 		}
-		anchor = append(anchor, v.Queries[g.Anchor])
-		texts.Strings = append(texts.Strings, v.Corpus[g.Positive])
+		anchor = append(anchor, v.Queries.Text(g.Anchor))
+		texts.Strings = append(texts.Strings, v.Corpus.Text(g.Positive))
 		if o.WithScores {
 			scores.Float64s = append(scores.Float64s, score(v.PositiveSim(g.Anchor, g.Positive)))
 		} else {
 			labels.Int64s = append(labels.Int64s, 1)
 		}
 		if o.WithIDs {
-			qid = append(qid, v.QueryIDs[g.Anchor])
-			tids.Strings = append(tids.Strings, v.CorpusIDs[g.Positive])
+			qid = append(qid, v.Queries.ID(g.Anchor))
+			tids.Strings = append(tids.Strings, v.Corpus.ID(g.Positive))
 		}
 		for _, i := range g.Rows {
 			r := v.Rows[i]
-			texts.Strings = append(texts.Strings, v.Corpus[r.Negative])
+			texts.Strings = append(texts.Strings, v.Corpus.Text(r.Negative))
 			if o.WithScores {
 				scores.Float64s = append(scores.Float64s, score(r.Sim))
 			} else {
 				labels.Int64s = append(labels.Int64s, 0)
 			}
 			if o.WithIDs {
-				tids.Strings = append(tids.Strings, v.CorpusIDs[r.Negative])
+				tids.Strings = append(tids.Strings, v.Corpus.ID(r.Negative))
 			}
 		}
 		endRow(texts)

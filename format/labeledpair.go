@@ -18,15 +18,15 @@ func labeledPairTable(v View, o Options) (hfds.Table, int) {
 	var label []int64
 	var scores []float64
 	add := func(a, c int32, l int64, s float32) {
-		anchor = append(anchor, v.Queries[a])
-		text = append(text, v.Corpus[c])
+		anchor = append(anchor, v.Queries.Text(a))
+		text = append(text, v.Corpus.Text(c))
 		if o.WithScores {
 			scores = append(scores, score(s))
 		} else {
 			label = append(label, l)
 		}
 		if o.WithIDs {
-			qid, tid = append(qid, v.QueryIDs[a]), append(tid, v.CorpusIDs[c])
+			qid, tid = append(qid, v.Queries.ID(a)), append(tid, v.Corpus.ID(c))
 		}
 	}
 	for _, g := range groupByAnchor(v) {

@@ -46,9 +46,9 @@ func ntupleTable(v View, o Options) (hfds.Table, int) {
 		qid, pid = make([]string, n), make([]string, n)
 	}
 	for row, g := range kept {
-		anchor[row], positive[row] = v.Queries[g.Anchor], v.Corpus[g.Positive]
+		anchor[row], positive[row] = v.Queries.Text(g.Anchor), v.Corpus.Text(g.Positive)
 		for j, i := range g.Rows {
-			negs[j][row] = v.Corpus[v.Rows[i].Negative]
+			negs[j][row] = v.Corpus.Text(v.Rows[i].Negative)
 		}
 		if o.WithScores {
 			scores.Float64s = append(scores.Float64s, score(v.PositiveSim(g.Anchor, g.Positive)))
@@ -58,9 +58,9 @@ func ntupleTable(v View, o Options) (hfds.Table, int) {
 			endRow(scores)
 		}
 		if o.WithIDs {
-			qid[row], pid[row] = v.QueryIDs[g.Anchor], v.CorpusIDs[g.Positive]
+			qid[row], pid[row] = v.Queries.ID(g.Anchor), v.Corpus.ID(g.Positive)
 			for _, i := range g.Rows {
-				nid.Strings = append(nid.Strings, v.CorpusIDs[v.Rows[i].Negative])
+				nid.Strings = append(nid.Strings, v.Corpus.ID(v.Rows[i].Negative))
 			}
 			endRow(nid)
 		}

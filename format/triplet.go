@@ -27,7 +27,7 @@ func tripletTable(v View, o Options) (hfds.Table, int) {
 	scores := newList("scores", hfds.ListFloat64)
 	for k, i := range v.Order {
 		r := v.Rows[i]
-		anchor[k], positive[k], negative[k] = v.Queries[r.Anchor], v.Corpus[r.Positive], v.Corpus[r.Negative]
+		anchor[k], positive[k], negative[k] = v.Queries.Text(r.Anchor), v.Corpus.Text(r.Positive), v.Corpus.Text(r.Negative)
 		sim[k] = score(r.Sim)
 		difficulty[k] = v.Bands[r.Band]
 		if o.WithScores {
@@ -35,7 +35,7 @@ func tripletTable(v View, o Options) (hfds.Table, int) {
 			endRow(scores)
 		}
 		if o.WithIDs {
-			qid[k], pid[k], nid[k] = v.QueryIDs[r.Anchor], v.CorpusIDs[r.Positive], v.CorpusIDs[r.Negative]
+			qid[k], pid[k], nid[k] = v.Queries.ID(r.Anchor), v.Corpus.ID(r.Positive), v.Corpus.ID(r.Negative)
 		}
 	}
 	t := hfds.Table{Columns: []hfds.Column{

@@ -103,6 +103,10 @@ type Exclusions struct {
 	Lists [][]int32
 	// Graph counts, per anchor, the rows the graph rule added.
 	Graph []int
+	// GraphLists are the lists the graph rule alone gives (the anchor, its
+	// positives and what the rule added); the same as Lists when no lexical
+	// rule is on.
+	GraphLists [][]int32
 	// LexRows and LexRules hold, per anchor, the lexical variants (sorted
 	// rows) and the rule that matched each; nil when no lexical rule is on.
 	LexRows  [][]int32
@@ -122,52 +126,45 @@ func Exclude(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads
 var ErrBudget = errors.New("over the memory budget")
 
 // ExcludeWithin is Exclude with a budget, in bytes, for what ExcludeBytes
-// cannot bound beforehand: the lexical variants found per anchor (and the
-// copies of the lists they extend, for the run and for the scan's blocks
-// of 256 anchors per thread). It first looks up a sample of anchors and
+// cannot bound beforehand: the lexical variants found per anchor (and their
+// places in the lists they extend, and in the scan's copies of them). It first looks up a sample of anchors and
 // refuses when the extrapolation exceeds the budget, and it stops as soon
 // as the variants found exceed it; the error wraps ErrBudget. A budget of
 // 0 means none.
 func ExcludeWithin(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads int, budget int64) (*Exclusions, error) {
 	ex := graphExclusions(p, rule, comp)
+	ex.GraphLists = slices.Clone(ex.Lists)
 	if !lex.On() {
 		return ex, nil
 	}
 	if !p.Same() {
 		return nil, errors.New("the lexical guards compare terms with terms: they need the queries to be the corpus (the synonym job); for documents use the near-duplicate guard")
 	}
-	ix := NewIndex(p.Corpus.Texts, lex)
+	ix := NewIndex(p.Corpus.Texts(), lex)
 	at := make([]int32, len(p.Anchors))
 	pos := make([][]int32, len(p.Anchors))
-	var longest int
 	for i, a := range p.Anchors {
 		at[i], pos[i] = a.Query, a.Positives
-		longest = max(longest, len(ex.Lists[i]))
 	}
-	// Bytes per variant: its row and rule, and its place in the merged list.
-	const perHit = 4 + 1 + 4
-	scanCopies := func(longestHits int) int64 {
-		return satMul(int64(max(threads, 1))*256*4, int64(longest+longestHits))
-	}
-	over := func(hits int64, longestHits int, how string) error {
-		return fmt.Errorf("%w: the lexical guards exclude %s %d candidates (%.0f per anchor), which with the scan's copies need about %d MiB, more than the %d MiB the run has left",
-			ErrBudget, how, hits, float64(hits)/float64(max(len(at), 1)), satAdd(satMul(hits, perHit), scanCopies(longestHits))>>20, budget>>20)
+	// Bytes per variant: its row and rule, its place in the merged list,
+	// and in the scan's copy of that list.
+	const perHit = 4 + 1 + 4 + 4
+	over := func(hits int64, how string) error {
+		return fmt.Errorf("%w: the lexical guards exclude %s %d candidates (%.0f per anchor), which need about %d MiB, more than the %d MiB the run has left",
+			ErrBudget, how, hits, float64(hits)/float64(max(len(at), 1)), satMul(hits, perHit)>>20, budget>>20)
 	}
 	if budget > 0 && len(at) > 0 {
 		// A sample spread over the anchors, the same for every run.
 		const sample = 256
 		step := max(1, len(at)/sample)
 		var hits, n int64
-		var longestHits int
 		for i := 0; i < len(at); i += step {
 			rows, _ := ix.Exclusions(at[i], pos[i])
 			hits += int64(len(rows))
-			longestHits = max(longestHits, len(rows))
 			n++
 		}
-		est := satMul(hits, int64(len(at))) / n
-		if satAdd(satMul(est, perHit), scanCopies(longestHits)) > budget {
-			return nil, over(est, longestHits, "about")
+		if est := satMul(hits, int64(len(at))) / n; satMul(est, perHit) > budget {
+			return nil, over(est, "about")
 		}
 	}
 	var maxHits int64
@@ -176,20 +173,13 @@ func ExcludeWithin(p *source.Problem, rule GraphRule, comp []int32, lex Rules, t
 	}
 	rows, rules, ok := ix.exclusionsAll(at, pos, threads, maxHits)
 	if !ok {
-		return nil, over(maxHits, 0, "more than")
+		return nil, over(maxHits, "more than")
 	}
 	ex.LexRows, ex.LexRules = rows, rules
-	var hits int64
-	var longestHits int
 	for i := range p.Anchors {
-		hits += int64(len(rows[i]))
-		longestHits = max(longestHits, len(rows[i]))
 		if len(rows[i]) > 0 {
 			ex.Lists[i] = mergeSorted(ex.Lists[i], rows[i])
 		}
-	}
-	if budget > 0 && satAdd(satMul(hits, perHit), scanCopies(longestHits)) > budget {
-		return nil, over(hits, longestHits, "")
 	}
 	return ex, nil
 }

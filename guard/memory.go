@@ -9,8 +9,8 @@ import (
 
 // ExcludeBytes bounds the memory Exclude needs for p, in bytes, without
 // building anything: the exclusion lists of the graph rule (and the scan's
-// sorted copies of them, a block of 256 anchors per thread), the lexical
-// indexes and their scratch on threads goroutines. It runs in time linear
+// sorted copy of each), the lexical indexes and their scratch on threads
+// goroutines. It runs in time linear
 // in the positives and the terms (times Hops), so a run can refuse before
 // the guards or the embeddings take their memory.
 //
@@ -24,16 +24,26 @@ import (
 func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads int) int64 {
 	var b bytes
 	anchors := int64(len(p.Anchors))
-	b.add(anchors, 24+8)     // Lists' and Graph's headers and counters
-	var lists, longest int64 // int32 rows in the graph rule's lists, and the longest list
+	b.add(anchors, 24+8) // Lists' and Graph's headers and counters
+	// lists counts the rows of every anchor's list: what the lists hold
+	// (but for the component rule, whose anchors share their component's
+	// list) and what the scan's sorted copies of them hold (scan.NewScanner
+	// keeps every block's state, its exclusions among it, across the corpus
+	// chunks).
+	var lists, longest int64
 	switch {
 	case rule.Component:
 		b.add(int64(p.Corpus.Len()), 4+8) // members, and its map's share
 		size := map[int32]int64{}
-		for _, c := range comp {
-			size[c]++
-			longest = max(longest, size[c])
+		for v, c := range comp {
+			if v >= p.Nodes()-p.Corpus.Len() { // corpus vertices only
+				size[c]++
+			}
 		}
+		for _, a := range p.Anchors {
+			lists = satAdd(lists, size[comp[p.QueryNode(a.Query)]])
+		}
+		b.add(lists, 4) // the scan's copies
 	case rule.Hops > 1:
 		bound := hopBounds(p, rule.Hops, comp)
 		for _, a := range p.Anchors {
@@ -44,20 +54,17 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 		// the adjacency map, and one anchor's visited set at a time
 		b.add(int64(p.Nodes()), 64)
 		b.add(longest, 48)
+		b.add(lists, 4+4) // the lists and the scan's copies
 	default:
 		for _, a := range p.Anchors {
-			n := int64(len(a.Positives)) + 1
-			lists = satAdd(lists, n)
-			longest = max(longest, n)
+			lists = satAdd(lists, int64(len(a.Positives))+1)
 		}
+		b.add(lists, 4+4) // the lists and the scan's copies
 	}
-	b.add(lists, 4)
-	// the scan's sorted copies of a block of 256 lists per thread
-	b.add(satMul(int64(max(threads, 1)), 256), satMul(longest, 4))
 	if !lex.On() {
 		return b.n
 	}
-	terms := p.Corpus.Texts
+	terms := p.Corpus.Texts()
 	n := int64(len(terms))
 	var text int64
 	for _, t := range terms {

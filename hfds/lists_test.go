@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
 // listsRef are the rows of testdata/datasets-5.0.1-lists (see its
@@ -381,5 +382,126 @@ func TestSaveParquetListStatistics(t *testing.T) {
 	}
 	if got := readParquetGo(t, path).rows; sameRows(got, tableRows(table)) != nil {
 		t.Error(sameRows(got, tableRows(table)))
+	}
+}
+
+// FuzzSaveLists builds list columns from raw offsets, valid or not, and
+// checks that Save and SaveParquet either refuse them with ErrBadOffsets or
+// write rows that read back as given, whatever the batch and shard sizes.
+// Each byte of deltas is the length of one row's list, or makes the offsets
+// decrease when it is 0xff; extra values added to the count make the
+// offsets end early.
+func FuzzSaveLists(f *testing.F) {
+	f.Add([]byte{1, 0, 2, 13, 0, 0, 4}, uint8(2), uint16(200), uint8(0))
+	f.Add([]byte{0, 0, 0}, uint8(1), uint16(0), uint8(0))
+	f.Add([]byte{}, uint8(0), uint16(0), uint8(0))
+	f.Add([]byte{3, 0xff, 2}, uint8(0), uint16(0), uint8(0))
+	f.Add([]byte{1, 2, 3}, uint8(0), uint16(0), uint8(1))
+	f.Add([]byte{40, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7}, uint8(3), uint16(90), uint8(0))
+	f.Fuzz(func(t *testing.T, deltas []byte, batch uint8, shard uint16, extra uint8) {
+		if len(deltas) > 64 {
+			deltas = deltas[:64]
+		}
+		offsets := []int{0}
+		valid := true
+		for _, d := range deltas {
+			next := offsets[len(offsets)-1] + int(d)
+			if d == 0xff {
+				next = offsets[len(offsets)-1] - 1
+				valid = valid && next >= offsets[len(offsets)-1]
+			}
+			offsets = append(offsets, next)
+		}
+		n := max(offsets[len(offsets)-1], 0) + int(extra%4)
+		valid = valid && extra%4 == 0
+		ss, fs, is := make([]string, n), make([]float64, n), make([]int64, n)
+		for k := range n {
+			ss[k] = fmt.Sprintf("값%d", k)
+			fs[k] = float64(k) / 3
+			is[k] = int64(k) << 40
+		}
+		ids := make([]int64, len(deltas))
+		for i := range ids {
+			ids[i] = int64(i)
+		}
+		table := Table{Columns: []Column{
+			{Name: "id", Type: Int64, Int64s: ids},
+			{Name: "s", Type: ListString, Strings: ss, Offsets: offsets},
+			{Name: "f", Type: ListFloat64, Float64s: fs, Offsets: slices.Clone(offsets)},
+			{Name: "i", Type: ListInt64, Int64s: is, Offsets: slices.Clone(offsets)},
+		}}
+		opt := Options{BatchRows: int(batch), MaxShardBytes: int64(shard)}
+		splits := []Split{{Name: "train", Table: table}}
+		dir := t.TempDir()
+		err := Save(filepath.Join(dir, "ds"), splits, opt)
+		perr := SaveParquet(filepath.Join(dir, "hub"), splits, opt)
+		if !valid {
+			if !errors.Is(err, ErrBadOffsets) || !errors.Is(perr, ErrBadOffsets) {
+				t.Fatalf("offsets %v over %d values: Save %v, SaveParquet %v; want ErrBadOffsets", offsets, n, err, perr)
+			}
+			return
+		}
+		if err != nil || perr != nil {
+			t.Fatalf("offsets %v: Save %v, SaveParquet %v", offsets, err, perr)
+		}
+		want := tableRows(table)
+		splitDir := filepath.Join(dir, "ds", "train")
+		if _, _, rows := readSplitArrowGo(t, splitDir, dataFiles(t, splitDir)); sameRows(rows, want) != nil {
+			t.Errorf("Arrow: %v", sameRows(rows, want))
+		}
+		var rows [][]any
+		for _, p := range parquetFiles(t, filepath.Join(dir, "hub"), "train") {
+			rows = append(rows, readParquetGo(t, p).rows...)
+		}
+		if err := sameRows(rows, want); err != nil {
+			t.Errorf("Parquet: %v", err)
+		}
+	})
+}
+
+// TestSaveParquetLongLists writes more list values in one row group than
+// writeParquetColumn hands the column writer at once, and one row longer
+// than that on its own, and reads them back.
+func TestSaveParquetLongLists(t *testing.T) {
+	fs := [][]float64{{1}, make([]float64, parquetChunkLevels+5), {}}
+	for k := range fs[1] {
+		fs[1][k] = float64(k)
+	}
+	for i := range 1000 {
+		row := make([]float64, 100)
+		for k := range row {
+			row[k] = -float64(i*100 + k)
+		}
+		fs = append(fs, row, []float64{})
+	}
+	table := Table{Columns: []Column{listColumn("f", ListFloat64, fs)}}
+	dir := filepath.Join(t.TempDir(), "hub")
+	if err := SaveParquet(dir, []Split{{Name: "train", Table: table}}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data", "train-00000-of-00001.parquet")
+	p := readParquetGo(t, path)
+	if !slices.Equal(p.rowGroups, []int{len(fs)}) {
+		t.Errorf("row groups %v, want one of %d rows", p.rowGroups, len(fs))
+	}
+	if err := sameRows(p.rows, tableRows(table)); err != nil {
+		t.Error(err)
+	}
+	r, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cc, err := r.MetaData().RowGroup(0).ColumnChunk(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := cc.Statistics()
+	if err != nil || st == nil || !st.HasMinMax() || st.NullCount() != 1001 {
+		t.Fatalf("statistics %v (%v), want min, max and 1001 nulls", st, err)
+	}
+	lo, hi := st.(*metadata.Float64Statistics).Min(), st.(*metadata.Float64Statistics).Max()
+	if lo != -99_999 || hi != float64(parquetChunkLevels+4) {
+		t.Errorf("min %v max %v, want -99999 and %d", lo, hi, parquetChunkLevels+4)
 	}
 }

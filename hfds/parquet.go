@@ -186,11 +186,12 @@ func parquetProperties(cols []Column, rowGroupRows int) *parquet.WriterPropertie
 // write fail half-way.
 var writeParquetShardFunc = writeParquetShard
 
-// parquetChunkRows is how many rows writeParquetColumn hands the column
-// writer at a time, which bounds its scratch buffers. It is a multiple of
+// parquetChunkLevels is how many levels (values, and empty lists)
+// writeParquetColumn hands the column writer at a time, at most, unless one
+// row holds more; it bounds the scratch buffers. It is a multiple of
 // arrow-go's write batch of 1024 levels, so a scalar column is cut into the
 // same batches as in one call.
-const parquetChunkRows = 64 * 1024
+const parquetChunkLevels = 64 * 1024
 
 // writeParquetShard writes all of t to path as one Parquet file with row
 // groups of at most rowGroupRows rows.
@@ -317,7 +318,7 @@ type parquetScratch struct {
 	values     []parquet.ByteArray
 }
 
-// Definition and repetition levels of the columns arrowSchema describes:
+// Definition and repetition levels of the columns parquetSchema describes:
 // an optional value has definition level 1 when present; an optional list
 // of optional items (group LIST { repeated group list { optional element }})
 // has 1 for an empty list and 3 for each item, and repetition level 0 at the
@@ -340,8 +341,19 @@ func writeParquetColumn(rg file.SerialRowGroupWriter, c Column, lo, hi int, s *p
 	if err != nil {
 		return err
 	}
-	for start := lo; start < hi; start += parquetChunkRows {
-		end := min(start+parquetChunkRows, hi)
+	for start, end := lo, lo; start < hi; start = end {
+		end = min(start+parquetChunkLevels, hi)
+		if c.Type.isList() {
+			// Whole rows, as WriteBatch wants them, up to the level budget.
+			levels := 0
+			for end = start; end < hi; end++ {
+				n := max(c.Offsets[end+1]-c.Offsets[end], 1)
+				if levels > 0 && levels+n > parquetChunkLevels {
+					break
+				}
+				levels += n
+			}
+		}
 		vlo, vhi := start, end
 		var reps []int16
 		s.defs = s.defs[:0]

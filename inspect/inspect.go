@@ -11,6 +11,7 @@ import (
 	"github.com/hardneg/hardneg/choose"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 )
 
 // Sentinel errors, tested with errors.Is.
@@ -43,14 +44,16 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("%w: sample %d must be positive", ErrConfig, opt.Sample)
 	}
 	// The sample is drawn from the anchors' ids alone, which the read gives;
-	// Prepare then checks memory for the sample, loads and guards.
-	p, err := mine.Prepare(ctx, s, nil, mine.Hooks{})
+	// Prepare then plans memory for the sample, loads and guards.
+	p, err := mine.Prepare(ctx, s, func(prob *source.Problem) []int {
+		return pickSample(prob.Queries.Hashes(), prob.Anchors, s.Seed, opt.Sample)
+	}, mine.Hooks{})
 	if err != nil {
 		return nil, err
 	}
 	defer p.Close()
 	prob := p.Problem
-	sel := pickSample(prob.Queries.IDs, anchorQueries(p), s.Seed, opt.Sample)
+	sel := p.Sel
 	bands := s.Bands
 	if s.NoBands {
 		bands = []Band{choose.AllBand()}
@@ -61,23 +64,25 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 	// bins and pools are sums of its cells. A second scan does the same
 	// under the score limits.
 	cells := partition(bands)
-	q, sopt := p.ScanQuery(sel)
-	sopt.Bands, sopt.Keep, sopt.Window, sopt.WindowOnly, sopt.Sampling = cells, 0, 0, false, scan.Random
-	sopt.Threads = s.Threads
-	limited, err := scan.Scan(ctx, p.Queries, p.Corpus, q, sopt)
+	counting := func(q *scan.Query, o *scan.Options) {
+		o.Bands, o.Keep, o.Window, o.WindowOnly, o.Sampling = cells, 0, 0, false, scan.Random
+	}
+	limited, err := p.Scan(ctx, counting)
 	if err != nil {
 		return nil, err
 	}
 	free := limited
 	if s.Limits.On() {
-		q.Ceilings, q.Floors = nil, nil
-		if free, err = scan.Scan(ctx, p.Queries, p.Corpus, q, sopt); err != nil {
+		if free, err = p.Scan(ctx, func(q *scan.Query, o *scan.Options) {
+			counting(q, o)
+			q.Ceilings, q.Floors = nil, nil
+		}); err != nil {
 			return nil, err
 		}
 	}
 
 	r := &Report{
-		Corpus: p.Corpus.Rows, Dim: p.Corpus.Cols, Anchors: len(prob.Anchors), Seed: s.Seed,
+		Corpus: prob.Corpus.Len(), Dim: p.Dim(), Anchors: len(prob.Anchors), Seed: s.Seed,
 		Negatives: s.NegativesPerAnchor, Bands: slices.Clone(bands), Same: prob.Same(),
 		Candidates: newHistogram(), Positives: newHistogram(),
 	}
@@ -86,7 +91,7 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 	for i, a := range sel {
 		anchor := prob.Anchors[a]
 		ar := AnchorReport{
-			ID: prob.Queries.IDs[anchor.Query], Row: anchor.Query, Positives: len(anchor.Positives),
+			ID: prob.Queries.ID(anchor.Query), Row: anchor.Query, Positives: len(anchor.Positives),
 			LowestPositive: lowest(p.PositiveSims[a]),
 			Pools:          pools(cells, free[i].Counts, bands),
 		}
@@ -115,15 +120,6 @@ func Run(ctx context.Context, s mine.Settings, opt Options) (*Report, error) {
 	}
 	r.summarise(s)
 	return r, nil
-}
-
-// anchorQueries lists the anchors' query rows.
-func anchorQueries(p *mine.Prepared) []int32 {
-	out := make([]int32, len(p.Problem.Anchors))
-	for i, a := range p.Problem.Anchors {
-		out[i] = a.Query
-	}
-	return out
 }
 
 func lowest(sims []float32) float32 {
@@ -167,17 +163,17 @@ func pools(cells []scan.Band, counts []int64, bands []Band) []int64 {
 
 // pickSample returns the indices of the k anchors with the smallest
 // (seed key, first-seen index), in first-seen order.
-func pickSample(ids []string, queries []int32, seed uint64, k int) []int {
-	idx := make([]int, len(queries))
+func pickSample(hashes []uint64, anchors []source.Anchor, seed uint64, k int) []int {
+	idx := make([]int, len(anchors))
 	for i := range idx {
 		idx[i] = i
 	}
-	if k >= len(queries) {
+	if k >= len(anchors) {
 		return idx
 	}
-	keys := make([]uint64, len(queries))
-	for i, q := range queries {
-		keys[i] = mine.AnchorSeed(seed, mine.IDHash(ids[q]))
+	keys := make([]uint64, len(anchors))
+	for i, a := range anchors {
+		keys[i] = mine.AnchorSeed(seed, hashes[a.Query])
 	}
 	slices.SortFunc(idx, func(x, y int) int {
 		return cmp.Or(cmp.Compare(keys[x], keys[y]), cmp.Compare(x, y))

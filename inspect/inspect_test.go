@@ -259,7 +259,7 @@ func TestSampleIsDeterministic(t *testing.T) {
 	}
 	var all []keyed
 	for i, a := range tr.anchors {
-		term := tr.voc.IDs[a.Query]
+		term := tr.voc.ID(a.Query)
 		all = append(all, keyed{mine.AnchorSeed(opt.Seed, mine.IDHash(term)), term, i})
 	}
 	slices.SortFunc(all, func(x, y keyed) int {

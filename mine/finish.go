@@ -115,6 +115,14 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	tm.stage("sample_and_split", sampleStart)
+	// A streamed corpus reads the ids and texts of the rows it writes.
+	if !p.Corpus.Resident() {
+		resolveStart := time.Now()
+		if err := p.Corpus.Resolve(outputRows(s, sc, c)); err != nil {
+			return nil, inputErr(err)
+		}
+		tm.stage("read_texts", resolveStart)
+	}
 	stats, err := buildStats(s, sc, c, train, val, rowAnchor, rowPos, rowNeg)
 	if err != nil {
 		return nil, err
@@ -128,10 +136,7 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	for i, b := range bands {
 		names[i] = b.Name
 	}
-	view := format.View{
-		Rows: c.rows, Queries: p.Queries.Texts, Corpus: p.Corpus.Texts,
-		QueryIDs: p.Queries.IDs, CorpusIDs: p.Corpus.IDs, Bands: names,
-	}
+	view := format.View{Rows: c.rows, Queries: p.Queries, Corpus: p.Corpus, Bands: names}
 	if s.WithScores {
 		view.PositiveSim = positiveSims(sc)
 	}
@@ -222,6 +227,25 @@ func emptyErr(s Settings, sc *scanned, c chosen, why string) error {
 	where = append(where, fmt.Sprintf("%d candidates were left in the bands or the rank window", pooled))
 	return fmt.Errorf("%w: the run produced no rows (%s; %d of %d anchors without a negative; %s); nothing was written; loosen the bands, limits or guards, or give --allow-empty to write empty outputs",
 		ErrEmpty, why, c.skipped, len(sc.problem.Anchors), strings.Join(where, ", "))
+}
+
+// outputRows lists the corpus rows the outputs name: every positive and
+// negative of a row, the most used negatives, and with a dump the excluded
+// rows.
+func outputRows(s Settings, sc *scanned, c chosen) []int32 {
+	var rows []int32
+	for _, r := range c.rows {
+		rows = append(rows, r.Positive, r.Negative)
+	}
+	for r := range c.uses {
+		rows = append(rows, r)
+	}
+	if s.DumpExcluded != "" && sc.exclusions != nil {
+		for _, l := range sc.exclusions.Lists {
+			rows = append(rows, l...)
+		}
+	}
+	return rows
 }
 
 // positiveSims looks up an (anchor, positive) similarity in the scanned

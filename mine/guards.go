@@ -146,7 +146,7 @@ func guardStats(s Settings, sc *scanned, c chosen) GuardStats {
 		return int(a - b)
 	})
 	for _, r := range rows[:min(10, len(rows))] {
-		reuse.MostUsed = append(reuse.MostUsed, TermCount{Term: p.Corpus.IDs[r], Anchors: c.uses[r]})
+		reuse.MostUsed = append(reuse.MostUsed, TermCount{Term: p.Corpus.ID(r), Anchors: c.uses[r]})
 	}
 	g.Reuse = reuse
 	return g
@@ -161,9 +161,9 @@ func guardStats(s Settings, sc *scanned, c chosen) GuardStats {
 func writeExcluded(w io.Writer, s Settings, p *source.Problem, comp []int32, ex *guard.Exclusions) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	line := func(a, t int32, rule string) {
-		buf := append([]byte(`{"anchor": `), output.AppendString(nil, p.Queries.IDs[a])...)
+		buf := append([]byte(`{"anchor": `), output.AppendString(nil, p.Queries.ID(a))...)
 		buf = append(buf, `, "term": `...)
-		buf = output.AppendString(buf, p.Corpus.IDs[t])
+		buf = output.AppendString(buf, p.Corpus.ID(t))
 		buf = append(buf, `, "rule": `...)
 		buf = output.AppendString(buf, rule)
 		bw.Write(append(buf, "}\n"...))

@@ -2,134 +2,88 @@ package mine
 
 import (
 	"bufio"
-	"cmp"
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/source"
 )
 
-// EstimateMemory is the memory a run needs, in bytes: the stored matrices
-// (the corpus, and the queries when they are a matrix of their own), the
-// workers' blocks and tiles, the sampled candidates and windows, and the
-// rows with the columns they are written from. Measured peaks sit below it:
-// at seed scale (150,000 x 1024, 28,000 anchors) 717 MiB against an
-// estimate of 785 MiB, and 432 MiB against 463 MiB with --store f16. It
-// leaves out the texts and the guards, which estimateRun adds; every sum
-// saturates at math.MaxInt64 rather than overflow.
-func EstimateMemory(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) int64 {
-	return estimate(queryRows, rows, cols, separateQueries, anchors, s, threads).Total()
+// MemoryPlan is how a run uses memory: what it holds whatever the corpus
+// size (Fixed), and the corpus matrix, held whole (Resident) or streamed
+// through the scan ChunkRows rows at a time. Total is the estimated peak.
+type MemoryPlan struct {
+	Fixed        int64 // everything but the corpus matrix
+	Guards       int64 // the part of Fixed the guards take (their lists and indexes)
+	CorpusMatrix int64 // the whole corpus matrix, as stored
+	Resident     bool  // the corpus matrix fits and is held whole
+	ChunkRows    int   // rows per chunk when streamed
+	Total        int64
+	// Budget is the limit the plan was made for, and From where it came.
+	Budget int64
+	From   string
 }
 
-// MemoryEstimate is what a run needs, part by part, in bytes.
-type MemoryEstimate struct {
-	Matrix, Load, Scan, Samples, Rows, Texts, Guards, Runtime int64
+// Sizes of a problem for the memory model.
+type problemSize struct {
+	queries, corpus, cols int   // rows of the two matrices (the same matrix in the synonym job), columns
+	same                  bool  // the queries are the corpus
+	anchors               int   // anchors scanned by this task
+	positives             int   // their positives
+	triplets              int64 // rows they will make, about
+	corpusRows            int   // corpus rows this task scans
+	textBytes             int64 // resident texts (a term list, the queries)
+	guards                int64 // what the guards hold (guard.ExcludeBytes)
 }
 
-// Total is the sum, with a tenth more for the garbage collector.
-func (m MemoryEstimate) Total() int64 {
-	var t int64
-	for _, p := range m.parts() {
-		t = satAdd(t, p.n)
-	}
-	return satAdd(t, t/10)
-}
-
-type part struct {
-	name string
-	n    int64
-}
-
-func (m MemoryEstimate) parts() []part {
-	return []part{{"matrix", m.Matrix}, {"loading", m.Load}, {"scan", m.Scan}, {"samples", m.Samples},
-		{"rows", m.Rows}, {"texts", m.Texts}, {"guards", m.Guards}, {"runtime", m.Runtime}}
-}
-
-// String names the largest parts: "guards 3.4 GiB, matrix 586.0 MiB, ...".
-func (m MemoryEstimate) String() string {
-	ps := m.parts()
-	slices.SortStableFunc(ps, func(a, b part) int { return cmp.Compare(b.n, a.n) })
-	var out []string
-	for _, p := range ps[:4] {
-		out = append(out, p.name+" "+FormatBytes(p.n))
-	}
-	return strings.Join(out, ", ")
-}
-
-func estimate(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) MemoryEstimate {
-	var m MemoryEstimate
+// planMemory is the memory model. Fixed holds: the anchors' query rows
+// and their positives' rows (float32), the resident texts and the corpus
+// id hashes, the workers' blocks and tiles, each anchor's samples and
+// window, the rows and the columns they are written from, and the Go
+// runtime; then a tenth for the garbage collector. The corpus matrix is
+// held whole when Fixed plus it fit the budget, and otherwise streamed in
+// the largest chunk that fits (at least minChunkRows rows), or in chunks
+// of s.ChunkRows when it is set.
+func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan {
+	// Every product and sum saturates at math.MaxInt64 rather than wrap to
+	// a negative size that a budget would accept.
 	elem := int64(4)
 	if s.Store == StoreF16 {
 		elem = 2
 	}
-	m.Matrix = satMul(satMul(int64(rows), int64(cols)), elem)
-	if separateQueries {
-		m.Matrix = satAdd(m.Matrix, satMul(satMul(int64(queryRows), int64(cols)), elem))
+	cols := int64(z.cols)
+	anchorRows := satMul(satMul(int64(z.anchors), cols), 4)
+	posRows := satMul(satMul(int64(z.positives), cols), 4)
+	texts := satAdd(satAdd(satMul(z.textBytes, 2), satMul(int64(z.corpus), 8)), satMul(int64(z.queries), 40))
+	load := satMul(satMul(int64(threads), 1024*(4+8)), cols)
+	scanBuf := satMul(int64(threads), satAdd(satMul(cols, 256*4*2+48*4), 48*256*4))
+	perAnchor := satAdd(satMul(int64(len(s.bands())), satAdd(satMul(int64(s.keep()), 12), 8)), satAdd(satMul(int64(max(s.RangeMin, s.RangeMax)), 12), 64))
+	samples := satMul(int64(z.anchors), perAnchor)
+	rows := satMul(z.triplets, 16+72)
+	const runtime = 64 << 20 // the Go runtime, maps, small tables
+	var fixed int64
+	for _, part := range []int64{anchorRows, posRows, texts, load, scanBuf, samples, rows, z.guards, runtime} {
+		fixed = satAdd(fixed, part)
 	}
-	// load: a 1024-row float32 buffer per worker, and as much of the mapped
-	// file before it is released
-	m.Load = satMul(satMul(int64(threads), 1024*(4+8)), int64(cols))
-	// scan: a packed block of 256 anchors and a 48-candidate tile per worker
-	m.Scan = satMul(int64(threads), satAdd(satMul(int64(cols), 256*4*2+48*4), 48*256*4))
-	perAnchor := satAdd(satMul(int64(len(s.bands())), int64(s.keep())), int64(max(s.RangeMin, s.RangeMax)))
-	m.Samples = satMul(satMul(int64(len(anchors)), perAnchor), 12)
-	// a row is 16 bytes, its graph vertices 12 and its place in a split 8;
-	// its output columns hold 3 string headers, a float64 and a label,
-	// about 72 bytes, and more with ids and scores
-	row := int64(16 + 12 + 8 + 72)
-	if s.WithIDs {
-		row += 48
+	fixed = satAdd(fixed, fixed/10)
+	p := MemoryPlan{Fixed: fixed, Guards: z.guards, CorpusMatrix: satMul(satMul(int64(z.corpusRows), cols), elem), Budget: budget}
+	rowBytes := cols * elem
+	rowBytes += rowBytes / 10
+	whole := satAdd(p.CorpusMatrix, p.CorpusMatrix/10)
+	switch {
+	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
+		p.ChunkRows = s.ChunkRows
+		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
+	case budget <= 0 || satAdd(fixed, whole) <= budget:
+		p.Resident, p.ChunkRows = true, z.corpusRows
+		p.Total = satAdd(fixed, whole)
+	default:
+		p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(z.corpusRows)))
+		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
 	}
-	if s.WithScores {
-		row += 16
-	}
-	m.Rows = satMul(estimateTriplets(anchors, s.NegativesPerAnchor), row)
-	m.Runtime = 64 << 20 // Go runtime, and buffers of the readers and writers
-	return m
-}
-
-// estimateRun is the estimate of a run of the anchors in sel on the problem
-// read into in, with comp its components: estimate, plus the texts and
-// their indexes (already in memory when this is called, and counted so
-// that the estimate is of the whole process) and the guards.
-func estimateRun(in *inputs, comp []int32, sel []source.Anchor, s Settings, threads int) MemoryEstimate {
-	p := in.problem
-	m := estimate(in.queryEmb.Rows(), in.corpusEmb.Rows(), in.corpusEmb.Cols(), !p.Same(), sel, s, threads)
-	sides := []*source.Side{p.Corpus}
-	if !p.Same() {
-		sides = append(sides, p.Queries)
-	}
-	for _, side := range sides {
-		// ids and texts (headers, and the bytes when they differ), the
-		// index map, the candidates' id hashes and component labels
-		m.Texts = satAdd(m.Texts, satMul(int64(side.Len()), 16+16+64+8+4))
-		for i, id := range side.IDs {
-			m.Texts = satAdd(m.Texts, int64(len(id)))
-			if t := side.Texts[i]; t != id {
-				m.Texts = satAdd(m.Texts, int64(len(t)))
-			}
-		}
-	}
-	for _, a := range p.Anchors {
-		// anchors and positives, their similarities, and the graph's links
-		m.Texts = satAdd(m.Texts, satAdd(48, satMul(int64(len(a.Positives)), 4+4+8)))
-	}
-	m.Guards = guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, threads)
-	return m
-}
-
-func estimateTriplets(anchors []source.Anchor, n int) int64 {
-	var t int64
-	for _, a := range anchors {
-		t = satAdd(t, satMul(int64(len(a.Positives)), int64(n)))
-	}
-	return t
+	return p
 }
 
 func satAdd(a, b int64) int64 {
@@ -148,6 +102,40 @@ func satMul(a, b int64) int64 {
 	}
 	return a * b
 }
+
+// minChunkRows is the smallest chunk worth streaming: below it the per-chunk
+// work of every anchor block costs more than the chunk's scan.
+const minChunkRows = 2048
+
+// EstimateMemory is the peak memory a run with these sizes needs when its
+// corpus matrix is held whole, in bytes.
+func EstimateMemory(queryRows, rows, cols int, separateQueries bool, anchors []source.Anchor, s Settings, threads int) int64 {
+	z := sizesOf(queryRows, rows, cols, !separateQueries, anchors, s, 0)
+	z.corpusRows = rows
+	return planMemory(z, s, threads, 0).Total
+}
+
+// sizesOf gathers the sizes planMemory needs.
+func sizesOf(queryRows, corpusRows, cols int, same bool, anchors []source.Anchor, s Settings, textBytes int64) problemSize {
+	z := problemSize{queries: queryRows, corpus: corpusRows, cols: cols, same: same, anchors: len(anchors),
+		triplets: estimateTriplets(anchors, s.NegativesPerAnchor), corpusRows: corpusRows, textBytes: textBytes}
+	for _, a := range anchors {
+		z.positives += len(a.Positives)
+	}
+	return z
+}
+
+func estimateTriplets(anchors []source.Anchor, n int) int64 {
+	var t int64
+	for _, a := range anchors {
+		t = satAdd(t, satMul(int64(len(a.Positives)), int64(n)))
+	}
+	return t
+}
+
+// AvailableMemory is what a run takes for its budget without MaxMemory:
+// MemAvailable from /proc/meminfo, or 0 where it cannot be read.
+func AvailableMemory() int64 { return availableMemory() }
 
 // availableMemory is MemAvailable from /proc/meminfo, or 0 where it cannot
 // be read (then no limit applies unless MaxMemory sets one).
@@ -214,45 +202,4 @@ func ParseBytes(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: want a number with an optional unit such as 512MiB or 8GB", s)
 	}
 	return int64(v * float64(mult)), nil
-}
-
-// checkMemory refuses a run whose estimate exceeds --max-memory, or the
-// available memory, before the embeddings or the guards take theirs. It
-// returns what the estimate leaves of the limit (0: no limit), the budget
-// of what the estimate cannot bound: the lexical guards' variants.
-func checkMemory(in *inputs, comp []int32, sel []source.Anchor, s Settings, threads int, hooks Hooks) (int64, error) {
-	m := estimateRun(in, comp, sel, s, threads)
-	need := m.Total()
-	limit, limitFrom := s.MaxMemory, "--max-memory"
-	if limit == 0 {
-		limit, limitFrom = availableMemory(), "available memory"
-	}
-	hooks.logf("memory: about %s needed (%s) for %d x %d embeddings stored as %s and about %d triplets",
-		FormatBytes(need), m, in.corpusEmb.Rows(), in.corpusEmb.Cols(), s.Store, estimateTriplets(sel, s.NegativesPerAnchor))
-	if limit <= 0 || need <= limit {
-		// The estimate is of live memory. A soft limit for the Go runtime
-		// makes the garbage collector work harder rather than let garbage
-		// (the guards make much) take the process past the cap; it is set
-		// a tenth under the cap for what the runtime does not count.
-		if soft := limit - limit/10; limit > 0 && soft < debug.SetMemoryLimit(-1) {
-			debug.SetMemoryLimit(soft)
-		}
-		if limit <= 0 {
-			return 0, nil
-		}
-		return max(limit-need, 1), nil
-	}
-	var hints []string
-	if m.Guards >= need/4 {
-		hints = append(hints, "a narrower --exclude (hops:K with a smaller K) or fewer lexical guards (a smaller --exclude-edit-distance)")
-	}
-	if s.Store == StoreF32 && m.Matrix >= need/4 {
-		hints = append(hints, "--store f16 (half the memory for the matrix)")
-	}
-	if m.Rows >= need/4 {
-		hints = append(hints, "fewer --negatives-per-anchor")
-	}
-	hints = append(hints, "a machine with more memory")
-	return 0, fmt.Errorf("%w: the run needs about %s (%s) but %s is %s; try %s",
-		ErrMemory, FormatBytes(need), m, limitFrom, FormatBytes(limit), strings.Join(hints, ", or "))
 }

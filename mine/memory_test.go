@@ -52,7 +52,7 @@ func TestRunRefusesWhatWouldNotFit(t *testing.T) {
 	cfg.OutDir = filepath.Join(t.TempDir(), "out")
 	cfg.MaxMemory = 1 << 20
 	_, err := Run(context.Background(), cfg, Hooks{})
-	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "needs about") || !strings.Contains(err.Error(), "--max-memory is 1.0 MiB") {
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "holds about") || !strings.Contains(err.Error(), "--max-memory is 1.0 MiB") {
 		t.Fatalf("error %v, want ErrMemory with the estimate", err)
 	}
 	if _, err := os.Stat(cfg.OutDir); !errors.Is(err, os.ErrNotExist) {

@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
+	"os"
 
 	"github.com/hardneg/hardneg/source"
 )
@@ -26,6 +26,9 @@ type inputs struct {
 	qrels               *source.QrelStats
 	general             bool
 	paths               Inputs
+	// textBytes is what the resident texts took to read: the term list, or
+	// the queries.
+	textBytes int64
 	// The embeddings' digests arrive on hashes; stop asks the hashing to
 	// end early, and close waits for it before unmapping.
 	hashes    chan hashed
@@ -34,7 +37,7 @@ type inputs struct {
 }
 
 func (in *inputs) close() {
-	if in.stop != nil {
+	if in.stop != nil && in.hashes != nil {
 		close(in.stop)
 		in.stop = nil
 		if in.hashesGot == nil {
@@ -117,6 +120,13 @@ func (in *inputs) hashEmbeddings() {
 // readInputs reads the texts and the positives into a problem, opens the
 // embeddings, checks them against the texts, and starts hashing them.
 func readInputs(s Settings, hooks Hooks) (*inputs, error) {
+	return readInputsFor(s, hooks, true)
+}
+
+// readInputsFor is readInputs, hashing the embeddings only when hash is set
+// (the stats file records the hashes; the cost model needs none). The texts
+// are hashed as they are read either way.
+func readInputsFor(s Settings, hooks Hooks, hash bool) (*inputs, error) {
 	in := &inputs{general: s.Inputs.General(), paths: s.Inputs}
 	f := s.Inputs
 	if !in.general {
@@ -129,7 +139,10 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 			return nil, inputErr(err)
 		}
 		in.problem, in.pairs, in.queryEmb, in.corpusEmb = p, &stats, emb, emb
-		in.hashEmbeddings()
+		in.textBytes = p.Files[0].Bytes // the term list
+		if hash {
+			in.hashEmbeddings()
+		}
 		hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 			p.Corpus.Len(), stats.Pairs, stats.Skipped(), stats.SkippedOOV, stats.SkippedSelf, len(p.Anchors))
 		if stats.MatchedNFC > 0 {
@@ -161,7 +174,10 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 			ErrInput, f.QueryEmbeddings, qemb.Cols(), f.CorpusEmbeddings, cemb.Cols())
 	}
 	in.problem, in.qrels, in.queryEmb, in.corpusEmb = p, &stats, qemb, cemb
-	in.hashEmbeddings()
+	in.textBytes = p.Files[1].Bytes // the queries
+	if hash {
+		in.hashEmbeddings()
+	}
 	if unknown := stats.UnknownQuery + stats.UnknownDocument; share(unknown, stats.Used+unknown) > OOVWarnShare {
 		hooks.warnf("%d of %d positive judgements in %s (%.1f%%) name a query or a document in neither %s nor %s and were skipped (%d queries, %d documents); do the qrels belong to this corpus?",
 			unknown, stats.Used+unknown, f.Qrels, 100*share(unknown, stats.Used+unknown), f.Queries, f.Corpus, stats.UnknownQuery, stats.UnknownDocument)
@@ -174,6 +190,9 @@ func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 // inputStats waits for the embeddings' digests and returns the provenance
 // the stats file records.
 func (in *inputs) inputStats() (InputStats, error) {
+	if in.hashes == nil {
+		panic("mine: inputStats of inputs read without hashing")
+	}
 	if in.hashesGot == nil {
 		h := <-in.hashes
 		in.hashesGot = &h
@@ -208,11 +227,14 @@ func inputErr(err error) error {
 }
 
 // IDHash is an item's identity for sampling keys and shards: FNV-1a of its
-// id's UTF-8 bytes (for a term list, the term). Keys that follow the id
-// rather than the row keep samples stable when a file is reordered or
-// split into shards.
-func IDHash(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(id))
-	return h.Sum64()
+// id's UTF-8 bytes (source.IDHash).
+func IDHash(id string) uint64 { return source.IDHash(id) }
+
+// fileSize is the size of path, or 0.
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
 }

@@ -17,9 +17,11 @@ import (
 type Hooks struct {
 	// Log receives one line per stage.
 	Log io.Writer
-	// ScanStart is called with the number of anchors before the scan, and
-	// ScanProgress with the number finished since its last call (from
-	// several goroutines at once).
+	// ScanStart is called before the scan with its units of work: the
+	// number of anchors times the number of corpus chunks they are scanned
+	// against (one when the corpus is held whole). ScanProgress is called
+	// with the units finished since its last call (from several goroutines
+	// at once).
 	ScanStart    func(anchors int)
 	ScanProgress func(anchors int)
 	ScanDone     func()
@@ -100,7 +102,7 @@ func run(ctx context.Context, s Settings, threads int, st *output.Staging, hooks
 	}
 	defer in.close()
 	tm.stage("read_terms_and_pairs", tm.start)
-	sc, err := scanAnchors(ctx, s, in, nil, threads, hooks, tm)
+	sc, err := scanAnchors(ctx, s, in, nil, 0, 1, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +123,17 @@ func (t *timer) stage(name string, since time.Time) {
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
+// release is the version a packaged build sets with
+// -ldflags "-X github.com/hardneg/hardneg/mine.release=0.1.0" (the Python
+// wheel's hook does), where the module version reads "(devel)".
+var release string
+
 // Version is the module version from the build info, e.g. "hardneg v0.1.0"
 // or "hardneg (devel)" with the VCS revision when there is one.
 func Version() string {
+	if release != "" {
+		return "hardneg v" + release
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "hardneg (unknown)"

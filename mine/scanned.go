@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hardneg/hardneg/choose"
@@ -57,29 +59,43 @@ func lowestPositive(sims []float32) float32 {
 	return low
 }
 
-// Prepared is a problem read, loaded and guarded, ready to scan: what a run
-// does before its scan. Run, RunShard and inspect start from it.
+// Prepared is a problem read, guarded and ready to scan, with a memory
+// plan: what a run does before its scan. Run, RunShard and inspect start
+// from it.
 type Prepared struct {
 	in       *inputs
 	Problem  *source.Problem
 	Settings Settings
-	// Queries and Corpus are the unit-normalised matrices; the same when
-	// the sides are.
-	Queries, Corpus *scan.Matrix
 	// Comp labels the positives graph's vertices with their components.
 	Comp []int32
 	// Exclusions are the guards' lists.
 	Exclusions *guard.Exclusions
-	// PositiveSims holds each anchor's similarity to each of its positives.
+	// PositiveSims holds each selected anchor's similarity to each of its
+	// positives.
 	PositiveSims [][]float32
+	// Plan is how the scan uses memory.
+	Plan MemoryPlan
+	// Sel lists the anchors the scan covers (indices into the problem's).
+	Sel []int
+	// Lo and Hi are the corpus rows it covers.
+	Lo, Hi  int
+	queries *scan.Matrix // row i: the query of anchor Sel[i]
+	corpus  *scan.Matrix // rows [Lo, Hi) when resident
+	posVecs map[int32][]float32
+	threads int
+	hooks   Hooks
 }
 
 // Close releases the mapped input files.
 func (p *Prepared) Close() { p.in.close() }
 
-// Prepare reads the inputs, checks that the scan of the anchors in sel
-// (nil: all) fits in memory, loads the embeddings and applies the guards.
-func Prepare(ctx context.Context, s Settings, sel []int, hooks Hooks) (*Prepared, error) {
+// Dim is the embeddings' dimension.
+func (p *Prepared) Dim() int { return p.in.corpusEmb.Cols() }
+
+// Prepare reads the inputs, picks the anchors to scan (pick may be nil for
+// all of them), plans memory, loads what the scan holds and applies the
+// guards.
+func Prepare(ctx context.Context, s Settings, pick func(*source.Problem) []int, hooks Hooks) (*Prepared, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,7 +103,11 @@ func Prepare(ctx context.Context, s Settings, sel []int, hooks Hooks) (*Prepared
 	if err != nil {
 		return nil, err
 	}
-	p, err := prepare(ctx, s, in, sel, threadsOf(s), hooks, newTimer())
+	var sel []int
+	if pick != nil {
+		sel = pick(in.problem)
+	}
+	p, err := prepare(ctx, s, in, sel, 0, 1, threadsOf(s), hooks, newTimer())
 	if err != nil {
 		in.close()
 		return nil, err
@@ -102,40 +122,102 @@ func threadsOf(s Settings) int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// prepare is Prepare after the read.
-func prepare(ctx context.Context, s Settings, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) (*Prepared, error) {
+// corpusPart is the rows [lo, hi) of corpus shard j of m: contiguous, as
+// even as can be.
+func corpusPart(rows, j, m int) (lo, hi int) {
+	return int(int64(rows) * int64(j) / int64(m)), int(int64(rows) * int64(j+1) / int64(m))
+}
+
+// prepare is Prepare after the read, for the anchors in sel (nil: all)
+// against corpus shard j of m.
+func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, threads int, hooks Hooks, tm *timer) (*Prepared, error) {
 	p := in.problem
-	selAnchors := p.Anchors
-	if sel != nil {
-		selAnchors = make([]source.Anchor, len(sel))
-		for i, a := range sel {
-			selAnchors[i] = p.Anchors[a]
+	if sel == nil {
+		sel = make([]int, len(p.Anchors))
+		for i := range sel {
+			sel[i] = i
 		}
 	}
+	selAnchors := make([]source.Anchor, len(sel))
+	var posRows []int32
+	for i, a := range sel {
+		selAnchors[i] = p.Anchors[a]
+		posRows = append(posRows, p.Anchors[a].Positives...)
+	}
+	lo, hi := corpusPart(in.corpusEmb.Rows(), j, m)
+	// The guards are planned with the rest, before anything heavy is
+	// built: their lists can outgrow the matrix (a star of synonyms under
+	// hops:2).
 	comp, err := guard.Components(p)
 	if err != nil {
 		return nil, err
 	}
-	budget, err := checkMemory(in, comp, selAnchors, s, threads, hooks)
-	if err != nil {
-		return nil, err
+	z := sizesOf(in.queryEmb.Rows(), in.corpusEmb.Rows(), in.corpusEmb.Cols(), p.Same(), selAnchors, s, in.textBytes)
+	z.corpusRows = hi - lo
+	z.guards = guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, threads)
+	budget, from := s.MaxMemory, "--max-memory"
+	if budget == 0 {
+		budget, from = availableMemory(), "available memory"
+	}
+	plan := planMemory(z, s, threads, budget)
+	plan.From = from
+	if budget > 0 && (plan.Fixed > budget || !plan.Resident && s.ChunkRows == 0 && plan.ChunkRows < min(minChunkRows, z.corpusRows)) {
+		guards, hint := "", "try a machine with more memory, or fewer anchors per task (--shard)"
+		if plan.Guards > 0 {
+			guards = fmt.Sprintf(", the guards' lists and indexes (%s)", FormatBytes(plan.Guards))
+		}
+		if plan.Guards >= plan.Fixed/4 {
+			hint = "try a narrower --exclude (hops:K with a smaller K) or fewer lexical guards (a smaller --exclude-edit-distance), or " + strings.TrimPrefix(hint, "try ")
+		}
+		stream := fmt.Sprintf(" and needs room for %d more corpus rows to stream the corpus", minChunkRows)
+		if plan.Fixed > budget {
+			stream = ""
+		}
+		return nil, fmt.Errorf("%w: the run holds about %s whatever the corpus size (the %d anchors' rows and state, texts, id hashes, the rows it writes%s)%s, but %s is %s; %s",
+			ErrMemory, FormatBytes(plan.Fixed), len(sel), guards, stream, from, FormatBytes(budget), hint)
+	}
+	if plan.Resident {
+		hooks.logf("memory: about %s for %d anchors against %d x %d embeddings stored as %s, held whole, and about %d triplets, within %s (%s)",
+			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, z.triplets, FormatBytes(budget), from)
+	} else {
+		hooks.logf("memory: about %s for %d anchors, and %d x %d embeddings stored as %s streamed %d rows at a time to stay within %s (%s)",
+			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, plan.ChunkRows, FormatBytes(budget), from)
 	}
 
 	loadStart := time.Now()
-	corpus, err := in.corpusEmb.Load(ctx, s.Store == StoreF16, threads)
+	half := s.Store == StoreF16
+	pr := &Prepared{in: in, Problem: p, Settings: s, Plan: plan, Sel: sel, Lo: lo, Hi: hi, threads: threads, hooks: hooks}
+	qrows := make([]int32, len(sel))
+	for i, a := range selAnchors {
+		qrows[i] = a.Query
+	}
+	qv, err := in.queryEmb.LoadRows(qrows, half)
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	queries := corpus
-	if in.queryEmb != in.corpusEmb {
-		if queries, err = in.queryEmb.Load(ctx, s.Store == StoreF16, threads); err != nil {
+	pr.queries = &scan.Matrix{Rows: len(sel), Cols: z.cols, Data: make([]float32, len(sel)*z.cols)}
+	for i, r := range qrows {
+		copy(pr.queries.Row(i), qv[r])
+	}
+	if pr.posVecs, err = in.corpusEmb.LoadRows(posRows, half); err != nil {
+		return nil, inputErr(err)
+	}
+	if plan.Resident {
+		if pr.corpus, err = in.corpusEmb.LoadRange(ctx, lo, hi, half, threads, nil); err != nil {
 			return nil, inputErr(err)
 		}
 	}
 	tm.stage("load_embeddings", loadStart)
-	hooks.logf("normalised %d x %d %s embeddings (stored as %s) in %s", corpus.Rows, corpus.Cols, in.corpusEmb.DType(), s.Store, since(tm.start))
+	hooks.logf("normalised the anchors' and positives' rows%s in %s", map[bool]string{true: " and the corpus", false: ""}[plan.Resident], since(loadStart))
 
-	ex, err := guard.ExcludeWithin(p, s.Exclude, comp, s.Lexical, threads, budget)
+	// The lexical variants found per anchor have no bound beforehand:
+	// they get what the plan left of the budget, measured as they are
+	// found.
+	var lexBudget int64
+	if budget > 0 {
+		lexBudget = max(budget-plan.Total, 1)
+	}
+	ex, err := guard.ExcludeWithin(p, s.Exclude, comp, s.Lexical, threads, lexBudget)
 	if errors.Is(err, guard.ErrBudget) {
 		return nil, fmt.Errorf("%w: %w; try a smaller --exclude-edit-distance, a larger --exclude-edit-min-length or --exclude-contains, or more memory", ErrMemory, err)
 	}
@@ -146,79 +228,124 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, threads int
 		hooks.logf("warning: --exclude %s removes more than 1%% of the candidates of %d anchors (up to %d for one): it also throws away legitimate hard negatives; hops:K keeps them",
 			s.Exclude, st.Over1Percent, st.Max)
 	}
-	sims := make([][]float32, len(p.Anchors))
-	for a, anchor := range p.Anchors {
-		sims[a] = make([]float32, len(anchor.Positives))
-		for j, c := range anchor.Positives {
-			sims[a][j] = scan.Similarity(queries, int(anchor.Query), corpus, int(c))
+	pr.Comp, pr.Exclusions = comp, ex
+	pr.PositiveSims = make([][]float32, len(p.Anchors))
+	for i, a := range sel {
+		anchor := p.Anchors[a]
+		sims := make([]float32, len(anchor.Positives))
+		for k, c := range anchor.Positives {
+			sims[k] = scan.Dot(pr.queries.Row(i), pr.posVecs[c])
 		}
+		pr.PositiveSims[a] = sims
 	}
-	return &Prepared{
-		in: in, Problem: p, Settings: s, Queries: queries, Corpus: corpus,
-		Comp: comp, Exclusions: ex, PositiveSims: sims,
-	}, nil
+	return pr, nil
 }
 
-// ScanQuery is the scan's query and options for the anchors in sel
-// (indices into the problem's anchors), exactly as the run scans them.
-func (p *Prepared) ScanQuery(sel []int) (scan.Query, scan.Options) {
-	return scanQuery(p.Settings, p.Problem, sel, p.PositiveSims, p.Exclusions)
+// Scan runs the run's scan query over the prepared corpus rows, holding
+// them or streaming them as planned; adjust, when set, may change the query
+// and options first (inspect counts over its own partition). The results
+// come in the order of Sel.
+func (p *Prepared) Scan(ctx context.Context, adjust func(*scan.Query, *scan.Options)) ([]scan.Result, error) {
+	q, opt := scanQuery(p.Settings, p.Problem, p.Sel, p.PositiveSims, p.Exclusions)
+	for i := range q.Anchors {
+		q.Anchors[i] = int32(i) // rows of the compact query matrix
+	}
+	opt.Threads, opt.Progress = p.threads, p.hooks.ScanProgress
+	if adjust != nil {
+		adjust(&q, &opt)
+	}
+	if len(p.Sel) == 0 {
+		return nil, nil
+	}
+	sc, err := scan.NewScanner(p.queries, p.Problem.Corpus.Len(), q, opt, p.posVecs)
+	if err != nil {
+		return nil, err
+	}
+	chunk := max(1, p.Plan.ChunkRows)
+	chunks := (p.Hi - p.Lo + chunk - 1) / chunk
+	if p.hooks.ScanStart != nil {
+		p.hooks.ScanStart(len(p.Sel) * max(1, chunks))
+	}
+	defer func() {
+		if p.hooks.ScanDone != nil {
+			p.hooks.ScanDone()
+		}
+	}()
+	if p.corpus != nil {
+		if err := sc.Feed(ctx, p.corpus, p.Lo); err != nil {
+			return nil, err
+		}
+		return sc.Results(), nil
+	}
+	var buf *scan.Matrix
+	for lo := p.Lo; lo < p.Hi; lo += chunk {
+		hi := min(lo+chunk, p.Hi)
+		m, err := p.in.corpusEmb.LoadRange(ctx, lo, hi, p.Settings.Store == StoreF16, p.threads, buf)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		if err := sc.Feed(ctx, m, lo); err != nil {
+			return nil, err
+		}
+		buf = m
+	}
+	return sc.Results(), nil
 }
 
 // scanAnchors prepares the problem and scans the anchors listed in sel
-// (indices into the problem's anchors; nil: all of them). It returns the
-// scanned value with one entry per anchor of the problem; anchors outside
-// sel are left empty.
-func scanAnchors(ctx context.Context, s Settings, in *inputs, sel []int, threads int, hooks Hooks, tm *timer) (*scanned, error) {
-	pr, err := prepare(ctx, s, in, sel, threads, hooks, tm)
+// (indices into the problem's anchors; nil: all of them) against corpus
+// shard j of m. It returns the scanned value with one entry per anchor of
+// the problem; anchors outside sel are left empty.
+func scanAnchors(ctx context.Context, s Settings, in *inputs, sel []int, j, m, threads int, hooks Hooks, tm *timer) (*scanned, error) {
+	pr, err := prepare(ctx, s, in, sel, j, m, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
 	p := pr.Problem
-	if sel == nil {
-		sel = make([]int, len(p.Anchors))
-		for i := range sel {
-			sel[i] = i
-		}
-	}
 	sc := &scanned{
 		problem: p, results: make([]scan.Result, len(p.Anchors)), posSims: pr.PositiveSims,
 		guards: make([][nGuards]uint32, len(p.Anchors)), comp: pr.Comp, exclusions: pr.Exclusions, pairs: in.pairs, qrels: in.qrels,
 		inputs: in.inputStats,
 	}
-	for _, a := range sel {
-		sc.guards[a] = guardCounters(pr.Exclusions, a)
-	}
-	q, opt := pr.ScanQuery(sel)
-	opt.Threads, opt.Progress = threads, hooks.ScanProgress
-	if hooks.ScanStart != nil {
-		hooks.ScanStart(len(sel))
+	for _, a := range pr.Sel {
+		sc.guards[a] = guardCounters(pr.Exclusions, a, p, pr.Lo, pr.Hi)
 	}
 	scanStart := time.Now()
-	var results []scan.Result
-	if len(sel) > 0 {
-		results, err = scan.Scan(ctx, pr.Queries, pr.Corpus, q, opt)
-	}
-	if hooks.ScanDone != nil {
-		hooks.ScanDone()
-	}
+	results, err := pr.Scan(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	for i, a := range sel {
+	for i, a := range pr.Sel {
 		sc.results[a] = results[i]
 	}
-	hooks.logf("scanned %d anchors x %d candidates in %s", len(sel), pr.Corpus.Rows, since(scanStart))
+	hooks.logf("scanned %d anchors x %d candidates in %s", len(pr.Sel), pr.Hi-pr.Lo, since(scanStart))
 	tm.stage("scan", scanStart)
 	return sc, nil
 }
 
-// guardCounters are anchor a's guard counters from the exclusions.
-func guardCounters(ex *guard.Exclusions, a int) [nGuards]uint32 {
+// guardCounters are anchor a's guard counters from the exclusions, counting
+// only corpus rows [lo, hi): the counts of the shards of a split corpus add
+// up to the whole corpus's.
+func guardCounters(ex *guard.Exclusions, a int, p *source.Problem, lo, hi int) [nGuards]uint32 {
 	var g [nGuards]uint32
-	g[guardGraph] = uint32(ex.Graph[a])
+	in := func(r int32) bool { return int(r) >= lo && int(r) < hi }
+	if lo == 0 && hi == p.Corpus.Len() {
+		g[guardGraph] = uint32(ex.Graph[a])
+	} else if ex.Graph[a] > 0 {
+		anchor := p.Anchors[a]
+		n := 0
+		for _, r := range ex.GraphLists[a] {
+			if in(r) && !slices.Contains(anchor.Positives, r) && !(p.Same() && r == anchor.Query) {
+				n++
+			}
+		}
+		g[guardGraph] = uint32(n)
+	}
 	if ex.LexRules != nil {
-		for _, r := range ex.LexRules[a] {
+		for k, r := range ex.LexRules[a] {
+			if !in(ex.LexRows[a][k]) {
+				continue
+			}
 			switch r {
 			case guard.RuleNormalized:
 				g[guardNormalized]++
@@ -250,7 +377,7 @@ func scanQuery(s Settings, p *source.Problem, sel []int, posSims [][]float32, ex
 		anchor := p.Anchors[a]
 		q.Anchors[i] = anchor.Query
 		q.Exclude[i] = ex.Lists[a]
-		q.Seeds[i] = AnchorSeed(s.Seed, IDHash(p.Queries.IDs[anchor.Query]))
+		q.Seeds[i] = AnchorSeed(s.Seed, p.Queries.Hashes()[anchor.Query])
 		low := lowestPositive(posSims[a])
 		if limits {
 			floor, ceiling := s.Limits.Bounds(low)
@@ -268,10 +395,7 @@ func scanQuery(s Settings, p *source.Problem, sel []int, posSims [][]float32, ex
 			q.Centers[i] = float64(low) + s.SimANSB
 		}
 	}
-	ids := make([]uint64, p.Corpus.Len())
-	for i, id := range p.Corpus.IDs {
-		ids[i] = IDHash(id)
-	}
+	ids := p.Corpus.Hashes()
 	opt := scan.Options{
 		Bands: choose.ScanBands(s.bands()), Keep: s.keep(), Sampling: s.Sampling, SimANSA: s.SimANSA,
 		NearDuplicates: s.NearDuplicates, CandidateIDs: ids,

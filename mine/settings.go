@@ -78,6 +78,24 @@ func SynonymInputs(dataDir string) Inputs {
 	}
 }
 
+// BEIR file names in a --beir-dir folder.
+const (
+	BEIRCorpus           = "corpus.jsonl"
+	BEIRQueries          = "queries.jsonl"
+	BEIRQrels            = "qrels/train.tsv"
+	BEIRCorpusEmbeddings = "corpus_embeddings.npy"
+	BEIRQueryEmbeddings  = "query_embeddings.npy"
+)
+
+// BEIRInputs are the five files of queries against a corpus in dir, in
+// the BEIR layout (the train qrels).
+func BEIRInputs(dir string) Inputs {
+	return Inputs{
+		Corpus: filepath.Join(dir, BEIRCorpus), Queries: filepath.Join(dir, BEIRQueries), Qrels: filepath.Join(dir, BEIRQrels),
+		CorpusEmbeddings: filepath.Join(dir, BEIRCorpusEmbeddings), QueryEmbeddings: filepath.Join(dir, BEIRQueryEmbeddings),
+	}
+}
+
 // Settings is everything a run needs. It is the one description of a run:
 // the CLI's flags and config files fill it, shard files carry it (its JSON
 // form holds exactly the settings that change a run's result), and the
@@ -162,6 +180,10 @@ type Settings struct {
 	// outputs; otherwise it fails with ErrEmpty before writing anything,
 	// so that it never replaces good earlier outputs.
 	AllowEmpty bool `json:"-"`
+	// ChunkRows > 0 streams the corpus this many rows at a time whatever
+	// the memory allows; 0 lets the memory plan decide. It never changes
+	// the output.
+	ChunkRows int `json:"-"`
 }
 
 // Default SimANS parameters, from the paper's code (Zhou et al., EMNLP
@@ -439,6 +461,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.Threads < 0 {
 		return bad("threads is %d", s.Threads)
+	}
+	if s.ChunkRows < 0 {
+		return bad("chunk rows is %d", s.ChunkRows)
 	}
 	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -35,9 +34,31 @@ import (
 // ShardExt ends the name of every shard file.
 const ShardExt = shardfile.Ext
 
-// ShardFileName is the name RunShard gives shard k of n.
-func ShardFileName(k, n int) string {
-	return fmt.Sprintf("shard-%05d-of-%05d%s", k, n, ShardExt)
+// Cell is one task of a sharded run: query shard K of N against corpus
+// shard J of M. A run sharded by queries alone has M = 1.
+type Cell struct{ K, N, J, M int }
+
+func (c Cell) String() string {
+	if c.M == 1 {
+		return fmt.Sprintf("shard %d of %d", c.K, c.N)
+	}
+	return fmt.Sprintf("cell (%d, %d) of %d x %d (query shard %d of %d, corpus shard %d of %d)", c.K, c.J, c.N, c.M, c.K, c.N, c.J, c.M)
+}
+
+func (c Cell) valid() bool {
+	return c.N >= 1 && c.M >= 1 && c.K >= 0 && c.K < c.N && c.J >= 0 && c.J < c.M
+}
+
+// ShardFileName is the name RunShard gives query shard k of n (the whole
+// corpus).
+func ShardFileName(k, n int) string { return Cell{K: k, N: n, J: 0, M: 1}.FileName() }
+
+// FileName is the name RunShard gives the cell's shard file.
+func (c Cell) FileName() string {
+	if c.M == 1 {
+		return fmt.Sprintf("shard-%05d-of-%05d%s", c.K, c.N, ShardExt)
+	}
+	return fmt.Sprintf("shard-q%05d-of-%05d-c%05d-of-%05d%s", c.K, c.N, c.J, c.M, ShardExt)
 }
 
 // ShardOf is the shard, of n, that scans the query with this id: the
@@ -51,24 +72,31 @@ func ShardOf(id string, n int) int {
 
 // ShardResult is what RunShard wrote.
 type ShardResult struct {
-	Path          string // the shard file
-	Shard, Shards int
-	Anchors       int // anchors in this shard
-	TotalAnchors  int // anchors in the whole problem
+	Path         string // the shard file
+	Cell         Cell
+	Anchors      int // anchors in this shard
+	TotalAnchors int // anchors in the whole problem
+	CorpusRows   int // corpus rows this cell scanned
 }
 
 // shardHeader is a shard file's JSON header.
 type shardHeader struct {
-	Shard    int               `json:"shard"`
-	Shards   int               `json:"shards"`
-	Settings Settings          `json:"settings"`
-	Inputs   InputStats        `json:"inputs"`
-	Pairs    *source.PairStats `json:"pairs,omitempty"`
-	Qrels    *source.QrelStats `json:"qrels,omitempty"`
-	Queries  int               `json:"queries"`
-	Corpus   int               `json:"corpus"`
-	Anchors  int               `json:"anchors"`
-	Tool     string            `json:"tool"`
+	Shard        int               `json:"shard"`
+	Shards       int               `json:"shards"`
+	CorpusShard  int               `json:"corpus_shard"`
+	CorpusShards int               `json:"corpus_shards"`
+	Settings     Settings          `json:"settings"`
+	Inputs       InputStats        `json:"inputs"`
+	Pairs        *source.PairStats `json:"pairs,omitempty"`
+	Qrels        *source.QrelStats `json:"qrels,omitempty"`
+	Queries      int               `json:"queries"`
+	Corpus       int               `json:"corpus"`
+	Anchors      int               `json:"anchors"`
+	Tool         string            `json:"tool"`
+}
+
+func (h *shardHeader) cell() Cell {
+	return Cell{K: h.Shard, N: h.Shards, J: h.CorpusShard, M: h.CorpusShards}
 }
 
 // layout is what the header's settings and sizes let a record hold.
@@ -85,18 +113,21 @@ func (h *shardHeader) layout() shardfile.Layout {
 	return l
 }
 
-// RunShard reads the inputs as Run does, scans only the anchors of shard k
-// of n (see ShardOf) and writes their per-anchor state into the shard file
-// ShardFileName(k, n) in s.OutDir, through a temporary name that no merge
-// picks up. Without s.Force an existing shard file is refused before
-// anything is read.
-func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardResult, error) {
+// RunShard reads the inputs as Run does, scans only the anchors of query
+// shard c.K of c.N (see ShardOf) against corpus shard c.J of c.M (a
+// contiguous part of the rows), and writes their per-anchor state into the
+// shard file c.FileName() in s.OutDir, through a temporary name that no
+// merge picks up. Such a task reads only its own rows of the two matrices.
+// Without s.Force an existing shard file is refused before anything is
+// read.
+func RunShard(ctx context.Context, s Settings, c Cell, hooks Hooks) (*ShardResult, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	if n < 1 || k < 0 || k >= n {
-		return nil, fmt.Errorf("%w: shard %d of %d: want 0 <= K < N", ErrConfig, k, n)
+	if !c.valid() {
+		return nil, fmt.Errorf("%w: shard %d of %d, corpus shard %d of %d: want 0 <= K < N and 0 <= J < M", ErrConfig, c.K, c.N, c.J, c.M)
 	}
+	k, n := c.K, c.N
 	if s.DumpExcluded != "" {
 		return nil, fmt.Errorf("%w: --dump-excluded needs every anchor's exclusions in one process: run it without --shard", ErrConfig)
 	}
@@ -104,7 +135,7 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 	if threads == 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	path := filepath.Join(s.OutDir, ShardFileName(k, n))
+	path := filepath.Join(s.OutDir, c.FileName())
 	if fi, err := os.Stat(s.OutDir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("%w: output folder %s is a file", ErrConfig, s.OutDir)
 	}
@@ -131,12 +162,12 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 	p := in.problem
 	sel := []int{} // nil would mean every anchor
 	for i, a := range p.Anchors {
-		if ShardOf(p.Queries.IDs[a.Query], n) == k {
+		if ShardOf(p.Queries.ID(a.Query), n) == k {
 			sel = append(sel, i)
 		}
 	}
-	hooks.logf("shard %d of %d: %d of %d anchors", k, n, len(sel), len(p.Anchors))
-	sc, err := scanAnchors(ctx, s, in, sel, threads, hooks, tm)
+	hooks.logf("%s: %d of %d anchors", c, len(sel), len(p.Anchors))
+	sc, err := scanAnchors(ctx, s, in, sel, c.J, c.M, threads, hooks, tm)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +176,7 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 		return nil, err
 	}
 	h := shardHeader{
-		Shard: k, Shards: n, Settings: s, Inputs: inputs, Pairs: in.pairs, Qrels: in.qrels,
+		Shard: k, Shards: n, CorpusShard: c.J, CorpusShards: c.M, Settings: s, Inputs: inputs, Pairs: in.pairs, Qrels: in.qrels,
 		Queries: p.Queries.Len(), Corpus: p.Corpus.Len(), Anchors: len(p.Anchors), Tool: Version(),
 	}
 	hdr, err := json.Marshal(h)
@@ -171,8 +202,13 @@ func RunShard(ctx context.Context, s Settings, k, n int, hooks Hooks) (*ShardRes
 		return nil, err
 	}
 	hooks.logf("wrote %s (%d anchors, %s) in %s", path, len(sel), FormatBytes(int64(len(data))), since(tm.start))
-	return &ShardResult{Path: path, Shard: k, Shards: n, Anchors: len(sel), TotalAnchors: len(p.Anchors)}, nil
+	lo, hi := corpusPart(p.Corpus.Len(), c.J, c.M)
+	return &ShardResult{Path: path, Cell: c, Anchors: len(sel), TotalAnchors: len(p.Anchors), CorpusRows: hi - lo}, nil
 }
+
+// testHookBeforeRename, when a test sets it, runs between writing a shard
+// file's temporary copy and renaming it into place.
+var testHookBeforeRename func()
 
 // writeAtomic writes data to a temporary file beside path and renames it
 // into place, so path never holds part of a file. The temporary name is
@@ -189,6 +225,9 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("%w: output folder %s cannot be written: %w", ErrConfig, dir, err)
 	}
 	_, err = f.Write(data)
+	if err == nil && testHookBeforeRename != nil {
+		testHookBeforeRename()
+	}
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
@@ -353,33 +392,52 @@ func merge(ctx context.Context, s Settings, shards []*shard, st *output.Staging,
 	}
 	inputs := h.Inputs
 	sc.inputs = func() (InputStats, error) { return inputs, nil }
+	// Each anchor's state comes from every corpus shard of its query shard:
+	// counts and guard counters add, samples and windows merge.
 	from := make([]string, len(p.Anchors))
+	_, sopt := scanQuery(s, p, nil, nil, nil)
+	seen := make([]int, len(p.Anchors)) // corpus shards seen per anchor
 	for _, sh := range shards {
 		for _, r := range sh.records {
 			a := int(r.Anchor)
 			bad := func(format string, args ...any) error {
 				return fmt.Errorf("%w: shard file %s: anchor %d: %s", ErrInput, sh.path, a, fmt.Sprintf(format, args...))
 			}
-			id := p.Queries.IDs[p.Anchors[a].Query]
+			id := p.Queries.ID(p.Anchors[a].Query)
+			c := sh.header.cell()
 			switch {
 			case int(r.Query) != int(p.Anchors[a].Query):
 				return nil, bad("recorded as query row %d, but the inputs make it query row %d", r.Query, p.Anchors[a].Query)
-			case ShardOf(id, sh.header.Shards) != sh.header.Shard:
-				return nil, bad("query %q belongs to shard %d, not %d", id, ShardOf(id, sh.header.Shards), sh.header.Shard)
-			case from[a] != "":
+			case ShardOf(id, c.N) != c.K:
+				return nil, bad("query %q belongs to shard %d, not %d", id, ShardOf(id, c.N), c.K)
+			case seen[a] > c.J:
 				return nil, bad("also in %s", from[a])
+			case seen[a] < c.J:
+				return nil, bad("missing from the files of corpus shards 0..%d", c.J-1)
 			case len(r.PositiveSims) != len(p.Anchors[a].Positives):
 				return nil, bad("%d positive similarities for %d positives", len(r.PositiveSims), len(p.Anchors[a].Positives))
+			case seen[a] > 0 && !slices.Equal(r.PositiveSims, sc.posSims[a]):
+				return nil, bad("its positive similarities differ from those in %s", from[a])
 			}
-			sc.results[a], sc.posSims[a], from[a] = r.Result, r.PositiveSims, sh.path
-			copy(sc.guards[a][:], r.Guards)
+			if seen[a] == 0 {
+				sc.results[a], sc.posSims[a] = r.Result, r.PositiveSims
+			} else {
+				center := float64(lowestPositive(r.PositiveSims)) + s.SimANSB
+				sc.results[a] = scan.MergeResults(sc.results[a], r.Result, sopt, center)
+			}
+			for g := range sc.guards[a] {
+				sc.guards[a][g] += r.Guards[g]
+			}
+			seen[a]++
+			from[a] = sh.path
 		}
 	}
-	for a, f := range from {
-		if f == "" {
-			id := p.Queries.IDs[p.Anchors[a].Query]
-			return nil, fmt.Errorf("%w: anchor %d (query %q) is in none of the shard files, though it belongs to shard %d",
-				ErrInput, a, id, ShardOf(id, h.Shards))
+	m := h.CorpusShards
+	for a, n := range seen {
+		if n != m {
+			id := p.Queries.ID(p.Anchors[a].Query)
+			return nil, fmt.Errorf("%w: anchor %d (query %q) of query shard %d is in %d of the %d corpus shards' files",
+				ErrInput, a, id, ShardOf(id, h.Shards), n, m)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -423,8 +481,10 @@ func expandShardPaths(paths []string) ([]string, error) {
 	return files, nil
 }
 
-// readShards reads every file and checks that together they are shards
-// 0..N-1 of one run: same N, settings and inputs, each index once.
+// readShards reads every file and checks that together they are every cell
+// of one run's grid (query shards 0..N-1 × corpus shards 0..M-1): same N
+// and M, settings and inputs, each cell once. It returns them by cell, K
+// major.
 func readShards(files []string) ([]*shard, error) {
 	var shards []*shard
 	for _, f := range files {
@@ -438,9 +498,9 @@ func readShards(files []string) ([]*shard, error) {
 	h0 := first.header
 	for _, sh := range shards[1:] {
 		h := sh.header
-		if h.Shards != h0.Shards {
-			return nil, fmt.Errorf("%w: %s is shard %d of %d but %s is shard %d of %d; merge the shards of one run",
-				ErrConfig, first.path, h0.Shard, h0.Shards, sh.path, h.Shard, h.Shards)
+		if h.Shards != h0.Shards || h.CorpusShards != h0.CorpusShards {
+			return nil, fmt.Errorf("%w: %s is %s but %s is %s; merge the shards of one run",
+				ErrConfig, first.path, h0.cell(), sh.path, h.cell())
 		}
 		if d := settingsDiff(h0.Settings, h.Settings); d != "" {
 			return nil, fmt.Errorf("%w: shard files %s and %s were mined with different settings: %s",
@@ -451,40 +511,38 @@ func readShards(files []string) ([]*shard, error) {
 				ErrInput, first.path, sh.path, d)
 		}
 	}
-	// The shard count comes from a file: look at the shards given before
-	// allocating anything by it.
-	present := make(map[int]*shard, len(shards))
+	// The grid's size comes from a file: look at the shards given before
+	// allocating anything by it (a crafted header could ask for 2^40 cells).
+	type at struct{ k, j int }
+	present := make(map[at]*shard, len(shards))
 	for _, sh := range shards {
-		if prev := present[sh.header.Shard]; prev != nil {
-			return nil, fmt.Errorf("%w: shard %d of %d is given twice: %s and %s",
-				ErrInput, sh.header.Shard, h0.Shards, prev.path, sh.path)
+		c := sh.header.cell()
+		if prev := present[at{c.K, c.J}]; prev != nil {
+			return nil, fmt.Errorf("%w: %s is given twice: %s and %s", ErrInput, c, prev.path, sh.path)
 		}
-		present[sh.header.Shard] = sh
+		present[at{c.K, c.J}] = sh
 	}
-	if len(present) < h0.Shards {
-		// The first few missing indices are among the first len(present)+10.
+	cells := int64(h0.Shards) * int64(h0.CorpusShards) // each at most 2^20 (check)
+	if int64(len(present)) < cells {
+		// The first few missing cells are among the first len(present)+10.
 		var missing []string
-		firstMissing := -1
-		for k := 0; k < h0.Shards && len(missing) < 10; k++ {
-			if present[k] == nil {
-				missing = append(missing, strconv.Itoa(k))
-				if firstMissing < 0 {
-					firstMissing = k
-				}
+		for i := int64(0); i < cells && len(missing) < 10; i++ {
+			c := Cell{K: int(i / int64(h0.CorpusShards)), N: h0.Shards, J: int(i % int64(h0.CorpusShards)), M: h0.CorpusShards}
+			if present[at{c.K, c.J}] == nil {
+				missing = append(missing, fmt.Sprintf("%s (%s)", c, c.FileName()))
 			}
 		}
 		more := ""
-		if n := h0.Shards - len(present) - len(missing); n > 0 {
+		if n := cells - int64(len(present)) - int64(len(missing)); n > 0 {
 			more = fmt.Sprintf(" and %d more", n)
 		}
-		return nil, fmt.Errorf("%w: missing shard(s) %s%s of %d (no %s); merge needs every shard of the run",
-			ErrInput, strings.Join(missing, ", "), more, h0.Shards, ShardFileName(firstMissing, h0.Shards))
+		return nil, fmt.Errorf("%w: missing %s%s; merge needs every shard of the run", ErrInput, strings.Join(missing, ", "), more)
 	}
-	byIndex := make([]*shard, h0.Shards) // h0.Shards == len(present) <= len(files)
-	for k, sh := range present {
-		byIndex[k] = sh
+	grid := make([]*shard, cells) // cells == len(present) <= len(files)
+	for c, sh := range present {
+		grid[c.k*h0.CorpusShards+c.j] = sh
 	}
-	return byIndex, nil
+	return grid, nil
 }
 
 // readShardFile reads and checks one shard file; every error is ErrInput
@@ -519,8 +577,8 @@ func readShardFile(path string) (*shard, error) {
 func (h *shardHeader) check() error {
 	s := h.Settings
 	switch {
-	case h.Shards < 1 || h.Shard < 0 || h.Shard >= h.Shards:
-		return fmt.Errorf("shard %d of %d", h.Shard, h.Shards)
+	case !h.cell().valid() || h.Shards > 1<<20 || h.CorpusShards > 1<<20:
+		return fmt.Errorf("shard %d of %d, corpus shard %d of %d", h.Shard, h.Shards, h.CorpusShard, h.CorpusShards)
 	case h.Queries < 0 || h.Corpus < 0 || h.Anchors < 0 || h.Anchors > h.Queries || h.Queries > math.MaxInt32 || h.Corpus > math.MaxInt32:
 		return fmt.Errorf("%d queries, %d corpus items, %d anchors", h.Queries, h.Corpus, h.Anchors)
 	}

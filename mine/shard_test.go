@@ -46,7 +46,7 @@ func TestShardFileRoundTrip(t *testing.T) {
 	data := smallData(t)
 	cfg := DefaultSettings(data)
 	cfg.OutDir = t.TempDir()
-	res, err := RunShard(context.Background(), cfg, 1, 3, Hooks{})
+	res, err := RunShard(context.Background(), cfg, Cell{K: 1, N: 3, J: 0, M: 1}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestShardFileRoundTrip(t *testing.T) {
 }
 
 // TestMergeMatchesRun is the library's own check of the byte-identity
-// promise, with every shard's anchors in one shard file set.
+// promise, for grids of query shards by corpus shards.
 func TestMergeMatchesRun(t *testing.T) {
 	data := smallData(t)
 	cfg := DefaultSettings(data)
@@ -101,18 +101,27 @@ func TestMergeMatchesRun(t *testing.T) {
 	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
+	for _, g := range [][2]int{{4, 1}, {1, 3}, {2, 3}} {
+		t.Run(fmt.Sprintf("%dx%d", g[0], g[1]), func(t *testing.T) { testMergeMatchesRun(t, cfg, g[0], g[1]) })
+	}
+}
+
+func testMergeMatchesRun(t *testing.T, cfg Settings, n, m int) {
 	shards := t.TempDir()
 	var paths []string
-	for k := range 4 {
-		c := cfg
-		c.OutDir = shards
-		c.Threads = k + 1 // threads never change the result
-		res, err := RunShard(context.Background(), c, k, 4, Hooks{})
-		if err != nil {
-			t.Fatal(err)
+	for k := range n {
+		for j := range m {
+			c := cfg
+			c.OutDir = shards
+			c.Threads = (k+j)%2 + 1 // threads never change the result
+			res, err := RunShard(context.Background(), c, Cell{K: k, N: n, J: j, M: m}, Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, res.Path)
 		}
-		paths = append(paths, res.Path)
 	}
+	slices.Reverse(paths) // the order given never matters
 	out := t.TempDir()
 	res, err := Merge(context.Background(), MergeConfig{OutDir: out}, paths, Hooks{})
 	if err != nil {
@@ -163,14 +172,14 @@ func craft(t *testing.T, b []byte, edit func(map[string]any), picks uint32) []by
 }
 
 // TestMergeBoundsCraftedCounts: SHA-256 catches accidents, not crafting. A
-// shard file that claims 2^40 shards, or 4e9 picks in a record, must be
-// refused without allocating more than the file and the settings allow
-// (a header's shard count alone made merge allocate 8 TB).
+// shard file that claims 2^40 shards, a grid of 2^40 cells, or 4e9 picks in
+// a record, must be refused without allocating more than the file and the
+// settings allow (a header's shard count alone made merge allocate 8 TiB).
 func TestMergeBoundsCraftedCounts(t *testing.T) {
 	data := smallData(t)
 	cfg := DefaultSettings(data)
 	cfg.OutDir = t.TempDir()
-	res, err := RunShard(context.Background(), cfg, 0, 2, Hooks{})
+	res, err := RunShard(context.Background(), cfg, Cell{K: 0, N: 2, J: 0, M: 1}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,8 +193,11 @@ func TestMergeBoundsCraftedCounts(t *testing.T) {
 		picks uint32
 		want  string
 	}{
-		{"2^40 shards", func(h map[string]any) { h["shards"] = 1 << 40 }, 0, "missing shard(s) 1, 2, 3"},
-		{"2^62 shards, the last one", func(h map[string]any) { h["shards"], h["shard"] = 1<<62, 1<<62-1 }, 0, "missing shard(s) 0, 1, 2"},
+		{"2^40 shards", func(h map[string]any) { h["shards"] = 1 << 40 }, 0, "shard 0 of 1099511627776"},
+		{"2^20 x 2^20 cells", func(h map[string]any) { h["shards"], h["corpus_shards"] = 1<<20, 1<<20 }, 0, "and 1099511627765 more; merge needs every shard"},
+		{"2^20 x 2^20 cells, the last one", func(h map[string]any) {
+			h["shards"], h["corpus_shards"], h["shard"], h["corpus_shard"] = 1<<20, 1<<20, 1<<20-1, 1<<20-1
+		}, 0, "missing cell (0, 0) of 1048576 x 1048576"},
 		{"4e9 picks", func(map[string]any) {}, 4_000_000_000, "picks"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -205,5 +217,44 @@ func TestMergeBoundsCraftedCounts(t *testing.T) {
 				t.Errorf("the merge allocated %d MiB for a %d-byte file", grew>>20, len(good))
 			}
 		})
+	}
+}
+
+// TestMergeRefusesCellsThatDisagree re-encodes one cell of a 1 x 2 grid
+// without an anchor, valid checksum and all, and wants the merge to name
+// the anchor the other cell still holds.
+func TestMergeRefusesCellsThatDisagree(t *testing.T) {
+	cfg := DefaultSettings(smallData(t))
+	for j, want := range []string{"missing from the files of corpus shards 0..0", "is in 1 of the 2 corpus shards' files"} {
+		dir := t.TempDir()
+		c := cfg
+		c.OutDir = dir
+		var paths []string
+		for jj := range 2 {
+			res, err := RunShard(context.Background(), c, Cell{K: 0, N: 1, J: jj, M: 2}, Hooks{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, res.Path)
+		}
+		sh, err := readShardFile(paths[j])
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr, err := json.Marshal(sh.header)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := shardfile.Encode(hdr, sh.header.layout(), sh.records[1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(paths[j], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err = Merge(context.Background(), MergeConfig{OutDir: filepath.Join(t.TempDir(), "out")}, paths, Hooks{})
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), want) {
+			t.Errorf("corpus shard %d without its first anchor: %v, want ErrInput mentioning %q", j, err, want)
+		}
 	}
 }

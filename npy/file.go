@@ -7,7 +7,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"unsafe"
 )
 
@@ -185,6 +188,25 @@ func (f *File) ReadFloat32(dst []float32, start int) {
 	case Float64:
 		decodeFloat64(dst, src)
 	}
+}
+
+// ReadFloat32Safe is ReadFloat32 for a file that may be truncated while it
+// is read: a page that vanished under the mapping becomes an error that
+// names the file and the row, wrapping ErrTruncated, instead of a crash.
+func (f *File) ReadFloat32Safe(dst []float32, start int) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "fault") {
+				err = fmt.Errorf("npy: read %s: row %d: %w: the file shrank while it was being read", f.path, start, ErrTruncated)
+				return
+			}
+			panic(r)
+		}
+	}()
+	f.ReadFloat32(dst, start)
+	return nil
 }
 
 // Float32View returns the data section as a row-major []float32 without

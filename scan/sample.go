@@ -172,3 +172,63 @@ func (s *Sampling) UnmarshalText(b []byte) error {
 	*s = v
 	return nil
 }
+
+// MergeResults combines the results one anchor got from disjoint parts of
+// the corpus (a corpus split into shards) into the result of the whole:
+// counts add, samples and windows keep the best of both in their order.
+// center is the anchor's SimANS center (Query.Centers), used with SimANS
+// sampling only.
+func MergeResults(a, b Result, opt Options, center float64) Result {
+	out := Result{
+		AboveCeiling:   a.AboveCeiling + b.AboveCeiling,
+		BelowFloor:     a.BelowFloor + b.BelowFloor,
+		NearDuplicates: a.NearDuplicates + b.NearDuplicates,
+	}
+	if a.Counts != nil || b.Counts != nil {
+		n := max(len(a.Counts), len(b.Counts))
+		out.Counts = make([]int64, n)
+		out.Picks = make([][]Pick, n)
+		for i := range n {
+			if i < len(a.Counts) {
+				out.Counts[i] += a.Counts[i]
+			}
+			if i < len(b.Counts) {
+				out.Counts[i] += b.Counts[i]
+			}
+			var pa, pb []Pick
+			if i < len(a.Picks) {
+				pa = a.Picks[i]
+			}
+			if i < len(b.Picks) {
+				pb = b.Picks[i]
+			}
+			out.Picks[i] = mergePicks(pa, pb, opt.Keep, sampleOrder(opt, center))
+		}
+	}
+	out.Window = mergePicks(a.Window, b.Window, opt.Window, CompareTop)
+	return out
+}
+
+// sampleOrder is the order a band's sample is kept in.
+func sampleOrder(opt Options, center float64) func(x, y Pick) int {
+	switch opt.Sampling {
+	case Top:
+		return CompareTop
+	case SimANS:
+		return func(x, y Pick) int {
+			return compareScored(SimANSScore(x.Key, x.Sim, center, opt.SimANSA), x, SimANSScore(y.Key, y.Sim, center, opt.SimANSA), y)
+		}
+	}
+	return CompareKeys
+}
+
+// mergePicks keeps the first keep of a and b together in order.
+func mergePicks(a, b []Pick, keep int, order func(x, y Pick) int) []Pick {
+	all := slices.Concat(a, b)
+	slices.SortFunc(all, order)
+	all = all[:min(len(all), keep)]
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}

@@ -121,64 +121,144 @@ func blockSize(anchors, threads int) int {
 
 // Scan runs the query over the candidate matrix B, with anchors taken from A.
 // A and B may be the same matrix; they must have the same number of columns.
+// It is NewScanner and one Feed of the whole of B.
 func Scan(ctx context.Context, A, B *Matrix, q Query, opt Options) ([]Result, error) {
-	if err := validate(A, B, q, opt); err != nil {
+	if !B.valid() {
+		return nil, fmt.Errorf("%w: matrix data does not match its shape, or both Data and Half are set", ErrQuery)
+	}
+	var pos map[int32][]float32
+	if opt.NearDuplicates > 0 && len(q.Positives) == len(q.Anchors) {
+		pos = map[int32][]float32{}
+		for _, ps := range q.Positives {
+			for _, p := range ps {
+				if p >= 0 && int(p) < B.Rows && pos[p] == nil {
+					pos[p] = B.Row32(int(p))
+				}
+			}
+		}
+	}
+	s, err := NewScanner(A, B.Rows, q, opt, pos)
+	if err != nil {
 		return nil, err
 	}
-	var cls classifier
+	if err := s.Feed(ctx, B, 0); err != nil {
+		return nil, err
+	}
+	return s.Results(), nil
+}
+
+// Scanner scans a query against a corpus that arrives in chunks of rows,
+// in any order and in as many calls as the caller likes: each anchor's
+// counts, samples and window persist between chunks, and, being order-free,
+// end the same whichever way the corpus was cut. A corpus larger than
+// memory is streamed through it chunk by chunk.
+type Scanner struct {
+	A           *Matrix
+	corpusRows  int
+	q           Query
+	opt         Options
+	cls         classifier
+	anchorBlock int
+	threads     int
+	blocks      []*blockState
+	// posVecs holds the positives' rows, for the near-duplicate check.
+	posVecs map[int32][]float32
+	fed     int // rows fed so far
+}
+
+// NewScanner prepares a scan of q's anchors (rows of A) against a corpus
+// of corpusRows rows. With Options.NearDuplicates, posVecs must hold the
+// unit row of every positive the query lists.
+func NewScanner(A *Matrix, corpusRows int, q Query, opt Options, posVecs map[int32][]float32) (*Scanner, error) {
+	if err := validate(A, corpusRows, q, opt); err != nil {
+		return nil, err
+	}
+	if opt.NearDuplicates > 0 {
+		for i, ps := range q.Positives {
+			for _, p := range ps {
+				if len(posVecs[p]) != A.Cols {
+					return nil, fmt.Errorf("%w: anchor %d: no vector for positive row %d", ErrQuery, i, p)
+				}
+			}
+		}
+	}
+	s := &Scanner{A: A, corpusRows: corpusRows, q: q, opt: opt, posVecs: posVecs}
 	if !opt.WindowOnly {
-		cls = newClassifier(opt.Bands)
+		s.cls = newClassifier(opt.Bands)
 	}
-	results := make([]Result, len(q.Anchors))
-	threads := opt.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
+	s.threads = opt.Threads
+	if s.threads <= 0 {
+		s.threads = runtime.GOMAXPROCS(0)
 	}
-	anchorBlock := blockSize(len(q.Anchors), threads)
-	nBlocks := (len(q.Anchors) + anchorBlock - 1) / anchorBlock
-	threads = max(1, min(threads, nBlocks))
+	s.anchorBlock = blockSize(len(q.Anchors), s.threads)
+	nBlocks := (len(q.Anchors) + s.anchorBlock - 1) / s.anchorBlock
+	s.blocks = make([]*blockState, nBlocks)
+	for b := range s.blocks {
+		lo := b * s.anchorBlock
+		hi := min(lo+s.anchorBlock, len(q.Anchors))
+		s.blocks[b] = s.newBlockState(lo, hi)
+	}
+	return s, nil
+}
+
+// Feed scans every anchor against the corpus rows [first, first+B.Rows),
+// held in B.
+func (s *Scanner) Feed(ctx context.Context, B *Matrix, first int) error {
+	if B.Cols != s.A.Cols {
+		return fmt.Errorf("%w: anchor matrix has %d columns, candidate matrix %d", ErrQuery, s.A.Cols, B.Cols)
+	}
+	if !B.valid() || first < 0 || first+B.Rows > s.corpusRows {
+		return fmt.Errorf("%w: rows [%d, %d) of a %d-row corpus, or matrix data that does not match its shape", ErrQuery, first, first+B.Rows, s.corpusRows)
+	}
+	threads := max(1, min(s.threads, len(s.blocks)))
 	var next atomic.Int64
 	work := func(ctx context.Context) error {
-		w := newWorker(A, B, q, opt, cls, results, anchorBlock)
+		w := newWorker(s, B, first)
 		for {
 			blk := int(next.Add(1) - 1)
-			if blk >= nBlocks {
+			if blk >= len(s.blocks) {
 				return nil
 			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			lo := blk * anchorBlock
-			hi := min(lo+anchorBlock, len(q.Anchors))
-			if err := w.block(ctx, lo, hi); err != nil {
+			st := s.blocks[blk]
+			if err := w.block(ctx, st); err != nil {
 				return err
 			}
-			if opt.Progress != nil {
-				opt.Progress(hi - lo)
+			if s.opt.Progress != nil {
+				s.opt.Progress(st.m)
 			}
 		}
 	}
 	if threads <= 1 {
 		if err := work(ctx); err != nil {
-			return nil, err
+			return err
 		}
-		return results, nil
+	} else {
+		g, gctx := errgroup.WithContext(ctx)
+		for range threads {
+			g.Go(func() error { return work(gctx) })
+		}
+		if err := g.Wait(); err != nil {
+			return err
+		}
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	for range threads {
-		g.Go(func() error { return work(gctx) })
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return results, nil
+	s.fed += B.Rows
+	return nil
 }
 
-func validate(A, B *Matrix, q Query, opt Options) error {
-	if A.Cols != B.Cols {
-		return fmt.Errorf("%w: anchor matrix has %d columns, candidate matrix %d", ErrQuery, A.Cols, B.Cols)
+// Results returns each anchor's result, in the query's order.
+func (s *Scanner) Results() []Result {
+	out := make([]Result, len(s.q.Anchors))
+	for _, st := range s.blocks {
+		st.results(s, out)
 	}
-	if !A.valid() || !B.valid() {
+	return out
+}
+
+func validate(A *Matrix, corpusRows int, q Query, opt Options) error {
+	if !A.valid() || corpusRows < 0 {
 		return fmt.Errorf("%w: matrix data does not match its shape, or both Data and Half are set", ErrQuery)
 	}
 	n := len(q.Anchors)
@@ -201,7 +281,7 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 	}
 	inB := func(rows []int32) bool {
 		for _, e := range rows {
-			if e < 0 || int(e) >= B.Rows {
+			if e < 0 || int(e) >= corpusRows {
 				return false
 			}
 		}
@@ -212,11 +292,11 @@ func validate(A, B *Matrix, q Query, opt Options) error {
 			return fmt.Errorf("%w: anchor %d is row %d of %d", ErrQuery, i, a, A.Rows)
 		}
 		if !inB(q.Exclude[i]) || (opt.NearDuplicates > 0 && !inB(q.Positives[i])) {
-			return fmt.Errorf("%w: anchor %d excludes or has a positive outside the %d candidate rows", ErrQuery, i, B.Rows)
+			return fmt.Errorf("%w: anchor %d excludes or has a positive outside the %d candidate rows", ErrQuery, i, corpusRows)
 		}
 	}
-	if opt.CandidateIDs != nil && len(opt.CandidateIDs) != B.Rows {
-		return fmt.Errorf("%w: %d candidate ids for %d rows", ErrQuery, len(opt.CandidateIDs), B.Rows)
+	if opt.CandidateIDs != nil && len(opt.CandidateIDs) != corpusRows {
+		return fmt.Errorf("%w: %d candidate ids for %d rows", ErrQuery, len(opt.CandidateIDs), corpusRows)
 	}
 	if opt.Keep < 0 || opt.Window < 0 || (opt.WindowOnly && opt.Window == 0) {
 		return fmt.Errorf("%w: keep %d, window %d", ErrQuery, opt.Keep, opt.Window)
@@ -258,14 +338,12 @@ func NearDuplicateFloor(pos float32, t float64) float32 {
 	return float32(math.Cos(angle) - 1e-3)
 }
 
-// worker owns the scratch buffers of one goroutine.
+// worker owns the scratch buffers of one goroutine during one Feed.
 type worker struct {
-	A, B    *Matrix
-	q       Query
-	opt     Options
-	cls     classifier
-	edges   []float32 // lo, hi of each band, for kernel.Classify16
-	results []Result
+	s       *Scanner
+	B       *Matrix
+	first   int // the corpus row of B's row 0
+	edges   []float32
 	kb      kernel.Block
 	rows    [][]float32 // the anchor rows of the current block
 	rowBuf  []float32   // float32 copies of half-precision anchor rows
@@ -273,32 +351,30 @@ type worker struct {
 	tile    []float32   // candTile × block stride similarities, candidate-major
 	h       []uint32    // the tile's candidate hashes
 	flags   []uint16
-	// near-duplicate check: the block's positive rows as float32
-	posRows  map[int32][]float32
+	// ndThresh is the near-duplicate threshold as a float32 lower edge.
 	ndThresh float32
 }
 
-func newWorker(A, B *Matrix, q Query, opt Options, cls classifier, results []Result, anchorBlock int) *worker {
-	stride := (anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+func newWorker(s *Scanner, B *Matrix, first int) *worker {
+	stride := (s.anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
 	w := &worker{
-		A: A, B: B, q: q, opt: opt, cls: cls, results: results,
-		rows:  make([][]float32, 0, anchorBlock),
+		s: s, B: B, first: first,
+		rows:  make([][]float32, 0, s.anchorBlock),
 		tile:  make([]float32, candTile*stride),
 		h:     make([]uint32, candTile),
 		flags: make([]uint16, candTile),
 	}
-	for b := range cls.lo {
-		w.edges = append(w.edges, cls.lo[b], cls.hi[b])
+	for b := range s.cls.lo {
+		w.edges = append(w.edges, s.cls.lo[b], s.cls.hi[b])
 	}
-	if A.Half != nil {
-		w.rowBuf = make([]float32, anchorBlock*A.Cols)
+	if s.A.Half != nil {
+		w.rowBuf = make([]float32, s.anchorBlock*s.A.Cols)
 	}
 	if B.Half != nil {
 		w.candBuf = make([]float32, candTile*B.Cols)
 	}
-	if opt.NearDuplicates > 0 {
-		w.ndThresh = Threshold(opt.NearDuplicates)
-		w.posRows = map[int32][]float32{}
+	if s.opt.NearDuplicates > 0 {
+		w.ndThresh = Threshold(s.opt.NearDuplicates)
 	}
 	return w
 }
@@ -311,131 +387,50 @@ type panelState struct {
 	valid  uint16   // lanes that hold an anchor
 }
 
-// blockState is the per-anchor state of one block.
+// blockState is the per-anchor state of one block of anchors, kept across
+// the corpus chunks.
 type blockState struct {
-	m, nb   int
-	samples []bottomK // [anchor][band], Random and SimANS
-	tops    []topK    // [anchor][band], Top
-	windows []topK    // [anchor]
-	th      []float32 // [anchor]: the similarity a candidate needs to be looked at by tops and windows
-	panels  []panelState
-	excl    [][]int32 // [anchor]: exclusions not yet passed
-	counts  []Result  // [anchor]: the limit and near-duplicate counters
+	lo, m, nb int
+	samples   []bottomK // [anchor][band], Random and SimANS
+	tops      []topK    // [anchor][band], Top
+	windows   []topK    // [anchor]
+	th        []float32 // [anchor]: the similarity a candidate needs to be looked at by tops and windows
+	panels    []panelState
+	excl      [][]int32 // [anchor]: sorted exclusions
+	counts    []Result  // [anchor]: the limit and near-duplicate counters
 }
 
-// block scans anchors [lo, hi) against every candidate.
-func (w *worker) block(ctx context.Context, lo, hi int) error {
-	d := w.A.Cols
+func (s *Scanner) newBlockState(lo, hi int) *blockState {
 	m := hi - lo
-	w.rows = w.rows[:0]
-	for i := lo; i < hi; i++ {
-		a := int(w.q.Anchors[i])
-		buf := w.rowBuf
-		if buf != nil {
-			buf = buf[(i-lo)*d:]
-		}
-		w.rows = append(w.rows, w.A.rowsTo32(buf, a, a+1))
-	}
-	w.kb.Load(w.rows, d)
-	stride := w.kb.Stride()
-	st := w.newBlockState(lo, m, stride)
-	if w.posRows != nil {
-		clear(w.posRows)
-		for i := lo; i < hi; i++ {
-			for _, p := range w.q.Positives[i] {
-				if w.posRows[p] == nil {
-					w.posRows[p] = slices.Clone(w.B.Row32(int(p)))
-				}
-			}
-		}
-	}
-	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
-		if c0%(256*candTile) == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		n := min(candTile, w.B.Rows-c0)
-		cand := w.B.rowsTo32(w.candBuf, c0, c0+n)
-		w.kb.Dots(cand, d, n, w.tile)
-		for i := range m {
-			for len(st.excl[i]) > 0 && int(st.excl[i][0]) < c0+n {
-				w.tile[(int(st.excl[i][0])-c0)*stride+i] = float32(math.Inf(-1))
-				st.excl[i] = st.excl[i][1:]
-			}
-		}
-		if w.posRows != nil {
-			w.dropNearDuplicates(lo, m, n, stride, cand, st)
-		}
-		if w.q.Ceilings != nil || w.q.Floors != nil {
-			w.applyLimits(lo, m, n, stride, st)
-		}
-		for j := range n {
-			id := uint64(c0 + j)
-			if w.opt.CandidateIDs != nil {
-				id = w.opt.CandidateIDs[c0+j]
-			}
-			w.h[j] = IDHash(id)
-		}
-		if !w.opt.WindowOnly {
-			for p := range st.panels {
-				w.classify(&st.panels[p], p, lo, c0, n, stride, st)
-			}
-		}
-		if st.tops != nil || st.windows != nil {
-			w.offerAbove(lo, m, c0, n, stride, st)
-		}
-	}
+	nb := len(s.cls.lo)
+	stride := (s.anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	st := &blockState{lo: lo, m: m, nb: nb, excl: make([][]int32, m), counts: make([]Result, m), th: make([]float32, m)}
 	for i := range m {
-		r := st.counts[i]
-		if !w.opt.WindowOnly {
-			r.Counts = make([]int64, st.nb)
-			r.Picks = make([][]Pick, st.nb)
-			p, lane := i/kernel.PanelRows, i%kernel.PanelRows
-			for b := range st.nb {
-				r.Counts[b] = int64(st.panels[p].counts[b*kernel.PanelRows+lane])
-				if st.tops != nil {
-					r.Picks[b] = st.tops[i*st.nb+b].picks
-				} else {
-					r.Picks[b] = st.samples[i*st.nb+b].picks
-				}
-			}
-		}
-		if st.windows != nil {
-			r.Window = st.windows[i].picks
-		}
-		w.results[lo+i] = r
-	}
-	return nil
-}
-
-func (w *worker) newBlockState(lo, m, stride int) *blockState {
-	nb := len(w.cls.lo)
-	st := &blockState{m: m, nb: nb, excl: make([][]int32, m), counts: make([]Result, m), th: make([]float32, m)}
-	for i := range m {
-		st.excl[i] = sortedCopy(w.q.Exclude[lo+i])
+		st.excl[i] = sortedCopy(s.q.Exclude[lo+i])
 		st.th[i] = float32(math.Inf(1))
 	}
-	if w.opt.Window > 0 {
+	if s.opt.Window > 0 {
 		st.windows = make([]topK, m)
 		for i := range st.windows {
-			st.windows[i] = topK{keep: w.opt.Window}
+			st.windows[i] = topK{keep: s.opt.Window}
 			st.th[i] = st.windows[i].threshold()
 		}
 	}
-	if w.opt.WindowOnly {
+	if s.opt.WindowOnly {
 		return st
 	}
-	if w.opt.Sampling == Top {
+	if s.opt.Sampling == Top {
 		st.tops = make([]topK, m*nb)
 		for i := range st.tops {
-			st.tops[i] = topK{keep: w.opt.Keep}
+			st.tops[i] = topK{keep: s.opt.Keep}
 		}
 		for i := range m {
-			st.th[i] = min(st.th[i], w.topThreshold(st, i))
+			st.th[i] = min(st.th[i], s.topThreshold(st, i))
 		}
 	} else {
 		st.samples = make([]bottomK, m*nb)
 		for i := range st.samples {
-			st.samples[i] = newBottomK(w.opt.Keep)
+			st.samples[i] = newBottomK(s.opt.Keep)
 		}
 	}
 	st.panels = make([]panelState, stride/kernel.PanelRows)
@@ -449,7 +444,7 @@ func (w *worker) newBlockState(lo, m, stride int) *blockState {
 				continue
 			}
 			ps.valid |= 1 << lane
-			ps.seeds[lane] = seed32(w.q.Seeds[lo+i])
+			ps.seeds[lane] = seed32(s.q.Seeds[lo+i])
 			for b := range nb {
 				if st.samples != nil {
 					ps.limits[b*kernel.PanelRows+lane] = st.samples[i*nb+b].limit
@@ -460,13 +455,104 @@ func (w *worker) newBlockState(lo, m, stride int) *blockState {
 	return st
 }
 
+// results writes the block's anchors' results into out.
+func (st *blockState) results(s *Scanner, out []Result) {
+	for i := range st.m {
+		r := st.counts[i]
+		if !s.opt.WindowOnly {
+			r.Counts = make([]int64, st.nb)
+			r.Picks = make([][]Pick, st.nb)
+			p, lane := i/kernel.PanelRows, i%kernel.PanelRows
+			for b := range st.nb {
+				r.Counts[b] = int64(st.panels[p].counts[b*kernel.PanelRows+lane])
+				if st.tops != nil {
+					r.Picks[b] = slices.Clone(st.tops[i*st.nb+b].picks)
+				} else {
+					r.Picks[b] = slices.Clone(st.samples[i*st.nb+b].picks)
+				}
+				if len(r.Picks[b]) == 0 {
+					r.Picks[b] = nil
+				}
+			}
+		}
+		if st.windows != nil {
+			r.Window = slices.Clone(st.windows[i].picks)
+			if len(r.Window) == 0 {
+				r.Window = nil
+			}
+		}
+		out[st.lo+i] = r
+	}
+}
+
+// block scans one block of anchors against the worker's rows of B.
+func (w *worker) block(ctx context.Context, st *blockState) error {
+	s := w.s
+	d := s.A.Cols
+	lo, m := st.lo, st.m
+	w.rows = w.rows[:0]
+	for i := lo; i < lo+m; i++ {
+		a := int(s.q.Anchors[i])
+		buf := w.rowBuf
+		if buf != nil {
+			buf = buf[(i-lo)*d:]
+		}
+		w.rows = append(w.rows, s.A.rowsTo32(buf, a, a+1))
+	}
+	w.kb.Load(w.rows, d)
+	stride := w.kb.Stride()
+	// excl[i] holds anchor i's exclusions not yet passed in this chunk.
+	excl := make([][]int32, m)
+	for i := range excl {
+		k, _ := slices.BinarySearch(st.excl[i], int32(w.first))
+		excl[i] = st.excl[i][k:]
+	}
+	for c0 := 0; c0 < w.B.Rows; c0 += candTile {
+		if c0%(256*candTile) == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		n := min(candTile, w.B.Rows-c0)
+		row0 := w.first + c0 // the corpus row of the tile's first candidate
+		cand := w.B.rowsTo32(w.candBuf, c0, c0+n)
+		w.kb.Dots(cand, d, n, w.tile)
+		for i := range m {
+			for len(excl[i]) > 0 && int(excl[i][0]) < row0+n {
+				w.tile[(int(excl[i][0])-row0)*stride+i] = float32(math.Inf(-1))
+				excl[i] = excl[i][1:]
+			}
+		}
+		if s.opt.NearDuplicates > 0 {
+			w.dropNearDuplicates(st, n, stride, cand)
+		}
+		if s.q.Ceilings != nil || s.q.Floors != nil {
+			w.applyLimits(st, n, stride)
+		}
+		for j := range n {
+			id := uint64(row0 + j)
+			if s.opt.CandidateIDs != nil {
+				id = s.opt.CandidateIDs[row0+j]
+			}
+			w.h[j] = IDHash(id)
+		}
+		if !s.opt.WindowOnly {
+			for p := range st.panels {
+				w.classify(&st.panels[p], p, row0, n, stride, st)
+			}
+		}
+		if st.tops != nil || st.windows != nil {
+			w.offerAbove(st, row0, n, stride)
+		}
+	}
+	return nil
+}
+
 // topThreshold is the similarity a candidate needs to enter any band's top
 // sample of anchor i: the lowest over bands of the band's floor or, once
 // full, its worst kept similarity.
-func (w *worker) topThreshold(st *blockState, i int) float32 {
+func (s *Scanner) topThreshold(st *blockState, i int) float32 {
 	th := float32(math.Inf(1))
 	for b := range st.nb {
-		th = min(th, max(w.cls.lo[b], st.tops[i*st.nb+b].threshold()))
+		th = min(th, max(s.cls.lo[b], st.tops[i*st.nb+b].threshold()))
 	}
 	return th
 }
@@ -475,23 +561,24 @@ func (w *worker) topThreshold(st *blockState, i int) float32 {
 // candidates whose similarity to one of its positives reaches the
 // threshold. Only candidates above the anchor's near-duplicate floor can,
 // so only they are checked.
-func (w *worker) dropNearDuplicates(lo, m, n, stride int, cand []float32, st *blockState) {
+func (w *worker) dropNearDuplicates(st *blockState, n, stride int, cand []float32) {
+	s := w.s
 	d := w.B.Cols
-	for i := range m {
-		pos := w.q.Positives[lo+i]
+	for i := range st.m {
+		pos := s.q.Positives[st.lo+i]
 		if len(pos) == 0 {
 			continue
 		}
-		floor := w.q.NearDupFloors[lo+i]
+		floor := s.q.NearDupFloors[st.lo+i]
 		for j := range n {
-			s := &w.tile[j*stride+i]
-			if *s < floor || math.IsInf(float64(*s), -1) {
+			v := &w.tile[j*stride+i]
+			if *v < floor || math.IsInf(float64(*v), -1) {
 				continue
 			}
 			c := cand[j*d : (j+1)*d]
 			for _, p := range pos {
-				if Dot(w.posRows[p], c) >= w.ndThresh {
-					*s = float32(math.Inf(-1))
+				if Dot(s.posVecs[p], c) >= w.ndThresh {
+					*v = float32(math.Inf(-1))
 					st.counts[i].NearDuplicates++
 					break
 				}
@@ -503,35 +590,36 @@ func (w *worker) dropNearDuplicates(lo, m, n, stride int, cand []float32, st *bl
 // applyLimits drops, for each anchor of the block with a ceiling or a
 // floor, the tile's similarities outside them, counting those that were in
 // a band.
-func (w *worker) applyLimits(lo, m, n, stride int, st *blockState) {
+func (w *worker) applyLimits(st *blockState, n, stride int) {
+	s := w.s
 	inf := float32(math.Inf(1))
-	for i := range m {
+	for i := range st.m {
 		hi, low := inf, -inf
-		if w.q.Ceilings != nil {
-			hi = w.q.Ceilings[lo+i]
+		if s.q.Ceilings != nil {
+			hi = s.q.Ceilings[st.lo+i]
 		}
-		if w.q.Floors != nil {
-			low = w.q.Floors[lo+i]
+		if s.q.Floors != nil {
+			low = s.q.Floors[st.lo+i]
 		}
 		if hi == inf && low == -inf {
 			continue
 		}
 		r := &st.counts[i]
 		for j := range n {
-			s := &w.tile[j*stride+i]
+			v := &w.tile[j*stride+i]
 			switch {
-			case *s > hi:
-				if w.opt.WindowOnly || w.cls.band(*s) >= 0 {
+			case *v > hi:
+				if s.opt.WindowOnly || s.cls.band(*v) >= 0 {
 					r.AboveCeiling++
 				}
-			case *s < low && !math.IsInf(float64(*s), -1):
-				if w.opt.WindowOnly || w.cls.band(*s) >= 0 {
+			case *v < low && !math.IsInf(float64(*v), -1):
+				if s.opt.WindowOnly || s.cls.band(*v) >= 0 {
 					r.BelowFloor++
 				}
 			default:
 				continue
 			}
-			*s = float32(math.Inf(-1))
+			*v = float32(math.Inf(-1))
 		}
 	}
 }
@@ -539,12 +627,13 @@ func (w *worker) applyLimits(lo, m, n, stride int, st *blockState) {
 // classify counts one panel's similarities to the tile's candidates into
 // their bands, and offers the few whose keys may enter a random or SimANS
 // sample.
-func (w *worker) classify(ps *panelState, p, lo, c0, n, stride int, st *blockState) {
+func (w *worker) classify(ps *panelState, p, row0, n, stride int, st *blockState) {
+	s := w.s
 	kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, w.edges, ps.counts, ps.limits, w.flags)
 	if st.samples == nil {
 		return
 	}
-	simans := w.opt.Sampling == SimANS
+	simans := s.opt.Sampling == SimANS
 	nb := st.nb
 	for j, f := range w.flags[:n] {
 		f &= ps.valid
@@ -552,13 +641,13 @@ func (w *worker) classify(ps *panelState, p, lo, c0, n, stride int, st *blockSta
 			lane := bits.TrailingZeros16(f)
 			f &= f - 1
 			i := p*kernel.PanelRows + lane
-			s := w.tile[j*stride+i]
-			b := w.cls.band(s)
+			v := w.tile[j*stride+i]
+			b := s.cls.band(v)
 			acc := &st.samples[i*nb+b]
-			pick := Pick{Row: int32(c0 + j), Sim: s, Key: kernel.Fmix32(ps.seeds[lane] ^ w.h[j])}
+			pick := Pick{Row: int32(row0 + j), Sim: v, Key: kernel.Fmix32(ps.seeds[lane] ^ w.h[j])}
 			score := 0.0
 			if simans {
-				score = SimANSScore(pick.Key, s, w.q.Centers[lo+i], w.opt.SimANSA)
+				score = SimANSScore(pick.Key, v, s.q.Centers[st.lo+i], s.opt.SimANSA)
 			}
 			if acc.below(score, pick) {
 				acc.offer(score, pick, simans)
@@ -570,14 +659,15 @@ func (w *worker) classify(ps *panelState, p, lo, c0, n, stride int, st *blockSta
 
 // offerAbove offers the tile's candidates that reach an anchor's threshold
 // to its top samples and its window.
-func (w *worker) offerAbove(lo, m, c0, n, stride int, st *blockState) {
+func (w *worker) offerAbove(st *blockState, row0, n, stride int) {
+	s := w.s
 	for j := range n {
-		row := w.tile[j*stride : j*stride+m]
-		for i, s := range row {
-			if s < st.th[i] {
+		row := w.tile[j*stride : j*stride+st.m]
+		for i, v := range row {
+			if v < st.th[i] {
 				continue
 			}
-			pick := Pick{Row: int32(c0 + j), Sim: s, Key: kernel.Fmix32(seed32(w.q.Seeds[lo+i]) ^ w.h[j])}
+			pick := Pick{Row: int32(row0 + j), Sim: v, Key: kernel.Fmix32(seed32(s.q.Seeds[st.lo+i]) ^ w.h[j])}
 			th := float32(math.Inf(1))
 			if st.windows != nil {
 				win := &st.windows[i]
@@ -585,10 +675,10 @@ func (w *worker) offerAbove(lo, m, c0, n, stride int, st *blockState) {
 				th = win.threshold()
 			}
 			if st.tops != nil {
-				if b := w.cls.band(s); b >= 0 {
+				if b := s.cls.band(v); b >= 0 {
 					st.tops[i*st.nb+b].offer(pick)
 				}
-				th = min(th, w.topThreshold(st, i))
+				th = min(th, s.topThreshold(st, i))
 			}
 			st.th[i] = th
 		}

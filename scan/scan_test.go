@@ -657,3 +657,72 @@ func TestSimANSScoreOrdersByWeight(t *testing.T) {
 		t.Fatal("simANSKeyLimit at the extremes")
 	}
 }
+
+// TestChunksAndShardsMatchOneScan feeds the corpus in chunks of random
+// sizes, in a random order, and also splits it into parts scanned apart
+// and merged with MergeResults: every mode gives the one-scan result.
+func TestChunksAndShardsMatchOneScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(71, 71))
+	A := randUnit(r, 90, 20)
+	B := withNearCopies(r, randUnit(r, 733, 20))
+	const nd = 0.97
+	q := fullQuery(r, A, B, makeQuery(r, 60, A.Rows, B.Rows), nd)
+	pos := map[int32][]float32{}
+	for _, ps := range q.Positives {
+		for _, p := range ps {
+			pos[p] = B.Row(int(p))
+		}
+	}
+	slice := func(lo, hi int) *Matrix {
+		return &Matrix{Rows: hi - lo, Cols: B.Cols, Data: B.Data[lo*B.Cols : hi*B.Cols]}
+	}
+	for _, opt := range []Options{
+		{Bands: testBands, Keep: 4, NearDuplicates: nd},
+		{Bands: testBands, Keep: 4, Sampling: Top, Window: 7},
+		{Bands: testBands, Keep: 3, Sampling: SimANS, SimANSA: 25},
+		{Window: 30, WindowOnly: true, NearDuplicates: nd},
+	} {
+		want, err := Scan(context.Background(), A, B, q, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// chunks in a random order
+		var cuts []int
+		for c := 0; c < B.Rows; c += 1 + r.IntN(150) {
+			cuts = append(cuts, c)
+		}
+		cuts = append(cuts, B.Rows)
+		order := r.Perm(len(cuts) - 1)
+		s, err := NewScanner(A, B.Rows, q, opt, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range order {
+			if err := s.Feed(context.Background(), slice(cuts[k], cuts[k+1]), cuts[k]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		equalResults(t, s.Results(), want)
+		// three parts scanned apart, then merged
+		parts := []int{0, 200, 517, B.Rows}
+		var merged []Result
+		for k := range 3 {
+			p, err := NewScanner(A, B.Rows, q, opt, pos)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := p.Feed(context.Background(), slice(parts[k], parts[k+1]), parts[k]); err != nil {
+				t.Fatal(err)
+			}
+			res := p.Results()
+			if merged == nil {
+				merged = res
+				continue
+			}
+			for i := range merged {
+				merged[i] = MergeResults(merged[i], res[i], opt, q.Centers[i])
+			}
+		}
+		equalResults(t, merged, want)
+	}
+}

@@ -53,18 +53,32 @@ type BEIRPaths struct {
 // ReadBEIR reads a corpus, its queries and their qrels into a problem: the
 // anchors are the queries with a positive judgement, in the order the qrels
 // first name them, each with its positive documents in first-judged order.
+//
+// The queries are resident; the corpus is streamed: ReadBEIR reads it
+// once, keeping each document's id hash and the rows of the documents the
+// qrels name, and the corpus side reads texts again only for the rows a
+// caller resolves. So a corpus of millions of documents costs a few bytes a
+// document.
 func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
-	corpus, cd, err := readDocs(p.Corpus, ErrCorpus, true)
-	if err != nil {
-		return nil, QrelStats{}, err
-	}
 	queries, qd, err := readDocs(p.Queries, ErrQueries, false)
 	if err != nil {
 		return nil, QrelStats{}, err
 	}
-	anchors, stats, rd, err := readQrelsFile(p.Qrels, queries, corpus)
+	judged, stats, rd, err := readQrels(p.Qrels, queries)
 	if err != nil {
 		return nil, stats, err
+	}
+	want := make(map[string]bool, len(judged))
+	for _, j := range judged {
+		want[j.doc] = true
+	}
+	corpus, cd, err := streamCorpus(p.Corpus, want)
+	if err != nil {
+		return nil, stats, err
+	}
+	anchors, err := link(judged, corpus, &stats)
+	if err != nil {
+		return nil, stats, fmt.Errorf("source: %s: %w", p.Qrels, err)
 	}
 	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors, Files: []Digest{cd, qd, rd}}, stats, nil
 }
@@ -116,11 +130,8 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 		if err != nil || blank {
 			return err
 		}
-		switch {
-		case d.ID == nil:
-			return fmt.Errorf("%w: line %d: missing \"_id\"", sentinel, num)
-		case d.Text == nil:
-			return fmt.Errorf("%w: line %d: missing \"text\"", sentinel, num)
+		if err := checkDoc(d, num, sentinel); err != nil {
+			return err
 		}
 		if prev, dup := first[*d.ID]; dup {
 			return fmt.Errorf("%w: line %d repeats the _id %q of line %d", sentinel, num, *d.ID, prev)
@@ -143,23 +154,38 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 	return newSide(ids, texts), nil
 }
 
+// judgement is a positive judgement of a known query, its document not
+// yet looked up.
+type judgement struct {
+	query int32
+	doc   string
+}
+
 // ReadQrels reads a BEIR qrels TSV, header QrelsHeader, then one
 // "query-id, corpus-id, score" line per judgement. A score above 0 makes
 // the document a positive of the query; other scores are counted and
 // ignored, as are judgements naming an unknown query or document.
 func ReadQrels(path string, queries, corpus *Side) ([]Anchor, QrelStats, error) {
-	anchors, stats, _, err := readQrelsFile(path, queries, corpus)
-	return anchors, stats, err
+	judged, stats, _, err := readQrels(path, queries)
+	if err != nil {
+		return nil, stats, err
+	}
+	anchors, err := link(judged, corpus, &stats)
+	if err != nil {
+		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+	}
+	return anchors, stats, nil
 }
 
-// readQrelsFile is ReadQrels, with the digest of what it read.
-func readQrelsFile(path string, queries, corpus *Side) ([]Anchor, QrelStats, Digest, error) {
+// readQrels reads the judgements and keeps the positive ones of known
+// queries, with the digest of what it read.
+func readQrels(path string, queries *Side) ([]judgement, QrelStats, Digest, error) {
 	f, err := openHashed(path)
 	if err != nil {
 		return nil, QrelStats{}, Digest{}, fmt.Errorf("source: read qrels: %w", err)
 	}
 	defer f.Close()
-	anchors, stats, err := parseQrels(f, queries, corpus)
+	judged, stats, err := parseQrels(f, queries)
 	if err != nil {
 		return nil, stats, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
@@ -167,12 +193,12 @@ func readQrelsFile(path string, queries, corpus *Side) ([]Anchor, QrelStats, Dig
 	if err != nil {
 		return nil, stats, Digest{}, fmt.Errorf("source: %w", err)
 	}
-	return anchors, stats, d, nil
+	return judged, stats, d, nil
 }
 
-func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error) {
+func parseQrels(r io.Reader, queries *Side) ([]judgement, QrelStats, error) {
 	var stats QrelStats
-	b := newAnchorBuilder()
+	var judged []judgement
 	err := eachLine(r, ErrQrels, func(line []byte, num int) error {
 		stats.Lines++
 		line = bytes.TrimRight(line, "\r\n")
@@ -202,19 +228,12 @@ func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error)
 			stats.NotPositive++
 			return nil
 		}
-		q, okQ := queries.Lookup(string(fields[0]))
-		c, okC := corpus.Lookup(string(fields[1]))
-		switch {
-		case !okQ:
+		q, ok := queries.Lookup(string(fields[0]))
+		if !ok {
 			stats.UnknownQuery++
-		case !okC:
-			stats.UnknownDocument++
-		default:
-			stats.Used++
-			if !b.add(q, c) {
-				stats.Duplicate++
-			}
+			return nil
 		}
+		judged = append(judged, judgement{query: q, doc: string(fields[1])})
 		return nil
 	})
 	if err != nil {
@@ -223,9 +242,26 @@ func parseQrels(r io.Reader, queries, corpus *Side) ([]Anchor, QrelStats, error)
 	if stats.Lines == 0 {
 		return nil, stats, fmt.Errorf("%w: the file is empty; want the header %q", ErrQrels, QrelsHeader)
 	}
+	return judged, stats, nil
+}
+
+// link looks the judged documents up and builds the anchors.
+func link(judged []judgement, corpus *Side, stats *QrelStats) ([]Anchor, error) {
+	b := newAnchorBuilder()
+	for _, j := range judged {
+		c, ok := corpus.Lookup(j.doc)
+		if !ok {
+			stats.UnknownDocument++
+			continue
+		}
+		stats.Used++
+		if !b.add(j.query, c) {
+			stats.Duplicate++
+		}
+	}
 	if stats.Used == 0 {
-		return nil, stats, fmt.Errorf("%w: none of the %d judgements links a known query to a known document with a score above 0 (%d not positive, %d unknown queries, %d unknown documents)",
+		return nil, fmt.Errorf("%w: none of the %d judgements links a known query to a known document with a score above 0 (%d not positive, %d unknown queries, %d unknown documents)",
 			ErrNoQrels, stats.Judgements, stats.NotPositive, stats.UnknownQuery, stats.UnknownDocument)
 	}
-	return b.anchors(), stats, nil
+	return b.anchors(), nil
 }

@@ -2,6 +2,7 @@ package source
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,15 +49,21 @@ func TestReadBEIR(t *testing.T) {
 	if p.Same() {
 		t.Fatal("queries and corpus are separate sides")
 	}
-	if want := []string{"d1", "d2", "0012", "12"}; !slices.Equal(p.Corpus.IDs, want) {
-		t.Fatalf("corpus ids %q, want %q", p.Corpus.IDs, want)
+	if p.Corpus.Resident() || p.Corpus.Len() != 4 {
+		t.Fatalf("the corpus is resident or has %d documents", p.Corpus.Len())
 	}
+	if err := p.Corpus.Resolve([]int32{3, 0, 1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	wantIDs := []string{"d1", "d2", "0012", "12"}
 	wantTexts := []string{"Seoul capital of Korea", "no title", "no title key", "T line\nbreak \"quoted\""}
-	if !slices.Equal(p.Corpus.Texts, wantTexts) {
-		t.Fatalf("corpus texts %q, want %q", p.Corpus.Texts, wantTexts)
+	for i := range wantIDs {
+		if id, text := p.Corpus.ID(int32(i)), p.Corpus.Text(int32(i)); id != wantIDs[i] || text != wantTexts[i] || p.Corpus.Hashes()[i] != IDHash(id) {
+			t.Fatalf("corpus row %d: %q %q, want %q %q", i, id, text, wantIDs[i], wantTexts[i])
+		}
 	}
-	if p.Queries.Len() != 3 || p.Queries.Texts[1] != "second" {
-		t.Fatalf("queries %q", p.Queries.Texts)
+	if p.Queries.Len() != 3 || p.Queries.Text(1) != "second" {
+		t.Fatalf("queries %q", p.Queries.Texts())
 	}
 	want := []Anchor{{Query: 1, Positives: []int32{3, 2}}, {Query: 0, Positives: []int32{0}}}
 	if len(p.Anchors) != len(want) {
@@ -86,6 +93,8 @@ func TestReadBEIRRefusesBadInput(t *testing.T) {
 		msg                    string
 	}{
 		{name: "duplicate id", corpus: testCorpus + `{"_id": "d2", "text": "again"}`, file: "corpus", wantErr: ErrCorpus, msg: `line 6 repeats the _id "d2" of line 2`},
+		{name: "duplicate unjudged id", corpus: testCorpus + `{"_id": "0012", "text": "again"}`, file: "corpus", wantErr: ErrCorpus, msg: `line 6 repeats the _id "0012" of line 4`},
+		{name: "duplicate query", queries: testQueries + `{"_id": "q1", "text": "again"}`, file: "queries", wantErr: ErrQueries, msg: `line 4 repeats the _id "q1" of line 1`},
 		{name: "numeric id", corpus: `{"_id": 7, "text": "x"}`, file: "corpus", wantErr: ErrCorpus, msg: `line 1: field "_id": want a string, found number`},
 		{name: "missing text", queries: `{"_id": "q1"}`, file: "queries", wantErr: ErrQueries, msg: `line 1: missing "text"`},
 		{name: "missing id", queries: `{"text": "q"}`, file: "queries", wantErr: ErrQueries, msg: `line 1: missing "_id"`},
@@ -120,5 +129,23 @@ func TestReadBEIRRefusesBadInput(t *testing.T) {
 				t.Fatalf("error %q does not name %s and %q", err, filepath.Base(file), tc.msg)
 			}
 		})
+	}
+}
+
+// TestStreamedCorpusNoticesChanges rewrites the corpus between the first
+// read and the resolution of rows: the side refuses to give texts that may
+// belong to other documents.
+func TestStreamedCorpusNoticesChanges(t *testing.T) {
+	paths := beirDir(t, testCorpus, testQueries, testQrels)
+	p, _, err := ReadBEIR(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(testCorpus, `"d1"`, `"x1"`, 1)
+	if err := os.WriteFile(paths.Corpus, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Corpus.Resolve([]int32{0}); !errors.Is(err, ErrCorpus) || !strings.Contains(err.Error(), "changed since it was first read") {
+		t.Fatalf("error %v, want one saying the corpus changed", err)
 	}
 }

@@ -36,13 +36,21 @@ func OpenEmbeddings(path string, side *Side, sidePath, noun string) (*Embeddings
 }
 
 // Rows, Cols, DType and Path describe the file.
-func (e *Embeddings) Rows() int          { return e.f.Rows() }
-func (e *Embeddings) Cols() int          { return e.f.Cols() }
-func (e *Embeddings) DType() npy.DType   { return e.f.DType() }
-func (e *Embeddings) Path() string       { return e.f.Path() }
-func (e *Embeddings) File() *npy.File    { return e.f }
-func (e *Embeddings) Close() error       { return e.f.Close() }
-func (e *Embeddings) itemName(r int) any { return e.side.IDs[r] }
+func (e *Embeddings) Rows() int        { return e.f.Rows() }
+func (e *Embeddings) Cols() int        { return e.f.Cols() }
+func (e *Embeddings) DType() npy.DType { return e.f.DType() }
+func (e *Embeddings) Path() string     { return e.f.Path() }
+func (e *Embeddings) File() *npy.File  { return e.f }
+func (e *Embeddings) Close() error     { return e.f.Close() }
+
+// itemName is row r's id for an error message, read back from a streamed
+// side's file when need be.
+func (e *Embeddings) itemName(r int) string {
+	if err := e.side.Resolve([]int32{int32(r)}); err != nil {
+		return fmt.Sprintf("row %d", r)
+	}
+	return e.side.ID(int32(r))
+}
 
 // loadChunk is how many rows one task of Load converts.
 const loadChunk = 1024
@@ -54,12 +62,27 @@ const loadChunk = 1024
 // released as rows are converted, so the peak is the stored matrix, not
 // both.
 func (e *Embeddings) Load(ctx context.Context, half bool, threads int) (*scan.Matrix, error) {
+	return e.LoadRange(ctx, 0, e.f.Rows(), half, threads, nil)
+}
+
+// LoadRange is Load for rows [lo, hi) alone: a chunk of a corpus streamed
+// through the scan. buf, when it has room, is reused for the result.
+func (e *Embeddings) LoadRange(ctx context.Context, lo, hi int, half bool, threads int, buf *scan.Matrix) (*scan.Matrix, error) {
 	f := e.f
-	rows, cols := f.Rows(), f.Cols()
+	rows, cols := hi-lo, f.Cols()
+	if lo < 0 || hi > f.Rows() || lo > hi {
+		panic("source: LoadRange: rows out of range")
+	}
 	m := &scan.Matrix{Rows: rows, Cols: cols}
-	if half {
+	if buf != nil && !half && cap(buf.Data) >= rows*cols {
+		m.Data = buf.Data[:rows*cols]
+	} else if buf != nil && half && cap(buf.Half) >= rows*cols {
+		m.Half = buf.Half[:rows*cols]
+	}
+	switch {
+	case half && m.Half == nil:
 		m.Half = make([]uint16, rows*cols)
-	} else {
+	case !half && m.Data == nil:
 		m.Data = make([]float32, rows*cols)
 	}
 	// Each chunk keeps its own error so that, with several bad rows, the
@@ -76,6 +99,7 @@ func (e *Embeddings) Load(ctx context.Context, half bool, threads int) (*scan.Ma
 			bufs <- make([]float32, loadChunk*cols)
 		}
 	}
+	base := lo
 	for lo := 0; lo < rows; lo += loadChunk {
 		hi := min(lo+loadChunk, rows)
 		g.Go(func() error {
@@ -90,11 +114,14 @@ func (e *Embeddings) Load(ctx context.Context, half bool, threads int) (*scan.Ma
 			} else {
 				buf = m.Data[lo*cols : hi*cols]
 			}
-			f.ReadFloat32(buf, lo)
-			f.Release(lo, hi)
+			if err := f.ReadFloat32Safe(buf, base+lo); err != nil {
+				errs[lo/loadChunk] = err
+				return nil
+			}
+			f.Release(base+lo, base+hi)
 			for r := lo; r < hi; r++ {
 				if err := scan.Normalize(buf[(r-lo)*cols : (r-lo+1)*cols]); err != nil {
-					errs[lo/loadChunk] = fmt.Errorf("%s: row %d (%s %q): %v", f.Path(), r, e.noun, e.itemName(r), err)
+					errs[lo/loadChunk] = fmt.Errorf("%s: row %d (%s %q): %v", f.Path(), base+r, e.noun, e.itemName(base+r), err)
 					return nil
 				}
 			}
@@ -113,4 +140,31 @@ func (e *Embeddings) Load(ctx context.Context, half bool, threads int) (*scan.Ma
 		}
 	}
 	return m, nil
+}
+
+// LoadRows loads the listed rows alone, normalised, as float32 (rounded
+// through half precision first with half, as Load stores them): the
+// positives a streamed scan needs before it starts.
+func (e *Embeddings) LoadRows(rows []int32, half bool) (map[int32][]float32, error) {
+	out := make(map[int32][]float32, len(rows))
+	cols := e.f.Cols()
+	for _, r := range rows {
+		if _, done := out[r]; done {
+			continue
+		}
+		v := make([]float32, cols)
+		if err := e.f.ReadFloat32Safe(v, int(r)); err != nil {
+			return nil, err
+		}
+		if err := scan.Normalize(v); err != nil {
+			return nil, fmt.Errorf("%s: row %d (%s %q): %v", e.f.Path(), r, e.noun, e.itemName(int(r)), err)
+		}
+		if half {
+			h := make([]uint16, cols)
+			kernel.FloatToHalf(h, v)
+			kernel.HalfToFloat(v, h)
+		}
+		out[r] = v
+	}
+	return out, nil
 }

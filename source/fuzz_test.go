@@ -222,7 +222,7 @@ func refLookup(v *Side, term string, stats *PairStats) (int32, bool) {
 		return row, true
 	}
 	found, row := 0, int32(0)
-	for i, t := range v.IDs {
+	for i, t := range v.IDs() {
 		if norm.NFC.String(t) == norm.NFC.String(term) {
 			found, row = found+1, int32(i)
 		}
@@ -287,10 +287,10 @@ func FuzzReadTerms(f *testing.F) {
 		if err := json.Unmarshal(data, &want); err != nil {
 			t.Fatalf("accepted a file json.Unmarshal refuses: %v", err)
 		}
-		if !slices.Equal(v.IDs, want) || v.Len() != len(want) || len(want) == 0 {
-			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.IDs, v.Len(), want)
+		if !slices.Equal(v.IDs(), want) || v.Len() != len(want) || len(want) == 0 {
+			t.Fatalf("terms %q (Len %d), json.Unmarshal gives %q", v.IDs(), v.Len(), want)
 		}
-		for i, term := range v.IDs {
+		for i, term := range v.IDs() {
 			if r, ok := v.Lookup(term); !ok || int(r) != i {
 				t.Fatalf("Lookup(%q) = %d, %v; want row %d", term, r, ok, i)
 			}
@@ -316,4 +316,36 @@ func plainTermList(data []byte) ([]string, bool) {
 		terms[i] = s
 	}
 	return terms, true
+}
+
+// FuzzQuickDocID holds the corpus's one-pass reader to the full one: a line
+// it accepts must be a document the full reader accepts, with the same id;
+// a line it passes on is left to the full reader to refuse or skip.
+func FuzzQuickDocID(f *testing.F) {
+	for _, s := range []string{
+		`{"_id": "d1", "title": "T", "text": "x"}`, `{"_id": "d1", "text": "x", "metadata": {}}`,
+		`{"_id": "d1", "title": null, "text": "x"}`, `{"_id": "d1", "title": 3, "text": "x"}`,
+		`{"_id": "d1", "text": null}`, `{"_id": 1, "text": "x"}`, `{"_ID": "d1", "Text": "x"}`,
+		`{"_id": "d1", "text": "x"} {}`, `{"_id": "d1", "text": "x"`, `  `, `[1]`, "{\"_id\": \"\xff\", \"text\": \"x\"}",
+		`{"_id": "a\u0000b", "text": "\ud800"}`, `{"_id": "d1", "_id": "d2", "text": "x", "text": 1}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		id, ok := quickDocID([]byte(line))
+		if !ok {
+			return
+		}
+		var d docLine
+		blank, err := decodeObject([]byte(line), 1, ErrCorpus, &d)
+		if err == nil && !blank {
+			err = checkDoc(d, 1, ErrCorpus)
+		}
+		if err != nil || blank {
+			t.Fatalf("quickDocID accepts %q (id %q), the full reader says blank=%v, %v", line, id, blank, err)
+		}
+		if *d.ID != id {
+			t.Fatalf("%q: quickDocID gives id %q, the full reader %q", line, id, *d.ID)
+		}
+	})
 }

@@ -276,7 +276,7 @@ func (b *anchorBuilder) index(v *Side) {
 	if b.nfc != nil {
 		return
 	}
-	b.nfc, b.folded = make(map[string]int32, len(v.IDs)), make(map[string]int32, len(v.IDs))
+	b.nfc, b.folded = make(map[string]int32, v.Len()), make(map[string]int32, v.Len())
 	add := func(m map[string]int32, key string, row int32) {
 		if _, dup := m[key]; dup {
 			m[key] = -1
@@ -284,7 +284,7 @@ func (b *anchorBuilder) index(v *Side) {
 			m[key] = row
 		}
 	}
-	for i, t := range v.IDs {
+	for i, t := range v.IDs() {
 		add(b.nfc, norm.NFC.String(t), int32(i))
 		add(b.folded, foldTerm(t), int32(i))
 	}

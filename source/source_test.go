@@ -57,8 +57,8 @@ func TestReadTerms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(v.IDs, tc.want) {
-				t.Fatalf("terms %q, want %q", v.IDs, tc.want)
+			if !slices.Equal(v.IDs(), tc.want) {
+				t.Fatalf("terms %q, want %q", v.IDs(), tc.want)
 			}
 			for i, term := range tc.want {
 				if r, ok := v.Lookup(term); !ok || int(r) != i {

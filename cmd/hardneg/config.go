@@ -17,7 +17,7 @@ import (
 // Flags that steer the command itself rather than the run; a config file
 // cannot set them and --print-config leaves them out.
 var notInConfig = map[string]bool{
-	"config": true, "print-config": true, "quiet": true, "help": true, "shard": true, "progress": true, "json": true,
+	"config": true, "print-config": true, "quiet": true, "help": true, "shard": true, "corpus-shard": true, "grid": true, "progress": true, "json": true,
 }
 
 // notPrinted are flags a config file may hold but --print-config leaves out:

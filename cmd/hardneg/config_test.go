@@ -78,7 +78,7 @@ func TestProgressLog(t *testing.T) {
 	p.start(100)
 	p.add(25)
 	p.add(75) // the end is not reported: the stage line follows
-	if got := buf.String(); !strings.HasPrefix(got, "scanned 25 of 100 anchors (25%), about ") || strings.Count(got, "\n") != 1 {
+	if got := buf.String(); !strings.HasPrefix(got, "scan 25% done, about ") || strings.Count(got, "\n") != 1 {
 		t.Fatalf("progress log %q", got)
 	}
 	buf.Reset()
@@ -115,6 +115,24 @@ func TestProgressJSON(t *testing.T) {
 	}
 	if _, err := mineHooks(&buf, false, "bars"); err == nil {
 		t.Fatal("--progress bars was accepted")
+	}
+}
+
+// TestQuietKeepsJSONProgress runs -q --progress json and wants the
+// progress lines on stderr and nothing else.
+func TestQuietKeepsJSONProgress(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", synthData(t), "--out", t.TempDir(), "-q", "--progress", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) < 2 || stdout.Len() != 0 {
+		t.Fatalf("-q --progress json: stdout %q, stderr %q; want progress lines alone", stdout.String(), stderr.String())
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, `{"stage": "scan"`) {
+			t.Fatalf("-q --progress json printed %q besides progress lines", l)
+		}
 	}
 }
 

@@ -279,7 +279,7 @@ func TestKilledShardTaskIsRetried(t *testing.T) {
 	if next := runBinOutput(t, bin, shard("1")...); !strings.Contains(next, "left by a run killed while writing it") {
 		t.Errorf("the next task did not report the killed task's file:\n%s", next)
 	}
-	if err, _ := runErr("merge", "--out", t.TempDir(), "-q", shards); exitCode(err) != exitInput || !strings.Contains(err.Error(), "missing shard(s) 0 of 2") {
+	if err, _ := runErr("merge", "--out", t.TempDir(), "-q", shards); exitCode(err) != exitInput || !strings.Contains(err.Error(), "missing shard 0 of 2") {
 		t.Fatalf("merge with shard 0 killed: %v, want the missing shard named", err)
 	}
 	runBin(t, bin, shard("0", "--force")...)

@@ -143,11 +143,11 @@ func (f *inputFlags) add(g flagGroup) {
 
 // BEIR file names under --beir-dir.
 const (
-	beirCorpus           = "corpus.jsonl"
-	beirQueries          = "queries.jsonl"
-	beirQrels            = "qrels/train.tsv"
-	beirCorpusEmbeddings = "corpus_embeddings.npy"
-	beirQueryEmbeddings  = "query_embeddings.npy"
+	beirCorpus           = mine.BEIRCorpus
+	beirQueries          = mine.BEIRQueries
+	beirQrels            = mine.BEIRQrels
+	beirCorpusEmbeddings = mine.BEIRCorpusEmbeddings
+	beirQueryEmbeddings  = mine.BEIRQueryEmbeddings
 )
 
 // overrides are the paths given, folders resolved, without requiring a

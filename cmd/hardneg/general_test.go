@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -261,20 +262,10 @@ func TestGeneralEndToEnd(t *testing.T) {
 			t.Errorf("%s differs between --threads 1 and 2", name)
 		}
 	}
-	shards := t.TempDir()
-	for k := range 3 {
-		runCLI(t, append(args, "--out", shards, "--shard", strings.Join([]string{string(rune('0' + k)), "3"}, "/"))...)
-	}
-	merged := t.TempDir()
-	runCLI(t, "merge", "--out", merged, shards, "-q")
-	m := treeBytes(t, merged)
-	for name, b := range a {
-		if !bytes.Equal(m[name], b) {
-			t.Errorf("%s differs between the unsharded run and 3 merged shards", name)
-		}
-	}
-	if len(m) != len(a) {
-		t.Errorf("merge wrote %d files, the run %d", len(m), len(a))
+	for _, g := range [][2]int{{1, 1}, {3, 1}, {1, 4}, {3, 4}} {
+		merged := t.TempDir()
+		runCLI(t, "merge", "--out", merged, mineGrid(t, args, g[0], g[1]), "-q")
+		sameTree(t, a, treeBytes(t, merged), fmt.Sprintf("the merge of %d x %d shards", g[0], g[1]))
 	}
 }
 
@@ -286,15 +277,13 @@ func TestGeneralBandsAndSimANS(t *testing.T) {
 	tr := loadBEIRTruth(t, data)
 	args := []string{"mine", "--beir-dir", data, "--range-max", "100", "--sampling", "simans", "--simans-a", "20",
 		"--format", "n-tuple", "-n", "3", "--with-ids", "--split-by", "component", "-q"}
-	out1, out2, shards, merged := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	out1, out2, merged, streamed := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	runCLI(t, append(args, "--out", out1, "--threads", "1")...)
 	runCLI(t, append(args, "--out", out2, "--threads", "2")...)
-	for k := range 3 {
-		runCLI(t, append(args, "--out", shards, "--shard", string(rune('0'+k))+"/3")...)
-	}
-	runCLI(t, "merge", "--out", merged, shards, "-q")
+	runCLI(t, append(args, "--out", streamed, "--chunk-rows", "97")...)
+	runCLI(t, "merge", "--out", merged, mineGrid(t, append(args, "--chunk-rows", "50"), 3, 4), "-q")
 	a := treeBytes(t, out1)
-	for _, other := range []string{out2, merged} {
+	for _, other := range []string{out2, merged, streamed} {
 		b := treeBytes(t, other)
 		for name := range a {
 			if !bytes.Equal(a[name], b[name]) {
@@ -372,3 +361,30 @@ func TestCorpusGuardsCutFalseNegatives(t *testing.T) {
 
 // corpusGuardFlags are the guards the closing measurement uses.
 var corpusGuardFlags = []string{"--relative-margin", "0.05", "--exclude-near-duplicates", "0.95"}
+
+// TestStreamedCorpusMatchesResident streams the corpus through the scan in
+// small chunks, in both jobs and with the modes that keep different state,
+// and wants the bytes of the run that holds it whole.
+func TestStreamedCorpusMatchesResident(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"synonym guards", []string{"--data-dir", goldenData, "--exclude", "hops:2", "--exclude-contains", "2", "--max-negative-reuse", "3", "--relative-margin", "0.05"}},
+		{"corpus bands", []string{"--beir-dir", beirDir(t), "--exclude-near-duplicates", "0.95", "--with-scores"}},
+		{"corpus window", []string{"--beir-dir", beirDir(t), "--no-bands", "--range-min", "3", "--sampling", "top", "--format", "labeled-list"}},
+		{"corpus simans", []string{"--beir-dir", beirDir(t), "--range-max", "60", "--sampling", "simans", "--simans-a", "20", "--store", "f16"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			whole, streamed := t.TempDir(), t.TempDir()
+			runCLI(t, append([]string{"mine", "--out", whole, "-q"}, tc.args...)...)
+			runCLI(t, append([]string{"mine", "--out", streamed, "-q", "--chunk-rows", "97"}, tc.args...)...)
+			a, b := treeBytes(t, whole), treeBytes(t, streamed)
+			for name := range a {
+				if !bytes.Equal(a[name], b[name]) {
+					t.Errorf("%s differs between the resident and the streamed corpus", name)
+				}
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,12 +30,17 @@ type mineFlags struct {
 	quiet       bool
 	progress    string
 	jsonSummary bool
-	shard       shardFlag
+	tasks       taskFlags
 	groups      []flagGroup
 }
 
-func newMineFlags() *mineFlags {
-	f := &mineFlags{s: mine.DefaultSettings("")}
+func newMineFlags() *mineFlags { return newRunFlags(false) }
+
+// newRunFlags makes mine's flags; forPlan leaves out those that only say
+// how one process runs (task, progress and output-printing flags), so
+// that 'hardneg plan' takes a mine command's settings as they are.
+func newRunFlags(forPlan bool) *mineFlags {
+	f := &mineFlags{s: mine.DefaultSettings(""), tasks: newTaskFlags()}
 	f.s.Inputs, f.s.OutDir = mine.Inputs{}, ""
 	f.sel.s = &f.s
 	in := newGroup("Inputs (the synonym job, or queries against a corpus)")
@@ -56,14 +62,17 @@ func newMineFlags() *mineFlags {
 	run := newGroup("Running")
 	run.fs.IntVar(&f.s.Threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
-	run.fs.StringVar(&f.maxMemory, "max-memory", "", "refuse to start a run estimated to need more than this, e.g. 8GiB (default: the\nmemory the system reports available); the estimate counts the matrices, the guards'\nlists and indexes and the rows, the lexical variants are measured on a sample\nfirst, and the garbage collector is held under the limit")
+	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is held whole when it fits and\nstreamed from its .npy in chunks otherwise; a run that cannot fit is refused\n(default: the memory the system reports available). The plan counts the guards'\nlists and indexes, and the lexical variants are measured on a sample first")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
-	run.fs.Var(&f.shard, "shard", shardFlagHelp)
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
-	run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
-	run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary)")
-	run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
-	run.fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
+	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
+	if !forPlan {
+		f.tasks.add(run)
+		run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")
+		run.fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing but errors (and --json's summary, and --progress json's lines)")
+		run.fs.StringVar(&f.progress, "progress", "auto", progressHelp)
+		run.fs.BoolVar(&f.jsonSummary, "json", false, "print the closing summary on stdout as one JSON object (paths of every output,\nrows per split, target and achieved mix) instead of text")
+	}
 	f.groups = []flagGroup{in, out, bands, choice, guards, sp, run}
 	return f
 }
@@ -217,7 +226,7 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			if f.printConfig {
 				return printMineConfig(stdout, cmd.Flags(), f)
 			}
-			if f.shard.n > 0 && s.DumpExcluded != "" {
+			if f.tasks.set() && s.DumpExcluded != "" {
 				return fmt.Errorf("%w: --dump-excluded needs every anchor's exclusions in one process: run it without --shard", mine.ErrConfig)
 			}
 			// Bad flags first (exit 2), then missing inputs (exit 3).
@@ -228,8 +237,14 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if f.shard.n > 0 {
-				return runMineShard(cmd.Context(), stderr, f.quiet, hooks, s, &f.shard)
+			if s.MaxMemory > 0 {
+				// The run plans its memory to fit; the garbage collector
+				// must then keep the heap within it too, not let it grow
+				// to twice what is live.
+				debug.SetMemoryLimit(s.MaxMemory)
+			}
+			if f.tasks.set() {
+				return runMineShard(cmd.Context(), stderr, f.quiet, hooks, s, &f.tasks)
 			}
 			start := time.Now()
 			res, err := mine.Run(cmd.Context(), s, hooks)

@@ -14,7 +14,9 @@ import (
 
 const progressHelp = `how the scan reports progress on stderr: 'auto' (a bar on a terminal, a line
 every 10 s in a log), or 'json' (one line {"stage": "scan", "done": N, "total": M}
-at most every 100 ms and when done, for programs such as the Python package)`
+at most every 100 ms and when done, for programs such as the Python package;
+done/total is the share of the scan done: anchors times the corpus chunks they
+are scanned against)`
 
 // mineHooks reports stages on stderr, with a progress bar during the scan
 // when stderr is a terminal and a progress line every logEvery otherwise
@@ -26,10 +28,13 @@ func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error
 	default:
 		return mine.Hooks{}, &usageError{fmt.Errorf("--progress %q: want auto or json", progress)}
 	}
-	if quiet {
+	if quiet && progress != "json" {
 		return mine.Hooks{Warn: stderr}, nil
 	}
 	h := mine.Hooks{Log: stderr, Warn: stderr}
+	if quiet {
+		h.Log = nil // --quiet --progress json: the progress lines and warnings alone
+	}
 	if progress == "json" {
 		p := &progressJSON{w: stderr, every: 100 * time.Millisecond}
 		h.ScanStart, h.ScanProgress, h.ScanDone = p.start, p.add, p.done
@@ -45,10 +50,7 @@ func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error
 	h.ScanStart = func(n int) {
 		bar = progressbar.NewOptions(n,
 			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription("scanning anchors"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("anchors"),
+			progressbar.OptionSetDescription("scanning"),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
@@ -133,6 +135,5 @@ func (p *progressLog) add(n int) {
 	p.last = now
 	elapsed := now.Sub(p.began)
 	left := time.Duration(float64(elapsed) * float64(p.total-p.done) / float64(p.done))
-	fmt.Fprintf(p.w, "scanned %d of %d anchors (%d%%), about %s left\n",
-		p.done, p.total, 100*p.done/p.total, left.Round(time.Second))
+	fmt.Fprintf(p.w, "scan %d%% done, about %s left\n", 100*p.done/p.total, left.Round(time.Second))
 }

@@ -66,7 +66,7 @@ it. 'hardneg inspect' calibrates settings on a sample before a long run.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{fmt.Errorf("%w%s (see '%s --help')", err, suggestFlag(c, err), c.CommandPath())}
 	})
-	root.AddCommand(mineCmd(stdout, stderr), mergeCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), inspectCmd(stdout), recoverCmd(stdout), versionCmd(stdout))
+	root.AddCommand(mineCmd(stdout, stderr), mergeCmd(stdout, stderr), synthCmd(stdout), demoCmd(stdout, stderr), reportCmd(stdout), inspectCmd(stdout), planCmd(stdout), recoverCmd(stdout), versionCmd(stdout))
 	root.SetContext(ctx)
 	err := root.ExecuteContext(ctx)
 	if err != nil && isCobraUsage(err) {

@@ -16,83 +16,185 @@ import (
 )
 
 // Environment variables that carry a batch task's index, read in this order
-// by --shard env/N.
+// by --shard env/N and --grid env/NxM.
 var shardIndexEnv = []string{
 	"JOB_COMPLETION_INDEX", // Kubernetes Indexed Jobs
 	"SLURM_ARRAY_TASK_ID",  // Slurm job arrays
 }
 
-// shardFlag is --shard K/N or --shard env/N.
-type shardFlag struct {
-	spec string
-	env  bool // K comes from the environment
-	k, n int
+// taskFlag is one of the flags that name a task of a sharded run:
+// --shard K/N or env/N, --corpus-shard J/M, and --grid I/NxM or env/NxM.
+// A task index I of a grid is query shard I / M against corpus shard I % M.
+type taskFlag struct {
+	name  string // the flag's name
+	grid  bool   // the count reads NxM
+	noEnv bool   // env/... is refused
+	spec  string
+	env   bool // the index comes from the environment
+	i     int  // the index, unless env
+	n, m  int  // the count is n, or n*m for a grid
 }
 
-func (s *shardFlag) String() string { return s.spec }
-func (s *shardFlag) Type() string   { return "K/N" }
+func (t *taskFlag) String() string { return t.spec }
 
-func (s *shardFlag) Set(v string) error {
-	ks, ns, ok := strings.Cut(v, "/")
-	n, err := strconv.Atoi(ns)
-	if !ok || err != nil || n < 1 {
-		return fmt.Errorf("want K/N or env/N with N >= 1, got %q", v)
+func (t *taskFlag) Type() string {
+	switch {
+	case t.grid:
+		return "I/NxM"
+	case t.noEnv:
+		return "J/M"
 	}
-	*s = shardFlag{spec: v, n: n}
-	if ks == "env" {
-		s.env = true
-		return nil
+	return "K/N"
+}
+
+func (t *taskFlag) count() int {
+	if t.grid {
+		return t.n * t.m
 	}
-	k, err := strconv.Atoi(ks)
-	if err != nil || k < 0 || k >= n {
-		return fmt.Errorf("want K/N with 0 <= K < N, or env/N, got %q", v)
+	return t.n
+}
+
+func (t *taskFlag) Set(v string) error {
+	want := func() error {
+		switch {
+		case t.grid:
+			return fmt.Errorf("want I/NxM (0 <= I < N*M) or env/NxM, with N, M >= 1, got %q", v)
+		case t.noEnv:
+			return fmt.Errorf("want J/M with 0 <= J < M, got %q", v)
+		}
+		return fmt.Errorf("want K/N (0 <= K < N) or env/N, got %q", v)
 	}
-	s.k = k
+	is, cs, ok := strings.Cut(v, "/")
+	if !ok {
+		return want()
+	}
+	u := taskFlag{name: t.name, grid: t.grid, noEnv: t.noEnv, spec: v, m: 1}
+	var err error
+	if t.grid {
+		ns, ms, ok := strings.Cut(strings.ToLower(cs), "x")
+		if !ok {
+			return want()
+		}
+		if u.n, err = strconv.Atoi(ns); err == nil {
+			u.m, err = strconv.Atoi(ms)
+		}
+	} else {
+		u.n, err = strconv.Atoi(cs)
+	}
+	if err != nil || u.n < 1 || u.m < 1 || u.n > maxShards || u.m > maxShards {
+		return want()
+	}
+	if is == "env" && !t.noEnv {
+		u.env = true
+	} else if u.i, err = strconv.Atoi(is); err != nil || u.i < 0 || u.i >= u.count() {
+		return want()
+	}
+	*t = u
 	return nil
 }
 
-// resolve returns K and N, taking K from the environment for env/N.
-func (s *shardFlag) resolve(getenv func(string) string) (k, n int, err error) {
-	if !s.env {
-		return s.k, s.n, nil
+// maxShards bounds N and M, as shard files do.
+const maxShards = 1 << 20
+
+// index returns the task index, from the environment for env/....
+func (t *taskFlag) index(getenv func(string) string) (int, error) {
+	if !t.env {
+		return t.i, nil
 	}
 	for _, name := range shardIndexEnv {
 		v := getenv(name)
 		if v == "" {
 			continue
 		}
-		k, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || k < 0 || k >= s.n {
-			return 0, 0, &usageError{fmt.Errorf("--shard %s: %s=%q is not a shard index in 0..%d", s.spec, name, v, s.n-1)}
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= t.count() {
+			return 0, &usageError{fmt.Errorf("--%s %s: %s=%q is not a task index in 0..%d", t.name, t.spec, name, v, t.count()-1)}
 		}
-		return k, s.n, nil
+		return i, nil
 	}
-	return 0, 0, &usageError{fmt.Errorf("--shard %s: neither %s is set; give --shard K/%d, or run as a Kubernetes Indexed Job or a Slurm array task",
-		s.spec, strings.Join(shardIndexEnv, " nor "), s.n)}
+	return 0, &usageError{fmt.Errorf("--%s %s: neither %s is set; give the index by hand, or run as a Kubernetes Indexed Job or a Slurm array task",
+		t.name, t.spec, strings.Join(shardIndexEnv, " nor "))}
 }
 
-// runMineShard is `hardneg mine --shard`: it scans one shard and writes its
-// shard file.
-func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, hooks mine.Hooks, cfg mine.Settings, s *shardFlag) error {
-	k, n, err := s.resolve(os.Getenv)
+// taskFlags are the three flags that make a mine run one task of a
+// sharded run.
+type taskFlags struct {
+	shard, corpus, grid taskFlag
+}
+
+func newTaskFlags() taskFlags {
+	return taskFlags{
+		shard:  taskFlag{name: "shard"},
+		corpus: taskFlag{name: "corpus-shard", noEnv: true},
+		grid:   taskFlag{name: "grid", grid: true},
+	}
+}
+
+func (f *taskFlags) add(g flagGroup) {
+	g.fs.Var(&f.shard, "shard", shardFlagHelp)
+	g.fs.Var(&f.corpus, "corpus-shard", corpusShardFlagHelp)
+	g.fs.Var(&f.grid, "grid", gridFlagHelp)
+}
+
+// set reports whether any of the flags was given.
+func (f *taskFlags) set() bool { return f.shard.spec != "" || f.corpus.spec != "" || f.grid.spec != "" }
+
+// cell resolves the flags into the task's cell.
+func (f *taskFlags) cell(getenv func(string) string) (mine.Cell, error) {
+	if f.grid.spec != "" {
+		if f.shard.spec != "" || f.corpus.spec != "" {
+			return mine.Cell{}, &usageError{errors.New("--grid names the whole task: give it without --shard and --corpus-shard")}
+		}
+		i, err := f.grid.index(getenv)
+		if err != nil {
+			return mine.Cell{}, err
+		}
+		return mine.Cell{K: i / f.grid.m, N: f.grid.n, J: i % f.grid.m, M: f.grid.m}, nil
+	}
+	c := mine.Cell{K: 0, N: 1, J: 0, M: 1}
+	if f.shard.spec != "" {
+		k, err := f.shard.index(getenv)
+		if err != nil {
+			return c, err
+		}
+		c.K, c.N = k, f.shard.n
+	}
+	if f.corpus.spec != "" {
+		c.J, c.M = f.corpus.i, f.corpus.n
+	}
+	return c, nil
+}
+
+// runMineShard is `hardneg mine --shard/--corpus-shard/--grid`: it scans
+// one cell and writes its shard file.
+func runMineShard(ctx context.Context, stderr io.Writer, quiet bool, hooks mine.Hooks, cfg mine.Settings, f *taskFlags) error {
+	c, err := f.cell(os.Getenv)
 	if err != nil {
 		return err
 	}
-	res, err := mine.RunShard(ctx, cfg, k, n, hooks)
+	res, err := mine.RunShard(ctx, cfg, c, hooks)
 	if err != nil {
 		return err
 	}
 	if !quiet {
-		fmt.Fprintf(stderr, "shard %d of %d: %d of %d anchors in %s; merge all %d with 'hardneg merge --out DIR %s'\n",
-			res.Shard, res.Shards, res.Anchors, res.TotalAnchors, res.Path, n, cfg.OutDir)
+		fmt.Fprintf(stderr, "%s: %d of %d anchors against %d corpus rows in %s; merge all %d with 'hardneg merge --out DIR %s'\n",
+			res.Cell, res.Anchors, res.TotalAnchors, res.CorpusRows, res.Path, c.N*c.M, cfg.OutDir)
 	}
 	return nil
 }
 
-const shardFlagHelp = `scan only shard K of N (0 <= K < N) and write one shard file into --out
-instead of the outputs; 'hardneg merge' turns the N shard files into the outputs.
+const shardFlagHelp = `scan only query shard K of N (0 <= K < N) and write one shard file into --out
+instead of the outputs; 'hardneg merge' turns the shard files into the outputs.
 env/N takes K from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or
 SLURM_ARRAY_TASK_ID (Slurm array), in that order`
+
+const corpusShardFlagHelp = `scan only corpus shard J of M (0 <= J < M, a contiguous M-th of the corpus
+rows), so that a task reads only its part of the corpus embeddings; with --shard
+it makes a grid of N x M tasks, all of which 'hardneg merge' wants`
+
+const gridFlagHelp = `run task I of an N x M grid (0 <= I < N*M): query shard I/M (rounded down) of
+N against corpus shard I%M of M; env/NxM takes I from the environment as
+--shard env/N does, so one job array of N*M tasks covers the grid`
 
 func mergeCmd(stdout, stderr io.Writer) *cobra.Command {
 	var (

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,34 +25,64 @@ func mineShards(t *testing.T, data string, n int, extra ...string) string {
 	return dir
 }
 
-// TestShardedRunsMatchUnsharded mines in 1, 3 and 7 shards, merges, and
-// wants every output file byte-identical to one unsharded run.
+// mineGrid runs every cell of an n x m grid through the CLI with --grid
+// into a new folder and returns it.
+func mineGrid(t *testing.T, args []string, n, m int) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range n * m {
+		runCLI(t, append(slices.Clone(args), "--out", dir, "--grid", fmt.Sprintf("%d/%dx%d", i, n, m), "-q")...)
+	}
+	return dir
+}
+
+// sameTree fails the test for every file of want that got lacks or holds
+// other bytes.
+func sameTree(t *testing.T, want, got map[string][]byte, what string) {
+	t.Helper()
+	if len(want) < 2 || len(want) != len(got) {
+		t.Fatalf("%s: want %d files, got %d", what, len(want), len(got))
+	}
+	for name, b := range want {
+		if !bytes.Equal(b, got[name]) {
+			t.Errorf("%s differs between the unsharded run and %s", name, what)
+		}
+	}
+}
+
+// TestShardedRunsMatchUnsharded mines in 1, 3 and 7 query shards, and in
+// grids of query shards by corpus shards, merges, and wants every output
+// file byte-identical to one unsharded run.
 func TestShardedRunsMatchUnsharded(t *testing.T) {
 	data := synthData(t)
 	for _, tc := range []struct {
-		n     int
+		n, m  int
+		grid  bool // --grid rather than --shard
 		extra []string
 	}{
-		{1, nil},
-		{3, nil},
-		{7, nil},
-		{3, []string{"--seed", "7", "--quota", "notebook", "--store", "f16", "--parquet", "-n", "4", "--hard-range", "0.7,0.85", "--split-by", "component", "--exclude", "hops:2", "--exclude-contains", "2", "--max-negative-reuse", "3"}},
+		{1, 1, false, nil},
+		{3, 1, false, nil},
+		{7, 1, false, nil},
+		{3, 1, false, []string{"--seed", "7", "--quota", "notebook", "--store", "f16", "--parquet", "-n", "4", "--hard-range", "0.7,0.85", "--split-by", "component", "--exclude", "hops:2", "--exclude-contains", "2", "--max-negative-reuse", "3"}},
+		{1, 1, true, nil},
+		{3, 1, true, nil},
+		{1, 4, true, nil},
+		{3, 4, true, nil},
+		{3, 4, true, []string{"--seed", "7", "--quota", "notebook", "--store", "f16", "--parquet", "-n", "4", "--hard-range", "0.7,0.85", "--split-by", "component", "--exclude", "hops:2", "--exclude-contains", "2", "--max-negative-reuse", "3", "--chunk-rows", "50"}},
+		{2, 3, true, []string{"--no-bands", "--range-min", "3", "--range-max", "40", "--sampling", "simans", "--relative-margin", "0.05", "--exclude-near-duplicates", "0.97", "--format", "n-tuple", "--with-scores"}},
 	} {
-		t.Run(fmt.Sprintf("N=%d %s", tc.n, strings.Join(tc.extra, " ")), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%dx%d grid=%v %s", tc.n, tc.m, tc.grid, strings.Join(tc.extra, " ")), func(t *testing.T) {
 			full := t.TempDir()
 			runCLI(t, append([]string{"mine", "--data-dir", data, "--out", full, "-q"}, tc.extra...)...)
-			shards := mineShards(t, data, tc.n, tc.extra...)
+			var shards string
+			if tc.grid {
+				shards = mineGrid(t, append([]string{"mine", "--data-dir", data}, tc.extra...), tc.n, tc.m)
+			} else {
+				shards = mineShards(t, data, tc.n, tc.extra...)
+			}
 			merged := filepath.Join(t.TempDir(), "merged")
 			runCLI(t, "merge", "--out", merged, "-q", shards)
-			want, got := treeBytes(t, full), treeBytes(t, merged)
-			if len(want) < 8 || len(want) != len(got) {
-				t.Fatalf("unsharded run wrote %d files, the merge %d", len(want), len(got))
-			}
-			for name, b := range want {
-				if !bytes.Equal(b, got[name]) {
-					t.Errorf("%s differs between the unsharded run and the merge of %d shards", name, tc.n)
-				}
-			}
+			sameTree(t, treeBytes(t, full), treeBytes(t, merged), fmt.Sprintf("the merge of %d x %d shards", tc.n, tc.m))
 		})
 	}
 }
@@ -75,7 +106,21 @@ func TestMergeRefuses(t *testing.T) {
 	good := mineShards(t, data, 3)
 	seed7 := mineShards(t, data, 3, "--seed", "7")
 	two := mineShards(t, data, 2)
+	grid := mineGrid(t, []string{"mine", "--data-dir", data}, 2, 2)
+	grid23 := mineGrid(t, []string{"mine", "--data-dir", data}, 2, 3)
 	name := func(k, n int) string { return mine.ShardFileName(k, n) }
+	cell := func(dir string, k, n, j, m int) string {
+		return filepath.Join(dir, mine.Cell{K: k, N: n, J: j, M: m}.FileName())
+	}
+	cells := func(dir string, n, m int, skip ...int) []string {
+		var paths []string
+		for i := range n * m {
+			if !slices.Contains(skip, i) {
+				paths = append(paths, cell(dir, i/m, n, i%m, m))
+			}
+		}
+		return paths
+	}
 	// prepare fills dir with shard files and may change other things; it
 	// returns the merge's extra arguments.
 	for _, tc := range []struct {
@@ -88,7 +133,23 @@ func TestMergeRefuses(t *testing.T) {
 			copyFile(t, filepath.Join(good, name(0, 3)), filepath.Join(dir, name(0, 3)))
 			copyFile(t, filepath.Join(good, name(2, 3)), filepath.Join(dir, name(2, 3)))
 			return []string{dir}
-		}, exitInput, "missing shard(s) 1 of 3"},
+		}, exitInput, "missing shard 1 of 3 (shard-00001-of-00003.hnshard)"},
+		{"missing cell", func(t *testing.T, dir string) []string {
+			return cells(grid, 2, 2, 3)
+		}, exitInput, "missing cell (1, 1) of 2 x 2 (query shard 1 of 2, corpus shard 1 of 2) (shard-q00001-of-00002-c00001-of-00002.hnshard)"},
+		{"missing cells", func(t *testing.T, dir string) []string {
+			return cells(grid23, 2, 3, 0, 4)
+		}, exitInput, "missing cell (0, 0) of 2 x 3"},
+		{"repeated cell", func(t *testing.T, dir string) []string {
+			copyFile(t, cell(grid, 0, 2, 1, 2), filepath.Join(dir, "again"+mine.ShardExt))
+			return append(cells(grid, 2, 2), dir)
+		}, exitInput, "cell (0, 1) of 2 x 2 (query shard 0 of 2, corpus shard 1 of 2) is given twice"},
+		{"extra cell of another grid", func(t *testing.T, dir string) []string {
+			return append(cells(grid, 2, 2), cell(grid23, 0, 2, 2, 3))
+		}, exitUsage, "merge the shards of one run"},
+		{"query shards and a grid", func(t *testing.T, dir string) []string {
+			return []string{good, grid}
+		}, exitUsage, "merge the shards of one run"},
 		{"duplicate shard", func(t *testing.T, dir string) []string {
 			for k := range 3 {
 				copyFile(t, filepath.Join(good, name(k, 3)), filepath.Join(dir, name(k, 3)))
@@ -232,26 +293,26 @@ func TestShardIndexFromEnv(t *testing.T) {
 		{"kubernetes first", "env/7", "2", "5", 2, ""},
 		{"explicit", "4/7", "2", "5", 4, ""},
 		{"neither", "env/7", "", "", 0, "neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set"},
-		{"out of range", "env/7", "7", "", 0, `JOB_COMPLETION_INDEX="7" is not a shard index in 0..6`},
+		{"out of range", "env/7", "7", "", 0, `JOB_COMPLETION_INDEX="7" is not a task index in 0..6`},
 		{"not a number", "env/7", "", "x", 0, `SLURM_ARRAY_TASK_ID="x"`},
-		{"negative", "env/3", "-1", "", 0, "not a shard index"},
+		{"negative", "env/3", "-1", "", 0, "not a task index"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("JOB_COMPLETION_INDEX", tc.job)
 			t.Setenv("SLURM_ARRAY_TASK_ID", tc.slurm)
-			var s shardFlag
-			if err := s.Set(tc.spec); err != nil {
+			f := newTaskFlags()
+			if err := f.shard.Set(tc.spec); err != nil {
 				t.Fatal(err)
 			}
-			k, n, err := s.resolve(os.Getenv)
+			c, err := f.cell(os.Getenv)
 			if tc.errContains != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errContains) || exitCode(err) != exitUsage {
-					t.Fatalf("got %d, %v (exit %d), want an error mentioning %q (exit %d)", k, err, exitCode(err), tc.errContains, exitUsage)
+					t.Fatalf("got %v, %v (exit %d), want an error mentioning %q (exit %d)", c, err, exitCode(err), tc.errContains, exitUsage)
 				}
 				return
 			}
-			if err != nil || k != tc.k || n != 7 {
-				t.Fatalf("got %d/%d, %v, want %d/7", k, n, err, tc.k)
+			if want := (mine.Cell{K: tc.k, N: 7, J: 0, M: 1}); err != nil || c != want {
+				t.Fatalf("got %v, %v, want %v", c, err, want)
 			}
 		})
 	}
@@ -274,16 +335,76 @@ func TestShardIndexFromEnv(t *testing.T) {
 	})
 }
 
+// TestGridFlags wants --grid I/NxM to name cell (I/M, I%M), from the
+// environment with env/NxM, and --shard with --corpus-shard to name the
+// same cells.
+func TestGridFlags(t *testing.T) {
+	t.Setenv("JOB_COMPLETION_INDEX", "")
+	for i := range 12 {
+		want := mine.Cell{K: i / 4, N: 3, J: i % 4, M: 4}
+		f := newTaskFlags()
+		if err := f.grid.Set(fmt.Sprintf("%d/3x4", i)); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.cell(os.Getenv); err != nil || c != want {
+			t.Errorf("--grid %d/3x4: got %v, %v, want %v", i, c, err, want)
+		}
+		t.Setenv("SLURM_ARRAY_TASK_ID", fmt.Sprint(i))
+		f = newTaskFlags()
+		if err := f.grid.Set("env/3X4"); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.cell(os.Getenv); err != nil || c != want {
+			t.Errorf("--grid env/3x4 with task %d: got %v, %v, want %v", i, c, err, want)
+		}
+		f = newTaskFlags()
+		if err := f.shard.Set(fmt.Sprintf("%d/3", i/4)); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.corpus.Set(fmt.Sprintf("%d/4", i%4)); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.cell(os.Getenv); err != nil || c != want {
+			t.Errorf("--shard %d/3 --corpus-shard %d/4: got %v, %v, want %v", i/4, i%4, c, err, want)
+		}
+	}
+	f := newTaskFlags()
+	if err := f.corpus.Set("2/5"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.cell(os.Getenv); err != nil || c != (mine.Cell{K: 0, N: 1, J: 2, M: 5}) {
+		t.Errorf("--corpus-shard 2/5 alone: got %v, %v, want query shard 0 of 1", c, err)
+	}
+	t.Setenv("SLURM_ARRAY_TASK_ID", "12")
+	f = newTaskFlags()
+	if err := f.grid.Set("env/3x4"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cell(os.Getenv); err == nil || !strings.Contains(err.Error(), "not a task index in 0..11") {
+		t.Errorf("task 12 of a 3x4 grid: %v, want it refused", err)
+	}
+}
+
 func TestShardFlagErrors(t *testing.T) {
 	data := tinyData(t)
-	for _, spec := range []string{"3/3", "-1/3", "1/0", "x", "1", "1/x", "env", "env/0"} {
+	for _, tc := range []struct{ flag, spec string }{
+		{"shard", "3/3"}, {"shard", "-1/3"}, {"shard", "1/0"}, {"shard", "x"}, {"shard", "1"}, {"shard", "1/x"},
+		{"shard", "env"}, {"shard", "env/0"},
+		{"corpus-shard", "env/3"}, {"corpus-shard", "3/3"}, {"corpus-shard", "1/0"},
+		{"grid", "12/3x4"}, {"grid", "1/3"}, {"grid", "1/3x0"}, {"grid", "env/x4"}, {"grid", "-1/2x2"},
+	} {
 		var stdout, stderr bytes.Buffer
-		err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", data, "--shard", spec, "-q"})
+		err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", data, "--" + tc.flag, tc.spec, "-q"})
 		if exitCode(err) != exitUsage {
-			t.Errorf("--shard %s: exit %d (%v), want %d", spec, exitCode(err), err, exitUsage)
+			t.Errorf("--%s %s: exit %d (%v), want %d", tc.flag, tc.spec, exitCode(err), err, exitUsage)
 		}
 	}
 	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), &stdout, &stderr, []string{"mine", "--data-dir", data, "--out", t.TempDir(), "--grid", "0/2x2", "--shard", "0/2", "-q"})
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "without --shard") {
+		t.Errorf("--grid with --shard: exit %d (%v), want %d", exitCode(err), err, exitUsage)
+	}
+	stdout.Reset()
 	if err := run(context.Background(), &stdout, &stderr, []string{"merge", "--out", t.TempDir()}); exitCode(err) != exitUsage {
 		t.Errorf("merge without shards: exit %d (%v), want %d", exitCode(err), err, exitUsage)
 	}
