@@ -38,7 +38,9 @@ func feedFIFO(t *testing.T, path string, content []byte) {
 // several times: each input must be read once, parsed whole and hashed as
 // read, so every run gives the outputs of the same files read from disk,
 // and the stats file records their size and SHA-256. An embedding matrix
-// from a pipe is refused with a clear message, since it is mapped.
+// from a pipe is refused with a clear message, since it is mapped; so is a
+// corpus, which is read again for its texts, while queries and qrels from
+// pipes give the run on files.
 func TestInputsFromPipes(t *testing.T) {
 	data := synthData(t, "--terms", "2000", "--dim", "16", "--anchors", "600")
 	ref := t.TempDir()
@@ -114,4 +116,39 @@ func TestInputsFromPipes(t *testing.T) {
 		t.Fatalf("embeddings from a pipe: %v (exit %d), want exit %d naming the file", err, exitCode(err), exitInput)
 	}
 	os.OpenFile(e, os.O_RDONLY|syscall.O_NONBLOCK, 0) // let the writer go
+
+	// Queries against a corpus: the queries and qrels may be pipes; the
+	// corpus, read again for the texts of the rows written, must be a file.
+	beir := beirDir(t)
+	ref = t.TempDir()
+	runCLI(t, "mine", "--beir-dir", beir, "--out", ref, "-q")
+	dir = t.TempDir()
+	args := []string{"mine", "--beir-dir", beir, "--out", t.TempDir(), "-q"}
+	for _, f := range []struct{ flag, name string }{{"--queries", beirQueries}, {"--qrels", beirQrels}} {
+		b, err := os.ReadFile(filepath.Join(beir, f.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fifo := filepath.Join(dir, filepath.Base(f.name))
+		feedFIFO(t, fifo, b)
+		args = append(args, f.flag, fifo)
+	}
+	out := args[4]
+	runCLI(t, args...)
+	for _, name := range []string{"train_triplets.jsonl", "val_triplets.jsonl"} {
+		if string(treeBytes(t, out)[name]) != string(treeBytes(t, ref)[name]) {
+			t.Errorf("%s differs with the queries and qrels from pipes", name)
+		}
+	}
+	corpus, err := os.ReadFile(filepath.Join(beir, beirCorpus))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := filepath.Join(dir, "corpus")
+	feedFIFO(t, c, corpus)
+	err, _ = runErr("mine", "--beir-dir", beir, "--corpus", c, "--out", t.TempDir(), "-q")
+	if exitCode(err) != exitInput || !strings.Contains(err.Error(), "not a regular file") || !strings.Contains(err.Error(), c) {
+		t.Fatalf("a corpus from a pipe: %v (exit %d), want exit %d naming the file", err, exitCode(err), exitInput)
+	}
+	os.OpenFile(c, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
