@@ -29,6 +29,8 @@ type inputs struct {
 	// textBytes is what the resident texts took to read: the term list, or
 	// the queries.
 	textBytes int64
+	// restoreLimit puts back the runtime's memory limit a run set.
+	restoreLimit func()
 	// The embeddings' digests arrive on hashes; stop asks the hashing to
 	// end early, and close waits for it before unmapping.
 	hashes    chan hashed
@@ -37,6 +39,10 @@ type inputs struct {
 }
 
 func (in *inputs) close() {
+	if in.restoreLimit != nil {
+		in.restoreLimit()
+		in.restoreLimit = nil
+	}
 	if in.stop != nil && in.hashes != nil {
 		close(in.stop)
 		in.stop = nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -176,6 +177,15 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 		return nil, fmt.Errorf("%w: the run holds about %s whatever the corpus size (the %d anchors' rows and state, texts, id hashes, the rows it writes%s)%s, but %s is %s; %s",
 			ErrMemory, FormatBytes(plan.Fixed), len(sel), guards, stream, from, FormatBytes(budget), hint)
 	}
+	// The garbage collector is held to the plan too (with a tenth more
+	// when no budget was given), or garbage could grow the heap to twice
+	// what is live before a collection; in.close restores the limit.
+	limit := s.MaxMemory
+	if limit == 0 {
+		limit = plan.Total + plan.Total/10
+	}
+	prev := debug.SetMemoryLimit(limit)
+	in.restoreLimit = func() { debug.SetMemoryLimit(prev) }
 	if plan.Resident {
 		hooks.logf("memory: about %s for %d anchors against %d x %d embeddings stored as %s, held whole, and about %d triplets, within %s (%s)",
 			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, z.triplets, FormatBytes(budget), from)

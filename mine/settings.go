@@ -171,7 +171,11 @@ type Settings struct {
 	// Force lets the run replace outputs that already exist.
 	Force bool `json:"-"`
 	// MaxMemory caps the memory the run may plan to use, in bytes; 0 means
-	// the memory the system reports available.
+	// the memory the system reports available. While a run holds its
+	// inputs it sets the Go runtime's soft memory limit
+	// (runtime/debug.SetMemoryLimit) to MaxMemory, or to its planned peak
+	// and a tenth, and restores the previous limit when it returns; runs in
+	// one process at once share that limit.
 	MaxMemory int64 `json:"-"`
 	// DumpExcluded, when set, is a file that receives one JSON line per
 	// candidate a guard excluded beyond the anchor and its positives.
