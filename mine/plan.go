@@ -46,7 +46,7 @@ type Speeds struct {
 // DefaultSpeeds were measured on a 2-core AMD Zen 3 (AVX2 and FMA) with
 // bench/plan-calibrate.sh; the README's cost model section says how to
 // measure a machine of your own.
-var DefaultSpeeds = Speeds{ScanGFLOPS: 85, SelectNs: 0.9, LoadMBps: 600, TextMBps: 60, RowUs: 3}
+var DefaultSpeeds = Speeds{ScanGFLOPS: 72, SelectNs: 0.74, LoadMBps: 208, TextMBps: 45, RowUs: 2.47}
 
 // Sizes are what the cost model reads from a run's inputs.
 type Sizes struct {
