@@ -2,6 +2,9 @@
 //
 //	cd _generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go
 //
+// With -probes it writes instead the throughput probes that the benchmarks
+// use to compare instruction mixes (see probe.go and SCREEN.md).
+//
 // The kernel multiplies one packed panel of 16 anchors by 6 candidate rows.
 // It uses VMULPS then VADDPS, never FMA: each product is rounded to float32
 // before it is added, in increasing k, which is exactly what the pure-Go
@@ -9,6 +12,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -20,11 +24,19 @@ import (
 const unroll = 4
 
 func main() {
+	// The package is loaded before the flags are parsed: parsing -out and
+	// -stubs truncates the files it would load.
 	Package("github.com/hardneg/hardneg/internal/kernel")
+	probe := flag.Bool("probes", false, "write the throughput probes of the benchmarks instead of the kernels")
+	flag.Parse()
 	ConstraintExpr("!noasm")
-	dot16x6()
-	classify16()
-	halfToFloat()
+	if *probe {
+		probes()
+	} else {
+		dot16x6()
+		classify16()
+		halfToFloat()
+	}
 	Generate()
 }
 

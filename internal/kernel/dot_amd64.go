@@ -5,6 +5,7 @@ package kernel
 import "golang.org/x/sys/cpu"
 
 //go:generate sh -c "cd ../../_generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go -pkg kernel"
+//go:generate sh -c "cd ../../_generate && go run . -probes -out ../internal/kernel/probe_amd64.s -stubs ../internal/kernel/probe_stub_amd64.go -pkg kernel"
 
 // asmSupported reports whether the CPU and OS support the AVX registers the
 // assembly kernel uses (x/sys/cpu checks that the OS saves them).
