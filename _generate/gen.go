@@ -34,6 +34,7 @@ func main() {
 		probes()
 	} else {
 		dot16x6()
+		screen16x6()
 		classify16()
 		halfToFloat()
 	}
