@@ -159,15 +159,16 @@ func quantiseRow(q []int16, x []float32) RowBound {
 	}
 }
 
-// quantiseWith sets q[p] = x[p]/step rounded to nearest, ties to even, and
-// reports whether the result keeps the int32 limits: every |q| ≤ qMax and
-// every chunk's Σq² ≤ chunkNorm2Max.
+// quantiseWith sets q[p] to x[p]/step rounded to the nearest integer (the
+// division done as a float64 multiplication by 1/step: the bound uses the
+// q it gets, so q need only be near) and reports whether the result keeps
+// the int32 limits: every |q| ≤ qMax and every chunk's Σq² ≤ chunkNorm2Max.
 func quantiseWith(q []int16, x []float32, step float32) bool {
-	r := float64(step)
+	inv := 1 / float64(step)
 	for c0 := 0; c0 < len(x); c0 += ScreenChunk {
 		var c2 int64
 		for p := c0; p < min(c0+ScreenChunk, len(x)); p++ {
-			v := math.RoundToEven(float64(x[p]) / r)
+			v := math.RoundToEven(float64(x[p]) * inv)
 			if math.Abs(v) > qMax {
 				return false
 			}

@@ -18,11 +18,17 @@ func screenTileGeneric(m, n, k int, a []int16, ld int, sa []float32, b []int16, 
 			b3 := b[(j+3)*ld : (j+3)*ld+k]
 			var f [8]float32
 			for c0 := 0; c0 < k; c0 += ScreenChunk {
+				// Slices of one length let the compiler drop the bounds
+				// checks in the loop.
 				c1 := min(c0+ScreenChunk, k)
+				x0s, x1s := a0[c0:c1], a1[c0:c1]
+				x1s = x1s[:len(x0s)]
+				y0s, y1s, y2s, y3s := b0[c0:c1], b1[c0:c1], b2[c0:c1], b3[c0:c1]
+				y0s, y1s, y2s, y3s = y0s[:len(x0s)], y1s[:len(x0s)], y2s[:len(x0s)], y3s[:len(x0s)]
 				var s00, s01, s02, s03, s10, s11, s12, s13 int32
-				for p := c0; p < c1; p++ {
-					x0, x1 := int32(a0[p]), int32(a1[p])
-					y0, y1, y2, y3 := int32(b0[p]), int32(b1[p]), int32(b2[p]), int32(b3[p])
+				for p := range x0s {
+					x0, x1 := int32(x0s[p]), int32(x1s[p])
+					y0, y1, y2, y3 := int32(y0s[p]), int32(y1s[p]), int32(y2s[p]), int32(y3s[p])
 					s00 += x0 * y0
 					s01 += x0 * y1
 					s02 += x0 * y2

@@ -656,6 +656,7 @@ func BenchmarkQuantise(b *testing.B) {
 	q := NewScreenRows(len(rows), k)
 	b.SetBytes(int64(len(rows) * k * 4))
 	b.ReportAllocs()
+	b.ResetTimer()
 	for range b.N {
 		for i, x := range rows {
 			q.Set(i, x)
