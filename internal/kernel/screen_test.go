@@ -330,19 +330,29 @@ func FuzzScreenBound(f *testing.F) {
 
 // TestRowBoundExact checks each RowBound field against the quantity it
 // bounds, computed exactly with big.Float, and each part of the pair bound
-// against exact dot products.
+// against exact dot products. With -v it logs, per kind of row, the largest
+// share of each part (and of the whole ε) that the errors used: SCREEN.md
+// quotes them.
 func TestRowBoundExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for kind := range rowKinds {
-		for _, k := range []int{1, 7, 64, 130, 1024} {
-			rows := makeRows(r, 2, k, kind)
-			q := quantiseAll(rows, k)
-			for i, x := range rows {
-				qi, b := q.Row(i)
-				checkRowBound(t, x, qi, b)
+		var worst [4]float64
+		for _, k := range []int{1, 7, 64, 130, 384, 1024} {
+			for range 4 {
+				rows := makeRows(r, 2, k, kind)
+				q := quantiseAll(rows, k)
+				for i, x := range rows {
+					qi, b := q.Row(i)
+					checkRowBound(t, x, qi, b)
+				}
+				used := checkParts(t, rows[0], rows[1], q, k)
+				for i := range worst {
+					worst[i] = max(worst[i], used[i])
+				}
 			}
-			checkParts(t, rows[0], rows[1], q, k)
 		}
+		t.Logf("%-9s largest share used: Dots rounding %.2f, screen rounding %.2f, quantisation %.2f, ε %.2f",
+			rowKinds[kind].name, worst[0], worst[1], worst[2], worst[3])
 	}
 }
 
@@ -414,8 +424,9 @@ func checkRowBound(t *testing.T, x []float32, q []int16, b RowBound) {
 
 // checkParts checks the three parts of ScreenBound separately, against
 // exact real-number dot products: Dots's rounding, the screen's rounding,
-// and the quantisation.
-func checkParts(t *testing.T, x, y []float32, q *ScreenRows, k int) {
+// and the quantisation. It returns the share of each part, and of ε, that
+// the pair's errors use.
+func checkParts(t *testing.T, x, y []float32, q *ScreenRows, k int) (used [4]float64) {
 	t.Helper()
 	qx, bx := q.Row(0)
 	qy, by := q.Row(1)
@@ -429,12 +440,14 @@ func checkParts(t *testing.T, x, y []float32, q *ScreenRows, k int) {
 	u := 0x1p-24
 	var blk Block
 	blk.Load([][]float32{x}, k)
-	s := make([]float32, 1)
+	s := make([]float32, blk.Stride())
 	blk.Dots(y, k, 1, s)
 	dotsPart := u*(1+gamma(k))*(float64(bx.Norm)*float64(by.Norm)+float64(bx.Prefix)*float64(by.Prefix)) + float64(k)*0x1p-149
-	if e := absDiff(bigf(float64(s[0])), exact); e > dotsPart {
+	e := absDiff(bigf(float64(s[0])), exact)
+	if e > dotsPart {
 		t.Fatalf("k=%d: Dots is off by %g, more than its part %g", k, e, dotsPart)
 	}
+	used[0] = e / dotsPart
 	var sb ScreenBlock
 	sb.Load(q, []int{0})
 	st := make([]float32, sb.Stride())
@@ -442,14 +455,18 @@ func checkParts(t *testing.T, x, y []float32, q *ScreenRows, k int) {
 	hat := bigDot(xh, yh)
 	nc := (k + ScreenChunk - 1) / ScreenChunk
 	screenPart := gamma(nc+2) * float64(bx.QNorm) * float64(by.QNorm)
-	if e := absDiff(bigf(float64(st[0])), hat); e > screenPart {
+	if e = absDiff(bigf(float64(st[0])), hat); e > screenPart {
 		t.Fatalf("k=%d: the screen is off from x̂·ŷ by %g, more than its part %g", k, e, screenPart)
 	}
+	used[1] = e / screenPart
 	quantPart := min(float64(bx.Err)*float64(by.Norm)+float64(bx.QNorm)*float64(by.Err),
 		float64(bx.Norm)*float64(by.Err)+float64(bx.Err)*float64(by.QNorm))
-	if e := absDiff(exact, hat); e > quantPart {
+	if e = absDiff(exact, hat); e > quantPart {
 		t.Fatalf("k=%d: x·y − x̂·ŷ = %g, more than its part %g", k, e, quantPart)
 	}
+	used[2] = e / quantPart
+	used[3] = math.Abs(float64(s[0])-float64(st[0])) / float64(ScreenBound(bx, by, k))
+	return used
 }
 
 func absDiff(a, b *big.Float) float64 {
@@ -533,6 +550,30 @@ func TestScreenPanicsOnBadArguments(t *testing.T) {
 			}()
 			f()
 		})
+	}
+}
+
+// TestScreenBoundMonotone: the bound of field-wise maxima covers every
+// pair, as ScreenBound's documentation promises for a per-tile ε.
+func TestScreenBoundMonotone(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	const k = 300
+	q := quantiseAll(makeRows(r, 40, k, -1), k)
+	var hi [2]RowBound
+	for i := range 40 {
+		_, b := q.Row(i)
+		h := &hi[i/20]
+		h.Norm, h.QNorm, h.Err, h.Prefix = max(h.Norm, b.Norm), max(h.QNorm, b.QNorm), max(h.Err, b.Err), max(h.Prefix, b.Prefix)
+	}
+	tile := ScreenBound(hi[0], hi[1], k)
+	for i := range 20 {
+		for j := 20; j < 40; j++ {
+			_, a := q.Row(i)
+			_, b := q.Row(j)
+			if e := ScreenBound(a, b, k); e > tile {
+				t.Fatalf("pair (%d, %d): ε = %g above the tile's %g", i, j, e, tile)
+			}
+		}
 	}
 }
 
@@ -649,6 +690,33 @@ func reportPairs(b *testing.B, k int, sec float64) {
 	b.ReportMetric(pairs/1e6, "Mpairs/s")
 	b.ReportMetric(2*float64(k)*pairs/1e9, "GFLOP/s")
 }
+
+// BenchmarkRecheckPair times one pair's exact similarity on its own, in
+// Dots's order: one dependent chain of k additions, the cost of a re-check
+// done a pair at a time. It reports the fastest of batches of 100 calls, in
+// ns a pair, to compare with BenchmarkScreenSpeedup's fastest Dots calls.
+func BenchmarkRecheckPair(b *testing.B) {
+	for _, k := range []int{384, 768, 1024} {
+		b.Run(fmt.Sprintf("D=%d", k), func(b *testing.B) {
+			rows := makeRows(rand.New(rand.NewPCG(1, 2)), 2, k, 0)
+			var s float32
+			best := time.Duration(math.MaxInt64)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				t0 := time.Now()
+				for range 100 {
+					s += dot(rows[0], rows[1])
+				}
+				best = min(best, time.Since(t0))
+			}
+			sink = s
+			b.ReportMetric(best.Seconds()/100*1e9, "best-ns/pair")
+		})
+	}
+}
+
+var sink float32
 
 func BenchmarkQuantise(b *testing.B) {
 	const k = 1024
