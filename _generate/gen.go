@@ -1,14 +1,23 @@
-// Command gen writes the AVX2 micro-kernel of internal/kernel.
+// Command gen writes the AVX2 micro-kernels of internal/kernel.
 //
 //	cd _generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go
 //
-// The kernel multiplies one packed panel of 16 anchors by 6 candidate rows.
-// It uses VMULPS then VADDPS, never FMA: each product is rounded to float32
-// before it is added, in increasing k, which is exactly what the pure-Go
-// path computes, so both give the same bits.
+// With -probes it writes instead the throughput probes that the benchmarks
+// use to compare instruction mixes (see probe.go and SCREEN.md).
+//
+// The float32 kernel multiplies one packed panel of 16 anchors by 6
+// candidate rows. It uses VMULPS then VADDPS, never FMA: each product is
+// rounded to float32 before it is added, in increasing k, which is exactly
+// what the pure-Go path computes, so both give the same bits. The int16
+// screen (screen.go) has the same shape and the same promise.
+//
+// A new assembly function must be declared in the stub file by hand once
+// before the first run: the generator loads the kernel package, which does
+// not compile while its Go code calls a function that has no declaration.
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -20,11 +29,20 @@ import (
 const unroll = 4
 
 func main() {
+	// The package is loaded before the flags are parsed: parsing -out and
+	// -stubs truncates the files it would load.
 	Package("github.com/hardneg/hardneg/internal/kernel")
+	probe := flag.Bool("probes", false, "write the throughput probes of the benchmarks instead of the kernels")
+	flag.Parse()
 	ConstraintExpr("!noasm")
-	dot16x6()
-	classify16()
-	halfToFloat()
+	if *probe {
+		probes()
+	} else {
+		dot16x6()
+		screen16x6()
+		classify16()
+		halfToFloat()
+	}
 	Generate()
 }
 
