@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
 )
 
@@ -38,8 +39,9 @@ type problemSize struct {
 // planMemory is the memory model. Fixed holds: the anchors' query rows
 // and their positives' rows (float32), the resident texts and the corpus
 // id hashes, the workers' blocks and tiles, each anchor's samples and
-// window, the rows and the columns they are written from, and the Go
-// runtime; then a tenth for the garbage collector. The corpus matrix is
+// window, the rows and the columns they are written from, the screen's
+// int16 rows unless Exact, and the Go runtime; then a tenth for the
+// garbage collector. The corpus matrix is
 // held whole when Fixed plus it fit the budget, and otherwise streamed in
 // the largest chunk that fits (at least minChunkRows rows), or in chunks
 // of s.ChunkRows when it is set.
@@ -56,8 +58,12 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	scanBuf := int64(threads) * (256*cols*4*2 + 48*cols*4 + 48*256*4)
 	samples := int64(z.anchors) * (int64(len(s.bands()))*(int64(s.keep())*12+8) + int64(max(s.RangeMin, s.RangeMax))*12 + 64)
 	rows := z.triplets * (16 + 72)
+	var screen int64 // the int16 copies of the anchors and of a part of the corpus
+	if !s.Exact {
+		screen = scan.ScreenMemory(z.anchors, z.corpusRows, z.cols, threads)
+	}
 	const runtime = 64 << 20 // the Go runtime, maps, small tables
-	fixed := anchorRows + posRows + texts + load + scanBuf + samples + rows + runtime
+	fixed := anchorRows + posRows + texts + load + scanBuf + samples + rows + screen + runtime
 	fixed += fixed / 10
 	p := MemoryPlan{Fixed: fixed, CorpusMatrix: int64(z.corpusRows) * cols * elem, Budget: budget}
 	rowBytes := cols * elem
