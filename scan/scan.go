@@ -653,13 +653,13 @@ func (w *worker) block(ctx context.Context, st *blockState) error {
 			}
 			w.h[j] = IDHash(id)
 		}
-		if !s.opt.WindowOnly {
+		switch {
+		case s.opt.WindowOnly:
+		case w.scr != nil:
+			w.classifyScreened(st, row0, n, stride)
+		default:
 			for p := range st.panels {
-				if w.scr != nil {
-					w.classifyScreened(&st.panels[p], p, row0, n, stride, st)
-				} else {
-					w.classify(&st.panels[p], p, row0, n, stride, st)
-				}
+				w.classify(&st.panels[p], p, row0, n, stride, st)
 			}
 		}
 		if st.tops != nil || st.windows != nil {
@@ -693,16 +693,19 @@ func (w *worker) dropNearDuplicates(st *blockState, n, stride int) {
 			continue
 		}
 		floor := s.q.NearDupFloors[st.lo+i]
+		// Every candidate passes a floor of −Inf, whatever its value.
+		noFloor := math.IsInf(float64(floor), -1)
 		below := floor
-		if w.scr != nil {
+		if w.scr != nil && !noFloor {
 			below, _ = w.scr.window(floor)
+			w.recheckAbove(i, n, stride, below, float32(math.Inf(1)))
 		}
 		for j := range n {
 			v := w.tile[j*stride+i]
 			if v < below || math.IsInf(float64(v), -1) {
 				continue
 			}
-			if v = w.exact(j, i, stride); v < floor {
+			if !noFloor && w.exact(j, i, stride) < floor {
 				continue
 			}
 			c := w.candRow(j)
@@ -742,6 +745,8 @@ func (w *worker) applyLimits(st *blockState, n, stride int) {
 		if w.scr != nil {
 			aLo, aHi = w.scr.window(math.Nextafter32(hi, inf))
 			fLo, fHi = w.scr.window(low)
+			w.recheckAbove(i, n, stride, aLo, aHi)
+			w.recheckAbove(i, n, stride, fLo, fHi)
 		}
 		r := &st.counts[i]
 		for j := range n {
@@ -779,6 +784,19 @@ func (w *worker) applyLimits(st *blockState, n, stride int) {
 			w.drop(j, i, stride)
 		}
 	}
+}
+
+// recheckAbove re-checks, under the screen, anchor i's pairs whose
+// screened similarity lies in [lo, hi), together.
+func (w *worker) recheckAbove(i, n, stride int, lo, hi float32) {
+	sw := w.scr
+	sw.need = sw.need[:0]
+	for j := range n {
+		if v := w.tile[j*stride+i]; v >= lo && v < hi && !sw.isExact(j, i) {
+			sw.need = append(sw.need, [2]int{j, i})
+		}
+	}
+	w.recheck(sw.need, stride)
 }
 
 // band returns the band of anchor i's similarity to the tile's candidate
@@ -831,6 +849,20 @@ func (w *worker) classify(ps *panelState, p, row0, n, stride int, st *blockState
 // below it; the others are re-checked, so every pick holds an exact value.
 func (w *worker) offerAbove(st *blockState, row0, n, stride int) {
 	s := w.s
+	if sw := w.scr; sw != nil {
+		// Thresholds only rise, so the pairs at or above thLo now are all
+		// that can need their value below; they are re-checked together.
+		sw.need = sw.need[:0]
+		for j := range n {
+			row := w.tile[j*stride : j*stride+st.m]
+			for i, v := range row {
+				if v >= sw.thLo[i] && !sw.isExact(j, i) {
+					sw.need = append(sw.need, [2]int{j, i})
+				}
+			}
+		}
+		w.recheck(sw.need, stride)
+	}
 	for j := range n {
 		row := w.tile[j*stride : j*stride+st.m]
 		for i, v := range row {

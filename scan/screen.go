@@ -337,34 +337,38 @@ type flaggedPair struct {
 // no band.
 var pendingSim = float32(math.NaN())
 
-// classifyScreened is classify under the screen. Classify16 counts the
-// pairs whose band is certain and flags, besides the usual sample
-// entrants, every pair in a window around a band edge. A first pass
-// re-checks, four at a time, the flagged pairs near an edge and the SimANS
-// entrants whose score could be low enough to enter; a second counts the
-// pairs near an edge by their exact value and offers the entrants in
-// order. A random sample's entrant whose band is certain enters with a
-// pending similarity (see pendingSim).
-func (w *worker) classifyScreened(ps *panelState, p, row0, n, stride int, st *blockState) {
-	if ps.valid == 0 {
-		return
-	}
+// classifyScreened is classify under the screen, for every panel of the
+// tile at once. Classify16 counts the pairs whose band is certain and
+// flags, besides the usual sample entrants, every pair in a window around
+// a band edge. Then the flagged pairs near an edge and the SimANS entrants
+// whose score could be low enough to enter are re-checked, four at a time
+// across the whole tile; then the pairs near an edge are counted by their
+// exact value and the entrants offered, panel by panel in candidate order.
+// A random sample's entrant whose band is certain enters with a pending
+// similarity (see pendingSim).
+func (w *worker) classifyScreened(st *blockState, row0, n, stride int) {
 	s, sw := w.s, w.scr
-	kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, sw.sedges, ps.counts, ps.limits, w.flags)
 	simans := s.opt.Sampling == SimANS
 	sw.flagged = sw.flagged[:0]
 	sw.need = sw.need[:0]
-	for j, f := range w.flags[:n] {
-		f &= ps.valid
-		for f != 0 {
-			lane := bits.TrailingZeros16(f)
-			f &= f - 1
-			i := p*kernel.PanelRows + lane
-			v := w.tile[j*stride+i]
-			win := sw.inWindow(v)
-			sw.flagged = append(sw.flagged, flaggedPair{j: j, i: i, lane: lane, win: win})
-			if !sw.isExact(j, i) && (win || simans && w.mayEnterSimANS(st, j, i, v)) {
-				sw.need = append(sw.need, [2]int{j, i})
+	for p := range st.panels {
+		ps := &st.panels[p]
+		if ps.valid == 0 {
+			continue
+		}
+		kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, sw.sedges, ps.counts, ps.limits, w.flags)
+		for j, f := range w.flags[:n] {
+			f &= ps.valid
+			for f != 0 {
+				lane := bits.TrailingZeros16(f)
+				f &= f - 1
+				i := p*kernel.PanelRows + lane
+				v := w.tile[j*stride+i]
+				win := sw.inWindow(v)
+				sw.flagged = append(sw.flagged, flaggedPair{j: j, i: i, lane: lane, win: win})
+				if !sw.isExact(j, i) && (win || simans && w.mayEnterSimANS(st, j, i, v)) {
+					sw.need = append(sw.need, [2]int{j, i})
+				}
 			}
 		}
 	}
@@ -372,6 +376,7 @@ func (w *worker) classifyScreened(ps *panelState, p, row0, n, stride int, st *bl
 	nb := st.nb
 	for _, fp := range sw.flagged {
 		j, i, lane := fp.j, fp.i, fp.lane
+		ps := &st.panels[i/kernel.PanelRows]
 		v := w.tile[j*stride+i]
 		key := kernel.Fmix32(ps.seeds[lane] ^ w.h[j])
 		var b int

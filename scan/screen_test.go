@@ -60,7 +60,11 @@ func edgeQuery(r *rand.Rand, A, B *Matrix, q Query, nd float64) Query {
 		q.Positives = append(q.Positives, pos)
 		q.Exclude[i] = append(q.Exclude[i], pos...)
 		s := Dot(A.Row(int(a)), B.Row(int(pos[0])))
-		q.NearDupFloors = append(q.NearDupFloors, NearDuplicateFloor(s, nd))
+		ndFloor := NearDuplicateFloor(s, nd)
+		if i%7 == 0 {
+			ndFloor = float32(math.Inf(-1)) // every candidate checked
+		}
+		q.NearDupFloors = append(q.NearDupFloors, ndFloor)
 		q.Centers = append(q.Centers, float64(s)+0.05)
 		ceil, floor := inf, -inf
 		switch i % 4 {
