@@ -160,8 +160,8 @@ func dot16x6() {
 // per band and lane, and a flag for every similarity whose sampling key may
 // enter its band's sample.
 func classify16() {
-	TEXT("classify16AVX2", NOSPLIT, "func(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)")
-	Doc("classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.")
+	TEXT("classify16AVX2", NOSPLIT, "func(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)")
+	Doc("classify16AVX2 is Classify16Windows for n >= 1, nb >= 1 and nw >= 0; stride counts float32 elements.")
 	n := Load(Param("n"), GP64())
 	c := Load(Param("c"), GP64())
 	stride := Load(Param("stride"), GP64())
@@ -228,6 +228,23 @@ func classify16() {
 		CMPQ(b, nb)
 		JL(LabelRef(fmt.Sprintf("band%d", half)))
 
+		// The windows flag what is in them and count nothing.
+		nw := Load(Param("nw"), GP64())
+		TESTQ(nw, nw)
+		JZ(LabelRef(fmt.Sprintf("flags%d", half)))
+		wp := Load(Param("win"), GP64())
+		Label(fmt.Sprintf("win%d", half))
+		VBROADCASTSS(Mem{Base: wp}, lo)
+		VBROADCASTSS(Mem{Base: wp, Disp: 4}, hi)
+		VCMPPS(U8(0x1d), lo, s, m) // s >= lo, ordered
+		VCMPPS(U8(0x11), hi, s, t) // s < hi, ordered
+		VANDPS(t, m, m)
+		VORPS(m, fl, fl)
+		ADDQ(U8(8), wp)
+		DECQ(nw)
+		JNZ(LabelRef(fmt.Sprintf("win%d", half)))
+
+		Label(fmt.Sprintf("flags%d", half))
 		VMOVMSKPS(fl, mask.As32())
 		if half == 1 {
 			SHLQ(U8(8), mask)

@@ -524,20 +524,10 @@ func (s *Scanner) newBlockState(lo, hi int) *blockState {
 		}
 	}
 	st.panels = make([]panelState, stride/kernel.PanelRows)
-	// Under the screen the classifier also sorts into the windows around
-	// the band edges (at most two per band), which count nothing and flag
-	// every similarity in them: their limit is the largest key.
-	bands := nb
-	if s.screen {
-		bands = 3 * nb
-	}
 	for p := range st.panels {
 		ps := &st.panels[p]
-		ps.counts = make([]int32, bands*kernel.PanelRows)
-		ps.limits = make([]uint32, bands*kernel.PanelRows)
-		for k := nb * kernel.PanelRows; k < len(ps.limits); k++ {
-			ps.limits[k] = math.MaxUint32
-		}
+		ps.counts = make([]int32, nb*kernel.PanelRows)
+		ps.limits = make([]uint32, nb*kernel.PanelRows)
 		for lane := range kernel.PanelRows {
 			i := p*kernel.PanelRows + lane
 			if i >= m {

@@ -33,12 +33,12 @@ import (
 // SimANS sample (which needs the exact value of every entrant) and the
 // entry threshold of top samples and rank windows.
 //
-// The band edges are handled inside the vector classifier: it gets each
-// band shrunk to the part that certainly lies in it, and the windows
-// around the edges as extra bands whose limit flags every pair in them.
-// So a pair is counted by Classify16 only when its band is certain, and a
-// pair near an edge comes back flagged, to be re-checked and counted by
-// its exact value.
+// The band edges are handled inside the vector classifier
+// (kernel.Classify16Windows): it gets each band shrunk to the part that
+// certainly lies in it, and the windows around the edges, which flag every
+// pair in them and count nothing. So a pair is counted by the classifier
+// only when its band is certain, and a pair near an edge comes back
+// flagged, to be re-checked and counted by its exact value.
 
 // maxScreenBands is the most bands a scan screens without being forced:
 // the classifier's cost grows with the bands and, under the screen, with
@@ -173,9 +173,8 @@ type screenWorker struct {
 	words int             // words of known per candidate
 	eps   float32         // the tile's bound
 	// win holds the windows around the band edges, merged where they
-	// overlap, as ascending lo, hi pairs; sedges the classifier's edges
-	// under the screen: the bands shrunk to their certain part, then the
-	// windows.
+	// overlap, as ascending lo, hi pairs; sedges the bands shrunk to
+	// their certain part, the classifier's bands under the screen.
 	win, sedges []float32
 	// thLo is, per anchor, the bottom of the window around its entry
 	// threshold for top samples and the rank window.
@@ -259,7 +258,7 @@ func (sw *screenWorker) tile(w *worker, st *blockState, c0, n, stride int) {
 
 // bandWindows sets win and sedges for the tile's bound. The windows are
 // monotone in the edge, and no edge lies inside a band, so the shrunk
-// bands and the windows never overlap.
+// bands and the windows never overlap, as Classify16Windows requires.
 func (sw *screenWorker) bandWindows() {
 	cls := &sw.s.cls
 	sw.win = sw.win[:0]
@@ -282,7 +281,6 @@ func (sw *screenWorker) bandWindows() {
 		hi, _ := sw.window(cls.hi[b])
 		sw.sedges = append(sw.sedges, lo, hi)
 	}
-	sw.sedges = append(sw.sedges, sw.win...)
 }
 
 // window returns the window around threshold t for the tile's bound: a
@@ -323,7 +321,7 @@ func (sw *screenWorker) resolveUnbounded(w *worker, st *blockState, n, stride in
 	}
 }
 
-// flaggedPair is a pair Classify16 flagged under the screen; win says it
+// flaggedPair is a pair Classify16Windows flagged under the screen; win says it
 // was in a window around a band edge, so not counted.
 type flaggedPair struct {
 	j, i, lane int
@@ -338,9 +336,9 @@ type flaggedPair struct {
 var pendingSim = float32(math.NaN())
 
 // classifyScreened is classify under the screen, for every panel of the
-// tile at once. Classify16 counts the pairs whose band is certain and
-// flags, besides the usual sample entrants, every pair in a window around
-// a band edge. Then the flagged pairs near an edge and the SimANS entrants
+// tile at once. Classify16Windows counts the pairs whose band is certain
+// and flags, besides the usual sample entrants, every pair in a window
+// around a band edge. Then the flagged pairs near an edge and the SimANS entrants
 // whose score could be low enough to enter are re-checked, four at a time
 // across the whole tile; then the pairs near an edge are counted by their
 // exact value and the entrants offered, panel by panel in candidate order.
@@ -356,7 +354,7 @@ func (w *worker) classifyScreened(st *blockState, row0, n, stride int) {
 		if ps.valid == 0 {
 			continue
 		}
-		kernel.Classify16(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, sw.sedges, ps.counts, ps.limits, w.flags)
+		kernel.Classify16Windows(n, w.tile[p*kernel.PanelRows:], stride, w.h, &ps.seeds, sw.sedges, sw.win, ps.counts, ps.limits, w.flags)
 		for j, f := range w.flags[:n] {
 			f &= ps.valid
 			for f != 0 {

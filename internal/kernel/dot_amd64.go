@@ -30,8 +30,12 @@ func screen16x6(kc int, panel, cand []int16, ldb int, c []float32, stride int, f
 	screen16x6AVX2(kc/2, &panel[0], &cand[0], ldb, &c[0], stride, first, last, &sa[0], &sb[0])
 }
 
-func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
-	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0])
+func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
+	var w *float32
+	if len(win) > 0 {
+		w = &win[0]
+	}
+	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0], w, len(win)/2)
 }
 
 var hasF16C = cpu.X86.HasF16C

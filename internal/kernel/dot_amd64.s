@@ -596,9 +596,9 @@ screen_ret:
 	VZEROUPPER
 	RET
 
-// func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+// func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)
 // Requires: AVX, AVX2
-TEXT ·classify16AVX2(SB), NOSPLIT, $0-80
+TEXT ·classify16AVX2(SB), NOSPLIT, $0-96
 	MOVQ         n+0(FP), AX
 	MOVQ         c+8(FP), CX
 	MOVQ         stride+16(FP), DX
@@ -650,21 +650,38 @@ band0:
 	ADDQ         $0x40, R12
 	CMPQ         SI, R8
 	JL           band0
-	VMOVMSKPS    Y10, SI
-	ORQ          SI, R13
-	VMOVUPS      32(CX), Y5
-	VPXOR        Y1, Y4, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPMULLD      Y2, Y6, Y6
-	VPSRLD       $0x0d, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPMULLD      Y3, Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPXOR        Y10, Y10, Y10
-	XORQ         SI, SI
-	XORQ         R12, R12
+	MOVQ         nw+88(FP), SI
+	TESTQ        SI, SI
+	JZ           flags0
+	MOVQ         win+80(FP), R12
+
+win0:
+	VBROADCASTSS (R12), Y8
+	VBROADCASTSS 4(R12), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VORPS        Y8, Y10, Y10
+	ADDQ         $0x08, R12
+	DECQ         SI
+	JNZ          win0
+
+flags0:
+	VMOVMSKPS Y10, SI
+	ORQ       SI, R13
+	VMOVUPS   32(CX), Y5
+	VPXOR     Y1, Y4, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPMULLD   Y2, Y6, Y6
+	VPSRLD    $0x0d, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPMULLD   Y3, Y6, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPXOR     Y10, Y10, Y10
+	XORQ      SI, SI
+	XORQ      R12, R12
 
 band1:
 	VBROADCASTSS (DI)(SI*8), Y8
@@ -684,15 +701,32 @@ band1:
 	ADDQ         $0x40, R12
 	CMPQ         SI, R8
 	JL           band1
-	VMOVMSKPS    Y10, SI
-	SHLQ         $0x08, SI
-	ORQ          SI, R13
-	MOVW         R13, (R11)
-	ADDQ         $0x04, BX
-	ADDQ         $0x02, R11
-	ADDQ         DX, CX
-	DECQ         AX
-	JNZ          cand
+	MOVQ         nw+88(FP), SI
+	TESTQ        SI, SI
+	JZ           flags1
+	MOVQ         win+80(FP), R12
+
+win1:
+	VBROADCASTSS (R12), Y8
+	VBROADCASTSS 4(R12), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VORPS        Y8, Y10, Y10
+	ADDQ         $0x08, R12
+	DECQ         SI
+	JNZ          win1
+
+flags1:
+	VMOVMSKPS Y10, SI
+	SHLQ      $0x08, SI
+	ORQ       SI, R13
+	MOVW      R13, (R11)
+	ADDQ      $0x04, BX
+	ADDQ      $0x02, R11
+	ADDQ      DX, CX
+	DECQ      AX
+	JNZ       cand
 	VZEROUPPER
 	RET
 

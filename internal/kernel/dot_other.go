@@ -12,7 +12,7 @@ func screen16x6(kc int, panel, cand []int16, ldb int, c []float32, stride int, f
 	panic("kernel: no assembly kernel in this build")
 }
 
-func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
+func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
 	panic("kernel: no assembly kernel in this build")
 }
 

@@ -16,8 +16,8 @@ func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, a
 // multiplies each c[j*ldc+i] by sa[i] and then by sb[j]. ldb counts int16, ldc float32.
 func screen16x6AVX2(kp int, ap *int16, b *int16, ldb int, c *float32, ldc int, first bool, last bool, sa *float32, sb *float32)
 
-// classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.
-func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+// classify16AVX2 is Classify16Windows for n >= 1, nb >= 1 and nw >= 0; stride counts float32 elements.
+func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)
 
 // halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
 func halfToFloatF16C(dst *float32, src *uint16, blocks int)
