@@ -34,7 +34,7 @@
 // s̃ from them with kernel.ScreenBlock, and bounds its distance to the
 // float32 similarity s by ε (kernel.ScreenBound, derived in
 // internal/kernel/SCREEN.md). A pair is computed in float32 as well
-// (re-checked, with Dot, which gives Dots's bits) only when s̃ is within ε
+// (re-checked, with kernel.DotPairs, which gives Dots's bits) only when s̃ is within ε
 // of a threshold that decides something for its anchor: a band edge, a
 // ceiling or floor, the near-duplicate floor, the entry threshold of a
 // top sample or rank window, or, for SimANS, a score low enough to enter

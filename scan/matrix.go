@@ -76,32 +76,6 @@ func Dot(x, y []float32) float32 {
 	return s
 }
 
-// dot4 is Dot of four pairs at once: four independent sums, each in Dot's
-// order, so that their latencies overlap. All rows have x0's length.
-func dot4(x0, x1, x2, x3, y0, y1, y2, y3 []float32) (s0, s1, s2, s3 float32) {
-	n := len(x0)
-	x1, x2, x3 = x1[:n], x2[:n], x3[:n]
-	y0, y1, y2, y3 = y0[:n], y1[:n], y2[:n], y3[:n]
-	for k := range x0 {
-		s0 += float32(x0[k] * y0[k])
-		s1 += float32(x1[k] * y1[k])
-		s2 += float32(x2[k] * y2[k])
-		s3 += float32(x3[k] * y3[k])
-	}
-	return s0, s1, s2, s3
-}
-
-// dots sets out[k] = Dot(xs[k], ys[k]) for every k, four at a time.
-func dots(xs, ys [][]float32, out []float32) {
-	k := 0
-	for ; k+4 <= len(xs); k += 4 {
-		out[k], out[k+1], out[k+2], out[k+3] = dot4(xs[k], xs[k+1], xs[k+2], xs[k+3], ys[k], ys[k+1], ys[k+2], ys[k+3])
-	}
-	for ; k < len(xs); k++ {
-		out[k] = Dot(xs[k], ys[k])
-	}
-}
-
 // Normalize scales row to unit length, summing squares in float64 so that
 // the norm is exact to float32 precision whatever the dimension; dot
 // products of normalised rows are then cosines. A zero or non-finite row

@@ -339,7 +339,7 @@ var pendingSim = float32(math.NaN())
 // tile at once. Classify16Windows counts the pairs whose band is certain
 // and flags, besides the usual sample entrants, every pair in a window
 // around a band edge. Then the flagged pairs near an edge and the SimANS entrants
-// whose score could be low enough to enter are re-checked, four at a time
+// whose score could be low enough to enter are re-checked together,
 // across the whole tile; then the pairs near an edge are counted by their
 // exact value and the entrants offered, panel by panel in candidate order.
 // A random sample's entrant whose band is certain enters with a pending
@@ -431,8 +431,8 @@ func (w *worker) mayEnterSimANS(st *blockState, j, i int, v float32) bool {
 	return low-1e-9*(1+math.Abs(low)) <= last
 }
 
-// recheck computes the exact similarities of the tile's pairs (j, i),
-// four at a time.
+// recheck computes the exact similarities of the tile's pairs (j, i)
+// together, with kernel.DotPairs (Dot's bits, eight pairs at a time).
 func (w *worker) recheck(pairs [][2]int, stride int) {
 	sw := w.scr
 	sw.xs, sw.ys = sw.xs[:0], sw.ys[:0]
@@ -441,7 +441,7 @@ func (w *worker) recheck(pairs [][2]int, stride int) {
 		sw.ys = append(sw.ys, w.candRow(p[0]))
 	}
 	sw.out = slices.Grow(sw.out[:0], len(pairs))[:len(pairs)]
-	dots(sw.xs, sw.ys, sw.out)
+	kernel.DotPairs(sw.xs, sw.ys, sw.out)
 	for k, p := range pairs {
 		w.tile[p[0]*stride+p[1]] = sw.out[k]
 		sw.setExact(p[0], p[1])
@@ -506,7 +506,7 @@ func (s *Scanner) resolvePending(ctx context.Context, B *Matrix, first int) erro
 					ys = append(ys, B.rowsTo32(buf, r, r+1))
 				}
 				out = slices.Grow(out[:0], len(picks))[:len(picks)]
-				dots(xs, ys, out)
+				kernel.DotPairs(xs, ys, out)
 				for k, p := range picks {
 					p.Sim = out[k]
 				}

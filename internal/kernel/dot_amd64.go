@@ -38,6 +38,10 @@ func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, e
 	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0], w, len(win)/2)
 }
 
+func dotPairs8(k8 int, xs, ys *[8]*float32, out *[8]float32) {
+	dotPairs8AVX2(k8, xs, ys, out)
+}
+
 var hasF16C = cpu.X86.HasF16C
 
 func halfToFloat(dst []float32, src []uint16) {

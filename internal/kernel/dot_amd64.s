@@ -736,6 +736,88 @@ GLOBL fmix32_m1<>(SB), RODATA|NOPTR, $4
 DATA fmix32_m2<>+0(SB)/4, $0xc2b2ae35
 GLOBL fmix32_m2<>(SB), RODATA|NOPTR, $4
 
+// func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
+// Requires: AVX
+TEXT ·dotPairs8AVX2(SB), NOSPLIT, $0-32
+	MOVQ   k8+0(FP), AX
+	MOVQ   xs+8(FP), CX
+	MOVQ   ys+16(FP), DX
+	XORQ   BX, BX
+	VXORPS Y0, Y0, Y0
+
+pairstep:
+	MOVQ       (CX), SI
+	VMOVUPS    (SI)(BX*1), Y1
+	MOVQ       (DX), SI
+	VMULPS     (SI)(BX*1), Y1, Y1
+	MOVQ       8(CX), SI
+	VMOVUPS    (SI)(BX*1), Y2
+	MOVQ       8(DX), SI
+	VMULPS     (SI)(BX*1), Y2, Y2
+	MOVQ       16(CX), SI
+	VMOVUPS    (SI)(BX*1), Y3
+	MOVQ       16(DX), SI
+	VMULPS     (SI)(BX*1), Y3, Y3
+	MOVQ       24(CX), SI
+	VMOVUPS    (SI)(BX*1), Y4
+	MOVQ       24(DX), SI
+	VMULPS     (SI)(BX*1), Y4, Y4
+	MOVQ       32(CX), SI
+	VMOVUPS    (SI)(BX*1), Y5
+	MOVQ       32(DX), SI
+	VMULPS     (SI)(BX*1), Y5, Y5
+	MOVQ       40(CX), SI
+	VMOVUPS    (SI)(BX*1), Y6
+	MOVQ       40(DX), SI
+	VMULPS     (SI)(BX*1), Y6, Y6
+	MOVQ       48(CX), SI
+	VMOVUPS    (SI)(BX*1), Y7
+	MOVQ       48(DX), SI
+	VMULPS     (SI)(BX*1), Y7, Y7
+	MOVQ       56(CX), SI
+	VMOVUPS    (SI)(BX*1), Y8
+	MOVQ       56(DX), SI
+	VMULPS     (SI)(BX*1), Y8, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y4, Y2, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y6, Y9, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y5, Y1, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y3, Y8, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y4, Y2, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y6, Y9, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y5, Y1, Y7
+	VADDPS     Y7, Y0, Y0
+	ADDQ       $0x20, BX
+	DECQ       AX
+	JNZ        pairstep
+	MOVQ       out+24(FP), AX
+	VMOVUPS    Y0, (AX)
+	VZEROUPPER
+	RET
+
 // func halfToFloatF16C(dst *float32, src *uint16, blocks int)
 // Requires: AVX, F16C
 TEXT ·halfToFloatF16C(SB), NOSPLIT, $0-24

@@ -16,6 +16,10 @@ func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, e
 	panic("kernel: no assembly kernel in this build")
 }
 
+func dotPairs8(k8 int, xs, ys *[8]*float32, out *[8]float32) {
+	panic("kernel: no assembly kernel in this build")
+}
+
 const hasF16C = false
 
 func halfToFloat(dst []float32, src []uint16) {

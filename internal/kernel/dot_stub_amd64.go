@@ -19,5 +19,9 @@ func screen16x6AVX2(kp int, ap *int16, b *int16, ldb int, c *float32, ldc int, f
 // classify16AVX2 is Classify16Windows for n >= 1, nb >= 1 and nw >= 0; stride counts float32 elements.
 func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)
 
+// dotPairs8AVX2 sets out[q] = Σ_p xs[q][p] * ys[q][p] for q < 8 and p < 8*k8, k8 >= 1,
+// adding the float32-rounded products in increasing p, one pair per lane.
+func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
+
 // halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
 func halfToFloatF16C(dst *float32, src *uint16, blocks int)
