@@ -78,7 +78,8 @@ class GoBinaryHook(BuildHookInterface):
         self._tmp = tempfile.mkdtemp(prefix="hardneg-wheel-")
         binary = os.path.join(self._tmp, exe)
         # The package's version, for 'hardneg version' and the stats file's "tool".
-        ldflags = f"-s -w -X github.com/hardneg/hardneg/mine.release={version}"
+        # (initialize's version argument is the wheel target's, such as "standard".)
+        ldflags = f"-s -w -X github.com/hardneg/hardneg/mine.release={self.metadata.version}"
         cmd = [go, "build", "-trimpath", "-ldflags", ldflags, "-o", binary, "./cmd/hardneg"]
         self.app.display_info("building the hardneg binary: CGO_ENABLED=0 " + " ".join(cmd[1:]))
         try:

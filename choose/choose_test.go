@@ -249,3 +249,44 @@ func TestCapReuse(t *testing.T) {
 		t.Fatalf("CapReuse = %v (%d replaced, %d dropped), want %v with 1 and 1", got, replaced, dropped, want)
 	}
 }
+
+// TestBalancedCapSpreadsTheBands: the balanced quota meets the ratios over
+// the data set by loading the hard band onto the anchors that have hard
+// candidates; a per-anchor cap bounds what one anchor takes from a band.
+func TestBalancedCapSpreadsTheBands(t *testing.T) {
+	// Half the anchors have no hard candidate, half have plenty of all.
+	var pools [][]int64
+	var weights []int
+	for a := range 100 {
+		hard := int64(50)
+		if a%2 == 0 {
+			hard = 0
+		}
+		pools = append(pools, []int64{50, 50, hard})
+		weights = append(weights, 1)
+	}
+	most := func(q [][]int, b int) int {
+		m := 0
+		for _, qa := range q {
+			m = max(m, qa[b])
+		}
+		return m
+	}
+	q := Quotas(Balanced, notebookRatios, 5, weights, pools)
+	if most(q, 2) < 3 {
+		t.Fatalf("without a cap the hard band is not loaded onto some anchors: at most %d", most(q, 2))
+	}
+	q = QuotasCapped(Balanced, notebookRatios, 5, 2, weights, pools)
+	for a, qa := range q {
+		sum := 0
+		for b, n := range qa {
+			if n > 2 {
+				t.Fatalf("anchor %d takes %d from band %d over a cap of 2", a, n, b)
+			}
+			sum += n
+		}
+		if want := min(5, 2*3-2*(1-a%2)); sum != want {
+			t.Fatalf("anchor %d: %d negatives, want %d", a, sum, want)
+		}
+	}
+}

@@ -62,6 +62,16 @@ func (m *QuotaMode) UnmarshalText(b []byte) error {
 // Notebook mode they are the notebook's truncated quotas capped by the pools;
 // Choose then fills the gap as the notebook does.
 func Quotas(mode QuotaMode, ratios []float64, n int, weights []int, pools [][]int64) [][]int {
+	return QuotasCapped(mode, ratios, n, 0, weights, pools)
+}
+
+// QuotasCapped is Quotas with a cap on what one anchor takes from one band
+// in Balanced mode (0: none). Without it, the balanced quota meets the
+// ratios over the whole data set by loading a band onto the anchors that
+// have its candidates: some anchors get all their negatives from the hard
+// band while others get none. With it, an anchor whose other bands run dry
+// gets fewer than n negatives.
+func QuotasCapped(mode QuotaMode, ratios []float64, n, perBand int, weights []int, pools [][]int64) [][]int {
 	if len(weights) != len(pools) {
 		panic("choose: weights and pools differ in length")
 	}
@@ -79,7 +89,7 @@ func Quotas(mode QuotaMode, ratios []float64, n int, weights []int, pools [][]in
 			}
 		}
 	default:
-		balanced(ratios, n, weights, pools, out)
+		balanced(ratios, n, perBand, weights, pools, out)
 	}
 	return out
 }
@@ -97,17 +107,24 @@ func NotebookQuota(ratios []float64, n int) []int {
 	return q
 }
 
-// balanced assigns slots greedily. Anchors are visited in order; each slot
+// balanced assigns slots greedily; perBand > 0 caps each band's quota. Anchors are visited in order; each slot
 // goes to the band with the smallest (triplets so far)/ratio among the bands
 // that still have candidates for this anchor, the lowest band on a tie.
 // Measured against its ratio, the band furthest behind catches up first, so
 // the global shares converge on the ratios, and when a band runs dry its
 // share is spread over the others in proportion to their ratios. A band with
 // ratio 0 is never used.
-func balanced(ratios []float64, n int, weights []int, pools [][]int64, out [][]int) {
+func balanced(ratios []float64, n, perBand int, weights []int, pools [][]int64, out [][]int) {
 	nb := len(ratios)
 	achieved := make([]float64, nb) // triplets per band so far
+	capped := make([]int64, nb)
 	for a, pool := range pools {
+		if perBand > 0 {
+			for b, p := range pool {
+				capped[b] = min(p, int64(perBand))
+			}
+			pool = capped
+		}
 		var avail int64
 		for b, p := range pool {
 			if ratios[b] > 0 {

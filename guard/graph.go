@@ -118,6 +118,20 @@ type Exclusions struct {
 // rule. Lexical rules compare texts of one kind and need the queries to be
 // the corpus (a term list).
 func Exclude(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads int) (*Exclusions, error) {
+	return ExcludeWithin(p, rule, comp, lex, threads, 0)
+}
+
+// ErrBudget reports lexical variants that would take more memory than a
+// run has left for them.
+var ErrBudget = errors.New("over the memory budget")
+
+// ExcludeWithin is Exclude with a budget, in bytes, for what ExcludeBytes
+// cannot bound beforehand: the lexical variants found per anchor (and their
+// places in the lists they extend, and in the scan's copies of them). It first looks up a sample of anchors and
+// refuses when the extrapolation exceeds the budget, and it stops as soon
+// as the variants found exceed it; the error wraps ErrBudget. A budget of
+// 0 means none.
+func ExcludeWithin(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads int, budget int64) (*Exclusions, error) {
 	ex := graphExclusions(p, rule, comp)
 	ex.GraphLists = slices.Clone(ex.Lists)
 	if !lex.On() {
@@ -132,10 +146,39 @@ func Exclude(p *source.Problem, rule GraphRule, comp []int32, lex Rules, threads
 	for i, a := range p.Anchors {
 		at[i], pos[i] = a.Query, a.Positives
 	}
-	ex.LexRows, ex.LexRules = ix.ExclusionsAll(at, pos, threads)
+	// Bytes per variant: its row and rule, its place in the merged list,
+	// and in the scan's copy of that list.
+	const perHit = 4 + 1 + 4 + 4
+	over := func(hits int64, how string) error {
+		return fmt.Errorf("%w: the lexical guards exclude %s %d candidates (%.0f per anchor), which need about %d MiB, more than the %d MiB the run has left",
+			ErrBudget, how, hits, float64(hits)/float64(max(len(at), 1)), satMul(hits, perHit)>>20, budget>>20)
+	}
+	if budget > 0 && len(at) > 0 {
+		// A sample spread over the anchors, the same for every run.
+		const sample = 256
+		step := max(1, len(at)/sample)
+		var hits, n int64
+		for i := 0; i < len(at); i += step {
+			rows, _ := ix.Exclusions(at[i], pos[i])
+			hits += int64(len(rows))
+			n++
+		}
+		if est := satMul(hits, int64(len(at))) / n; satMul(est, perHit) > budget {
+			return nil, over(est, "about")
+		}
+	}
+	var maxHits int64
+	if budget > 0 {
+		maxHits = budget / perHit
+	}
+	rows, rules, ok := ix.exclusionsAll(at, pos, threads, maxHits)
+	if !ok {
+		return nil, over(maxHits, "more than")
+	}
+	ex.LexRows, ex.LexRules = rows, rules
 	for i := range p.Anchors {
-		if len(ex.LexRows[i]) > 0 {
-			ex.Lists[i] = mergeSorted(ex.Lists[i], ex.LexRows[i])
+		if len(rows[i]) > 0 {
+			ex.Lists[i] = mergeSorted(ex.Lists[i], rows[i])
 		}
 	}
 	return ex, nil
@@ -179,6 +222,35 @@ func graphExclusions(p *source.Problem, rule GraphRule, comp []int32) *Exclusion
 		}
 	}
 	return ex
+}
+
+// GraphLists returns a function that gives anchor i's list under the
+// graph rule alone (sorted corpus rows, the anchor and its positives
+// included), computed on demand: what Exclude's Lists held before the
+// lexical variants were merged in, for a caller that must tell the rules
+// apart without keeping both lists for every anchor.
+func GraphLists(p *source.Problem, rule GraphRule, comp []int32) func(i int) []int32 {
+	switch {
+	case rule.Component:
+		members := map[int32][]int32{}
+		for c := range p.Corpus.Len() {
+			k := comp[p.CorpusNode(int32(c))]
+			members[k] = append(members[k], int32(c))
+		}
+		return func(i int) []int32 { return members[comp[p.QueryNode(p.Anchors[i].Query)]] }
+	case rule.Hops > 1:
+		adj := adjacency(p)
+		return func(i int) []int32 { return within(p, adj, p.Anchors[i].Query, rule.Hops) }
+	}
+	return func(i int) []int32 {
+		a := p.Anchors[i]
+		l := slices.Clone(a.Positives)
+		if p.Same() {
+			l = append(l, a.Query)
+		}
+		slices.Sort(l)
+		return slices.Compact(l)
+	}
 }
 
 // adjacency is the positives graph as adjacency lists over vertices.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // searcher is the scratch of one goroutine's queries.
@@ -48,11 +49,18 @@ func (ix *Index) Exclusions(anchor int32, positives []int32) (rows []int32, rule
 // only to slot i, so the output is the same for any threads. threads < 1
 // means GOMAXPROCS.
 func (ix *Index) ExclusionsAll(anchors []int32, positives [][]int32, threads int) ([][]int32, [][]Rule) {
+	rows, rules, _ := ix.exclusionsAll(anchors, positives, threads, 0)
+	return rows, rules
+}
+
+// exclusionsAll is ExclusionsAll that gives up, returning ok false, once
+// more than maxHits rows are found in all (0: no limit).
+func (ix *Index) exclusionsAll(anchors []int32, positives [][]int32, threads int, maxHits int64) (rows [][]int32, rules [][]Rule, ok bool) {
 	if len(positives) != len(anchors) {
 		panic("guard: anchors and positives differ in length")
 	}
-	rows := make([][]int32, len(anchors))
-	rules := make([][]Rule, len(anchors))
+	rows = make([][]int32, len(anchors))
+	rules = make([][]Rule, len(anchors))
 	if threads < 1 {
 		threads = runtime.GOMAXPROCS(0)
 	}
@@ -61,22 +69,29 @@ func (ix *Index) ExclusionsAll(anchors []int32, positives [][]int32, threads int
 	const block = 256
 	nBlocks := (len(anchors) + block - 1) / block
 	threads = min(threads, nBlocks)
-	runBlock := func(s *searcher, b int) {
+	var found atomic.Int64
+	runBlock := func(s *searcher, b int) bool {
+		var n int64
 		for i := b * block; i < min((b+1)*block, len(anchors)); i++ {
 			rows[i], rules[i] = ix.exclusions(s, anchors[i], positives[i])
+			n += int64(len(rows[i]))
 		}
+		return maxHits <= 0 || found.Add(n) <= maxHits
 	}
 	if threads <= 1 {
 		s := ix.pool.Get().(*searcher)
+		defer ix.pool.Put(s)
 		for b := range nBlocks {
-			runBlock(s, b)
+			if !runBlock(s, b) {
+				return nil, nil, false
+			}
 		}
-		ix.pool.Put(s)
-		return rows, rules
+		return rows, rules, true
 	}
 	var (
 		wg   sync.WaitGroup
 		next = make(chan int, nBlocks)
+		stop atomic.Bool
 	)
 	for b := range nBlocks {
 		next <- b
@@ -86,13 +101,18 @@ func (ix *Index) ExclusionsAll(anchors []int32, positives [][]int32, threads int
 		wg.Go(func() {
 			s := ix.pool.Get().(*searcher)
 			for b := range next {
-				runBlock(s, b)
+				if stop.Load() || !runBlock(s, b) {
+					stop.Store(true)
+				}
 			}
 			ix.pool.Put(s)
 		})
 	}
 	wg.Wait()
-	return rows, rules
+	if stop.Load() {
+		return nil, nil, false
+	}
+	return rows, rules, true
 }
 
 func (ix *Index) exclusions(s *searcher, anchor int32, positives []int32) ([]int32, []Rule) {

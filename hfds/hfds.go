@@ -373,3 +373,27 @@ func checkColumnType(c Column) error {
 	}
 	return nil
 }
+
+var (
+	savedFileRE   = regexp.MustCompile(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*/(data-[0-9]{5}-of-[0-9]{5}\.arrow|dataset_info\.json|state\.json)$`)
+	parquetFileRE = regexp.MustCompile(`^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*-[0-9]{5}-of-[0-9]{5}\.parquet$`)
+)
+
+// Saved reports whether rel, a slash-separated path inside a folder that
+// Save wrote (dir: rel is a folder), is one Save writes: dataset_dict.json,
+// a split's folder, and in it data-NNNNN-of-NNNNN.arrow, dataset_info.json
+// and state.json. A writer that replaces a dataset uses it to refuse a
+// folder holding anything else.
+func Saved(rel string, dir bool) bool {
+	if dir {
+		return splitNameRE.MatchString(rel)
+	}
+	return rel == "dataset_dict.json" || savedFileRE.MatchString(rel)
+}
+
+// SavedParquet reports whether rel, a slash-separated path inside the
+// data folder that SaveParquet wrote, is one it writes:
+// SPLIT-NNNNN-of-NNNNN.parquet.
+func SavedParquet(rel string, dir bool) bool {
+	return !dir && parquetFileRE.MatchString(rel)
+}

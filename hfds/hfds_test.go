@@ -393,3 +393,50 @@ func TestNumRows(t *testing.T) {
 		t.Errorf("mixedTable(12): %d rows", n)
 	}
 }
+
+// TestSavedNamesWhatSaveWrites checks Saved and SavedParquet against what
+// Save and SaveParquet write, in several shards, and against names they do
+// not write: a writer that replaces a dataset relies on them to leave
+// anything else alone.
+func TestSavedNamesWhatSaveWrites(t *testing.T) {
+	dir := t.TempDir()
+	opt := Options{MaxShardBytes: 64}
+	if err := Save(filepath.Join(dir, "ds"), referenceSplits(), opt); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveParquet(filepath.Join(dir, "pq"), referenceSplits(), opt); err != nil {
+		t.Fatal(err)
+	}
+	check := func(root string, saved func(string, bool) bool) int {
+		n := 0
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || p == root {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			if !saved(filepath.ToSlash(rel), d.IsDir()) {
+				t.Errorf("%s was written but is not recognised", rel)
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := check(filepath.Join(dir, "ds"), Saved); n < 8 {
+		t.Errorf("only %d entries in the dataset", n)
+	}
+	if n := check(filepath.Join(dir, "pq", "data"), SavedParquet); n < 3 {
+		t.Errorf("only %d Parquet files", n)
+	}
+	for _, rel := range []string{"raw", "raw/corpus.txt", "train/cache-1234.arrow", "train/x/state.json", "notes.txt", "../x", "train/../dataset_dict.json"} {
+		if Saved(rel, false) || (!strings.Contains(rel, ".") && Saved(rel+"/x", false)) {
+			t.Errorf("Saved(%q) is true", rel)
+		}
+		if SavedParquet(rel, false) || SavedParquet(rel, true) {
+			t.Errorf("SavedParquet(%q) is true", rel)
+		}
+	}
+}

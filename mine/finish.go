@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hardneg/hardneg/choose"
@@ -26,6 +27,9 @@ type chosen struct {
 	perBand []int     // rows per band
 	uses    map[int32]int
 	reuse   ReuseStats
+	// spread counts, per band, the anchors by how many of their negatives
+	// the band supplied.
+	spread []map[int]int
 }
 
 // choose picks every anchor's negatives from what the scan kept: the
@@ -40,7 +44,11 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 	for i, b := range bands {
 		ratios[i] = b.Ratio
 	}
-	c := chosen{pools: make([][]int64, len(p.Anchors)), perBand: make([]int, len(bands)), uses: map[int32]int{}}
+	c := chosen{pools: make([][]int64, len(p.Anchors)), perBand: make([]int, len(bands)), uses: map[int32]int{}, spread: make([]map[int]int, len(bands))}
+	for b := range c.spread {
+		c.spread[b] = map[int]int{}
+	}
+	counts := make([]int, len(bands))
 	weights := make([]int, len(p.Anchors))
 	picks := make([][][]scan.Pick, len(p.Anchors))
 	orders := make([]choose.Order, len(p.Anchors))
@@ -50,7 +58,7 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 		c.pools[i], picks[i] = choose.Candidates(sc.results[i], scanBands, s.window(), orders[i])
 		weights[i] = len(a.Positives)
 	}
-	quotas := choose.Quotas(s.Quota, ratios, s.NegativesPerAnchor, weights, c.pools)
+	quotas := choose.QuotasCapped(s.Quota, ratios, s.NegativesPerAnchor, s.MaxPerBand, weights, c.pools)
 	for i, a := range p.Anchors {
 		negs := choose.Choose(s.Quota, quotas[i], s.NegativesPerAnchor, picks[i], orders[i])
 		if s.MaxNegativeReuse > 0 {
@@ -59,8 +67,13 @@ func chooseNegatives(s Settings, sc *scanned) chosen {
 			c.reuse.Replaced += replaced
 			c.reuse.Dropped += dropped
 		}
+		clear(counts)
 		for _, n := range negs {
 			c.uses[n.Row]++
+			counts[n.Band]++
+		}
+		for b, k := range counts {
+			c.spread[b][k]++
 		}
 		if len(negs) == 0 {
 			c.skipped++
@@ -85,6 +98,9 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	c := chooseNegatives(s, sc)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if len(c.rows) == 0 && !s.AllowEmpty {
+		return nil, emptyErr(s, sc, c, "no anchor has a negative left")
 	}
 
 	// Split on the positives graph's vertices, which are the term rows in
@@ -131,9 +147,12 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		v := view
 		v.Order = order
 		t, dropped := spec.Table(v, opt)
-		splits = append(splits, hfds.Split{Name: []string{"train", "validation"}[i], Table: t})
+		splits = append(splits, hfds.Split{Name: splitNames[i], Table: t})
 		stats.Format.Rows = append(stats.Format.Rows, t.NumRows())
 		stats.Format.DroppedShortTuples += dropped
+	}
+	if stats.Format.Rows[0]+stats.Format.Rows[1] == 0 && !s.AllowEmpty {
+		return nil, emptyErr(s, sc, c, fmt.Sprintf("the %d triplets make no %s", len(c.rows), spec.Unit))
 	}
 	if err := hfds.Save(st.Path(spec.Dataset), splits, hfds.Options{}); err != nil {
 		return nil, err
@@ -167,34 +186,15 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var dumpTmp string
 	if s.DumpExcluded != "" {
-		// Written beside its target before the commit, renamed after it.
-		f, err := os.CreateTemp(filepath.Dir(s.DumpExcluded), ".hardneg-excluded-*")
+		// Staged beside its target and committed with the other outputs.
+		err := writeFile(st.Path(s.dumpTarget()), func(w io.Writer) error { return writeExcluded(w, s, p, sc.comp, sc.exclusions) })
 		if err != nil {
-			return nil, fmt.Errorf("%w: --dump-excluded: %w", ErrConfig, err)
-		}
-		dumpTmp = f.Name()
-		werr := writeExcluded(f, s, p, sc.exclusions)
-		if cerr := f.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			os.Remove(dumpTmp)
-			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, werr)
+			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, err)
 		}
 	}
 	if err := st.Commit(); err != nil {
-		if dumpTmp != "" {
-			os.Remove(dumpTmp)
-		}
 		return nil, err
-	}
-	if dumpTmp != "" {
-		if err := os.Rename(dumpTmp, s.DumpExcluded); err != nil {
-			os.Remove(dumpTmp)
-			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, err)
-		}
 	}
 	hooks.logf("wrote %d %s (%d train, %d validation) to %s in %s", stats.Format.Rows[0]+stats.Format.Rows[1], spec.Unit,
 		stats.Format.Rows[0], stats.Format.Rows[1], s.OutDir, since(writeStart))
@@ -203,6 +203,31 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 		res.Outputs = append(res.Outputs, filepath.Join(s.OutDir, n))
 	}
 	return res, nil
+}
+
+// emptyErr refuses a run that produced no rows, before anything is
+// written, saying where the candidates went.
+func emptyErr(s Settings, sc *scanned, c chosen, why string) error {
+	var where []string
+	var above, below, near int64
+	for _, r := range sc.results {
+		above, below, near = above+r.AboveCeiling, below+r.BelowFloor, near+r.NearDuplicates
+	}
+	if above+below > 0 {
+		where = append(where, fmt.Sprintf("the score limits dropped %d candidates", above+below))
+	}
+	if near > 0 {
+		where = append(where, fmt.Sprintf("the near-duplicate guard %d", near))
+	}
+	var pooled int64
+	for _, p := range c.pools {
+		for _, n := range p {
+			pooled += n
+		}
+	}
+	where = append(where, fmt.Sprintf("%d candidates were left in the bands or the rank window", pooled))
+	return fmt.Errorf("%w: the run produced no rows (%s; %d of %d anchors without a negative; %s); nothing was written; loosen the bands, limits or guards, or give --allow-empty to write empty outputs",
+		ErrEmpty, why, c.skipped, len(sc.problem.Anchors), strings.Join(where, ", "))
 }
 
 // outputRows lists the corpus rows the outputs name: every positive and

@@ -152,9 +152,13 @@ func guardStats(s Settings, sc *scanned, c chosen) GuardStats {
 	return g
 }
 
-// writeExcluded writes one JSON line per excluded candidate beyond the
-// anchor and its positives: {"anchor", "term", "rule"}.
-func writeExcluded(w io.Writer, s Settings, p *source.Problem, ex *guard.Exclusions) error {
+// writeExcluded writes one JSON line per candidate and rule that excluded
+// it beyond the anchor and its positives: {"anchor", "term", "rule"}, in
+// anchor order, then row order. A candidate that the graph rule and a
+// lexical rule both exclude has a line for each, so the lines per rule are
+// the stats file's candidates_excluded for that rule. The score limits and
+// the near-duplicate guard act in the scan and are only counted.
+func writeExcluded(w io.Writer, s Settings, p *source.Problem, comp []int32, ex *guard.Exclusions) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	line := func(a, t int32, rule string) {
 		buf := append([]byte(`{"anchor": `), output.AppendString(nil, p.Queries.ID(a))...)
@@ -164,21 +168,30 @@ func writeExcluded(w io.Writer, s Settings, p *source.Problem, ex *guard.Exclusi
 		buf = output.AppendString(buf, rule)
 		bw.Write(append(buf, "}\n"...))
 	}
+	graph := guard.GraphLists(p, s.Exclude, comp)
 	for i, a := range p.Anchors {
-		lex := map[int32]guard.Rule{}
-		if ex.LexRows != nil {
-			for j, t := range ex.LexRows[i] {
-				lex[t] = ex.LexRules[i][j]
-			}
+		var g []int32
+		if s.Exclude.Beyond() {
+			g = graph(i)
 		}
-		for _, t := range ex.Lists[i] {
-			if (p.Same() && t == a.Query) || slices.Contains(a.Positives, t) {
-				continue
-			}
-			if r, ok := lex[t]; ok {
-				line(a.Query, t, "lexical_"+r.String())
-			} else if s.Exclude.Beyond() {
+		var lex []int32
+		var rules []guard.Rule
+		if ex.LexRows != nil {
+			lex, rules = ex.LexRows[i], ex.LexRules[i]
+		}
+		// Both lists are sorted: walk them together.
+		for gi, li := 0, 0; gi < len(g) || li < len(lex); {
+			switch {
+			case li >= len(lex) || (gi < len(g) && g[gi] <= lex[li]):
+				t := g[gi]
+				gi++
+				if (p.Same() && t == a.Query) || slices.Contains(a.Positives, t) {
+					continue
+				}
 				line(a.Query, t, s.Exclude.String())
+			default:
+				line(a.Query, lex[li], "lexical_"+rules[li].String())
+				li++
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package mine
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 // through the scan ChunkRows rows at a time. Total is the estimated peak.
 type MemoryPlan struct {
 	Fixed        int64 // everything but the corpus matrix
+	Guards       int64 // the part of Fixed the guards take (their lists and indexes)
 	CorpusMatrix int64 // the whole corpus matrix, as stored
 	Resident     bool  // the corpus matrix fits and is held whole
 	ChunkRows    int   // rows per chunk when streamed
@@ -34,6 +36,7 @@ type problemSize struct {
 	triplets              int64 // rows they will make, about
 	corpusRows            int   // corpus rows this task scans
 	textBytes             int64 // resident texts (a term list, the queries)
+	guards                int64 // what the guards hold (guard.ExcludeBytes)
 }
 
 // planMemory is the memory model. Fixed holds: the anchors' query rows
@@ -46,41 +49,64 @@ type problemSize struct {
 // the largest chunk that fits (at least minChunkRows rows), or in chunks
 // of s.ChunkRows when it is set.
 func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan {
+	// Every product and sum saturates at math.MaxInt64 rather than wrap to
+	// a negative size that a budget would accept.
 	elem := int64(4)
 	if s.Store == StoreF16 {
 		elem = 2
 	}
 	cols := int64(z.cols)
-	anchorRows := int64(z.anchors) * cols * 4
-	posRows := int64(z.positives) * cols * 4
-	texts := z.textBytes*2 + int64(z.corpus)*8 + int64(z.queries)*40
-	load := int64(threads) * 1024 * cols * (4 + 8)
-	scanBuf := int64(threads) * (256*cols*4*2 + 48*cols*4 + 48*256*4)
-	samples := int64(z.anchors) * (int64(len(s.bands()))*(int64(s.keep())*12+8) + int64(max(s.RangeMin, s.RangeMax))*12 + 64)
-	rows := z.triplets * (16 + 72)
+	anchorRows := satMul(satMul(int64(z.anchors), cols), 4)
+	posRows := satMul(satMul(int64(z.positives), cols), 4)
+	texts := satAdd(satAdd(satMul(z.textBytes, 2), satMul(int64(z.corpus), 8)), satMul(int64(z.queries), 40))
+	load := satMul(satMul(int64(threads), 1024*(4+8)), cols)
+	scanBuf := satMul(int64(threads), satAdd(satMul(cols, 256*4*2+48*4), 48*256*4))
+	perAnchor := satAdd(satMul(int64(len(s.bands())), satAdd(satMul(int64(s.keep()), 12), 8)), satAdd(satMul(int64(max(s.RangeMin, s.RangeMax)), 12), 64))
+	samples := satMul(int64(z.anchors), perAnchor)
+	rows := satMul(z.triplets, 16+72)
 	var screen int64 // the int16 copies of the anchors and of a part of the corpus
 	if !s.Exact {
 		screen = scan.ScreenMemory(z.anchors, z.corpusRows, z.cols, threads)
 	}
 	const runtime = 64 << 20 // the Go runtime, maps, small tables
-	fixed := anchorRows + posRows + texts + load + scanBuf + samples + rows + screen + runtime
-	fixed += fixed / 10
-	p := MemoryPlan{Fixed: fixed, CorpusMatrix: int64(z.corpusRows) * cols * elem, Budget: budget}
+	var fixed int64
+	for _, part := range []int64{anchorRows, posRows, texts, load, scanBuf, samples, rows, screen, z.guards, runtime} {
+		fixed = satAdd(fixed, part)
+	}
+	fixed = satAdd(fixed, fixed/10)
+	p := MemoryPlan{Fixed: fixed, Guards: z.guards, CorpusMatrix: satMul(satMul(int64(z.corpusRows), cols), elem), Budget: budget}
 	rowBytes := cols * elem
 	rowBytes += rowBytes / 10
+	whole := satAdd(p.CorpusMatrix, p.CorpusMatrix/10)
 	switch {
 	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
 		p.ChunkRows = s.ChunkRows
-		p.Total = fixed + int64(p.ChunkRows)*rowBytes
-	case budget <= 0 || fixed+p.CorpusMatrix+p.CorpusMatrix/10 <= budget:
+		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
+	case budget <= 0 || satAdd(fixed, whole) <= budget:
 		p.Resident, p.ChunkRows = true, z.corpusRows
-		p.Total = fixed + p.CorpusMatrix + p.CorpusMatrix/10
+		p.Total = satAdd(fixed, whole)
 	default:
-		p.ChunkRows = int(max(0, budget-fixed) / rowBytes)
-		p.ChunkRows = min(p.ChunkRows, z.corpusRows)
-		p.Total = fixed + int64(p.ChunkRows)*rowBytes
+		p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(z.corpusRows)))
+		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
 	}
 	return p
+}
+
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func satMul(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 // minChunkRows is the smallest chunk worth streaming: below it the per-chunk
@@ -108,7 +134,7 @@ func sizesOf(queryRows, corpusRows, cols int, same bool, anchors []source.Anchor
 func estimateTriplets(anchors []source.Anchor, n int) int64 {
 	var t int64
 	for _, a := range anchors {
-		t += int64(len(a.Positives)) * int64(n)
+		t = satAdd(t, satMul(int64(len(a.Positives)), int64(n)))
 	}
 	return t
 }
@@ -141,6 +167,9 @@ func availableMemory() int64 {
 
 // FormatBytes spells n with a binary unit: "734.2 MiB".
 func FormatBytes(n int64) string {
+	if n == math.MaxInt64 {
+		return "more than 8 EiB"
+	}
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hardneg/hardneg/source"
 )
 
 func TestParseAndFormatBytes(t *testing.T) {
@@ -102,5 +105,34 @@ func TestStatsRecordProvenance(t *testing.T) {
 	}
 	if !strings.HasPrefix(st.Tool, "hardneg ") || st.Tool != res.Stats.Tool {
 		t.Errorf("tool %q", st.Tool)
+	}
+}
+
+// TestEstimateMemoryNeverOverflows feeds the estimate sizes whose products
+// overflow int64: it must saturate, never turn negative, so that such a run
+// is refused rather than accepted.
+func TestEstimateMemoryNeverOverflows(t *testing.T) {
+	s := DefaultSettings("d")
+	s.NegativesPerAnchor = math.MaxInt64
+	s.MaxNegativeReuse = 1
+	anchors := []source.Anchor{{Query: 0, Positives: make([]int32, 3)}, {Query: 1, Positives: make([]int32, 1<<20)}}
+	for _, tc := range []struct {
+		name             string
+		rows, cols, thrs int
+	}{
+		{"huge -n", 10, 10, 1},
+		{"huge matrix", math.MaxInt32, math.MaxInt32, 1},
+		{"huge threads", 10, 1 << 40, 1 << 40},
+	} {
+		got := EstimateMemory(tc.rows, tc.rows, tc.cols, true, anchors, s, tc.thrs)
+		if got <= 0 {
+			t.Errorf("%s: estimate %d", tc.name, got)
+		}
+		if got != math.MaxInt64 {
+			t.Errorf("%s: estimate %d, want it saturated", tc.name, got)
+		}
+	}
+	if got := FormatBytes(math.MaxInt64); got != "more than 8 EiB" {
+		t.Errorf("FormatBytes(MaxInt64) = %q", got)
 	}
 }

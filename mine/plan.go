@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/scan"
 )
@@ -60,6 +61,9 @@ type Sizes struct {
 	anchorKeys []uint64
 	positives  []int
 	settings   Settings
+	// guards is what the guards hold on one thread, and guardsPerThread
+	// what each further thread adds (guard.ExcludeBytes is linear in them).
+	guards, guardsPerThread int64
 }
 
 // Anchors is the number of anchors.
@@ -104,6 +108,12 @@ func ReadSizes(s Settings) (*Sizes, error) {
 		z.anchorKeys[i] = IDHash(p.Queries.ID(a.Query))
 		z.positives[i] = len(a.Positives)
 	}
+	comp, err := guard.Components(p)
+	if err != nil {
+		return nil, err
+	}
+	z.guards = guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, 1)
+	z.guardsPerThread = max(0, guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, 2)-z.guards)
 	return z, nil
 }
 
@@ -187,6 +197,7 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 	ps := problemSize{
 		queries: z.Queries, corpus: z.Corpus, cols: z.Dim, same: z.Same, anchors: anchors, positives: positives,
 		triplets: t.Triplets, corpusRows: corpusRows, textBytes: z.textResident(),
+		guards: satAdd(z.guards, satMul(int64(max(threads, 1)-1), z.guardsPerThread)),
 	}
 	t.Memory = planMemory(ps, s, threads, budget)
 	cores := float64(threads)

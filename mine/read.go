@@ -3,6 +3,7 @@ package mine
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +12,11 @@ import (
 )
 
 // inputs is what the read phase produced: the problem, the embeddings
-// opened (not loaded; the caller closes them) and the inputs' provenance,
-// hashed beside the real work.
+// opened (not loaded; the caller closes them) and the inputs' provenance.
+// The text files are hashed by the readers as they parse them; the
+// embeddings are hashed from their mapping beside the real work. Every
+// input is read once, so a pipe gives its bytes to the parser and the
+// digest alike.
 type inputs struct {
 	problem *source.Problem
 	// queryEmb and corpusEmb embed the two sides; the same when the sides
@@ -20,23 +24,42 @@ type inputs struct {
 	queryEmb, corpusEmb *source.Embeddings
 	pairs               *source.PairStats
 	qrels               *source.QrelStats
-	hashes              chan hashed
-	hashesGot           *hashed
 	general             bool
-	// textBytes is what the resident texts take on disk: the term list, or
+	paths               Inputs
+	// textBytes is what the resident texts took to read: the term list, or
 	// the queries.
 	textBytes int64
+	// restoreLimit puts back the runtime's memory limit a run set.
+	restoreLimit func()
+	// The embeddings' digests arrive on hashes; stop asks the hashing to
+	// end early, and close waits for it before unmapping.
+	hashes    chan hashed
+	hashesGot *hashed
+	stop      chan struct{}
 }
 
 func (in *inputs) close() {
+	if in.restoreLimit != nil {
+		in.restoreLimit()
+		in.restoreLimit = nil
+	}
+	if in.stop != nil && in.hashes != nil {
+		close(in.stop)
+		in.stop = nil
+		if in.hashesGot == nil {
+			h := <-in.hashes
+			in.hashesGot = &h
+		}
+	}
 	in.corpusEmb.Close()
 	if in.queryEmb != in.corpusEmb {
 		in.queryEmb.Close()
 	}
 }
 
+// hashed is the digests of the embedding files, corpus then queries.
 type hashed struct {
-	files []FileStats // in the order of inputFiles
+	files []FileStats
 	err   error
 }
 
@@ -48,35 +71,69 @@ func inputFiles(in Inputs) []string {
 	return []string{in.Pairs, in.Terms, in.Embeddings}
 }
 
-// hashInputs records the size and SHA-256 of each path, beside the real
-// work; the result arrives on the channel.
-func hashInputs(paths []string) chan hashed {
-	c := make(chan hashed, 1)
+// OOVWarnShare is the share of pairs out of vocabulary (or of positive
+// judgements naming an unknown query or document) above which a run warns.
+const OOVWarnShare = 0.05
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// errStopped ends a hashing that is no longer wanted.
+var errStopped = errors.New("stopped")
+
+// stopWriter passes writes on until stop is closed.
+type stopWriter struct {
+	w    io.Writer
+	stop chan struct{}
+}
+
+func (s stopWriter) Write(p []byte) (int, error) {
+	select {
+	case <-s.stop:
+		return 0, errStopped
+	default:
+		return s.w.Write(p)
+	}
+}
+
+// hashEmbeddings hashes the mapped embedding files beside the real work.
+func (in *inputs) hashEmbeddings() {
+	in.hashes, in.stop = make(chan hashed, 1), make(chan struct{})
+	embs := []*source.Embeddings{in.corpusEmb}
+	if in.queryEmb != in.corpusEmb {
+		embs = append(embs, in.queryEmb)
+	}
+	stop := in.stop
 	go func() {
-		h := hashed{files: make([]FileStats, len(paths))}
-		for i, p := range paths {
-			if h.files[i], h.err = fileStats(p); h.err != nil {
+		var h hashed
+		for _, e := range embs {
+			sum := sha256.New()
+			n, err := e.File().WriteTo(stopWriter{sum, stop})
+			if err != nil {
+				h.err = fmt.Errorf("hash %s: %w", e.Path(), err)
 				break
 			}
+			h.files = append(h.files, FileStats{Path: e.Path(), Bytes: n, SHA256: hex.EncodeToString(sum.Sum(nil))})
 		}
-		c <- h
+		in.hashes <- h
 	}()
-	return c
 }
 
 // readInputs reads the texts and the positives into a problem, opens the
-// embeddings, checks them against the texts, and starts hashing the files.
+// embeddings, checks them against the texts, and starts hashing them.
 func readInputs(s Settings, hooks Hooks) (*inputs, error) {
 	return readInputsFor(s, hooks, true)
 }
 
-// readInputsFor is readInputs, hashing the files only when hash is set
-// (the stats file records the hashes; the cost model needs none).
+// readInputsFor is readInputs, hashing the embeddings only when hash is set
+// (the stats file records the hashes; the cost model needs none). The texts
+// are hashed as they are read either way.
 func readInputsFor(s Settings, hooks Hooks, hash bool) (*inputs, error) {
-	in := &inputs{general: s.Inputs.General()}
-	if hash {
-		in.hashes = hashInputs(inputFiles(s.Inputs))
-	}
+	in := &inputs{general: s.Inputs.General(), paths: s.Inputs}
 	f := s.Inputs
 	if !in.general {
 		p, stats, err := source.ReadSynonyms(f.Terms, f.Pairs)
@@ -88,9 +145,19 @@ func readInputsFor(s Settings, hooks Hooks, hash bool) (*inputs, error) {
 			return nil, inputErr(err)
 		}
 		in.problem, in.pairs, in.queryEmb, in.corpusEmb = p, &stats, emb, emb
-		in.textBytes = fileSize(f.Terms)
+		in.textBytes = p.Files[0].Bytes // the term list
+		if hash {
+			in.hashEmbeddings()
+		}
 		hooks.logf("read %d terms, %d pairs (%d skipped: %d out of vocabulary, %d self-pairs), %d anchors",
 			p.Corpus.Len(), stats.Pairs, stats.Skipped(), stats.SkippedOOV, stats.SkippedSelf, len(p.Anchors))
+		if stats.MatchedNFC > 0 {
+			hooks.logf("%d pair terms matched a term of %s only under Unicode NFC (counted in the stats file's pairs.matched_nfc)", stats.MatchedNFC, f.Terms)
+		}
+		if share(stats.SkippedOOV, stats.Pairs) > OOVWarnShare {
+			hooks.warnf("%d of %d pairs in %s (%.1f%%) name a term that is not in %s and were skipped: %s; do the pairs and the term list come from the same vocabulary?",
+				stats.SkippedOOV, stats.Pairs, f.Pairs, 100*share(stats.SkippedOOV, stats.Pairs), f.Terms, stats.OOV.Summary())
+		}
 		return in, nil
 	}
 	p, stats, err := source.ReadBEIR(source.BEIRPaths{Corpus: f.Corpus, Queries: f.Queries, Qrels: f.Qrels})
@@ -113,15 +180,25 @@ func readInputsFor(s Settings, hooks Hooks, hash bool) (*inputs, error) {
 			ErrInput, f.QueryEmbeddings, qemb.Cols(), f.CorpusEmbeddings, cemb.Cols())
 	}
 	in.problem, in.qrels, in.queryEmb, in.corpusEmb = p, &stats, qemb, cemb
-	in.textBytes = fileSize(f.Queries)
+	in.textBytes = p.Files[1].Bytes // the queries
+	if hash {
+		in.hashEmbeddings()
+	}
+	if unknown := stats.UnknownQuery + stats.UnknownDocument; share(unknown, stats.Used+unknown) > OOVWarnShare {
+		hooks.warnf("%d of %d positive judgements in %s (%.1f%%) name a query or a document in neither %s nor %s and were skipped (%d queries, %d documents); do the qrels belong to this corpus?",
+			unknown, stats.Used+unknown, f.Qrels, 100*share(unknown, stats.Used+unknown), f.Queries, f.Corpus, stats.UnknownQuery, stats.UnknownDocument)
+	}
 	hooks.logf("read %d documents, %d queries, %d judgements (%d used, %d not positive, %d with an unknown query, %d with an unknown document), %d anchors",
 		p.Corpus.Len(), p.Queries.Len(), stats.Judgements, stats.Used, stats.NotPositive, stats.UnknownQuery, stats.UnknownDocument, len(p.Anchors))
 	return in, nil
 }
 
-// inputStats waits for the hashes and returns the provenance the stats file
-// records.
+// inputStats waits for the embeddings' digests and returns the provenance
+// the stats file records.
 func (in *inputs) inputStats() (InputStats, error) {
+	if in.hashes == nil {
+		panic("mine: inputStats of inputs read without hashing")
+	}
 	if in.hashesGot == nil {
 		h := <-in.hashes
 		in.hashesGot = &h
@@ -133,30 +210,21 @@ func (in *inputs) inputStats() (InputStats, error) {
 	st := InputStats{
 		Shape: []int{in.corpusEmb.Rows(), in.corpusEmb.Cols()}, DType: string(in.corpusEmb.DType()),
 	}
-	f := h.files
+	texts := in.problem.Files
 	if !in.general {
-		st.Pairs, st.Terms, st.Embeddings = &f[0], &f[1], &f[2]
+		terms, pairs := texts[0], texts[1]
+		st.Pairs, st.Terms, st.Embeddings = &pairs, &terms, &h.files[0]
 		return st, nil
 	}
-	st.Corpus, st.CorpusEmbeddings, st.Queries, st.QueryEmbeddings, st.Qrels = &f[0], &f[1], &f[2], &f[3], &f[4]
+	corpus, queries, qrels := texts[0], texts[1], texts[2]
+	st.Corpus, st.Queries, st.Qrels = &corpus, &queries, &qrels
+	st.CorpusEmbeddings, st.QueryEmbeddings = &h.files[0], &h.files[0]
+	if len(h.files) > 1 {
+		st.QueryEmbeddings = &h.files[1]
+	}
 	st.QueryShape = []int{in.queryEmb.Rows(), in.queryEmb.Cols()}
 	st.QueryDType = string(in.queryEmb.DType())
 	return st, nil
-}
-
-// fileStats reads path once to record its size and SHA-256.
-func fileStats(path string) (FileStats, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return FileStats{}, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return FileStats{}, fmt.Errorf("hash %s: %w", path, err)
-	}
-	return FileStats{Path: path, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // inputErr marks an error from a reader as bad input.

@@ -25,11 +25,21 @@ type Hooks struct {
 	ScanStart    func(anchors int)
 	ScanProgress func(anchors int)
 	ScanDone     func()
+	// Warn receives warnings, one line each, starting "warning: ": things
+	// that do not stop the run but probably make its result wrong. The CLI
+	// prints them even with --quiet.
+	Warn io.Writer
 }
 
 func (h Hooks) logf(format string, args ...any) {
 	if h.Log != nil {
 		fmt.Fprintf(h.Log, format+"\n", args...)
+	}
+}
+
+func (h Hooks) warnf(format string, args ...any) {
+	if h.Warn != nil {
+		fmt.Fprintf(h.Warn, "warning: "+format+"\n", args...)
 	}
 }
 
@@ -55,7 +65,7 @@ func Run(ctx context.Context, s Settings, hooks Hooks) (*Result, error) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	// Refuse to overwrite before reading anything.
-	st, err := newStaging(s)
+	st, err := newStaging(s, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +76,20 @@ func Run(ctx context.Context, s Settings, hooks Hooks) (*Result, error) {
 	return res, nil
 }
 
-// newStaging prepares the staging folder of a run's outputs.
-func newStaging(s Settings) (*output.Staging, error) {
-	st, err := output.NewStaging(s.OutDir, s.outputs(), s.Force)
+// newStaging prepares the staging folder of a run's outputs, after
+// finishing or cleaning what killed runs left in the output folder.
+func newStaging(s Settings, hooks Hooks) (*output.Staging, error) {
+	if err := s.checkDump(); err != nil {
+		return nil, err
+	}
+	st, err := output.NewStaging(s.OutDir, s.stagedOutputs(), s.Force)
 	if errors.Is(err, output.ErrOutDir) {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	if st != nil {
+		for _, line := range st.Recovered {
+			hooks.warnf("%s: %s", s.OutDir, line)
+		}
 	}
 	return st, err
 }

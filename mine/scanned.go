@@ -2,10 +2,13 @@ package mine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hardneg/hardneg/choose"
@@ -147,18 +150,46 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 		posRows = append(posRows, p.Anchors[a].Positives...)
 	}
 	lo, hi := corpusPart(in.corpusEmb.Rows(), j, m)
+	// The guards are planned with the rest, before anything heavy is
+	// built: their lists can outgrow the matrix (a star of synonyms under
+	// hops:2).
+	comp, err := guard.Components(p)
+	if err != nil {
+		return nil, err
+	}
 	z := sizesOf(in.queryEmb.Rows(), in.corpusEmb.Rows(), in.corpusEmb.Cols(), p.Same(), selAnchors, s, in.textBytes)
 	z.corpusRows = hi - lo
+	z.guards = guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, threads)
 	budget, from := s.MaxMemory, "--max-memory"
 	if budget == 0 {
 		budget, from = availableMemory(), "available memory"
 	}
 	plan := planMemory(z, s, threads, budget)
 	plan.From = from
-	if !plan.Resident && s.ChunkRows == 0 && plan.ChunkRows < min(minChunkRows, z.corpusRows) {
-		return nil, fmt.Errorf("%w: the run holds about %s whatever the corpus size (the %d anchors' rows and state, texts, id hashes, the rows it writes) and needs room for %d more corpus rows to stream the corpus, but %s is %s; try a machine with more memory, or fewer anchors per task (--shard)",
-			ErrMemory, FormatBytes(plan.Fixed), len(sel), minChunkRows, from, FormatBytes(budget))
+	if budget > 0 && (plan.Fixed > budget || !plan.Resident && s.ChunkRows == 0 && plan.ChunkRows < min(minChunkRows, z.corpusRows)) {
+		guards, hint := "", "try a machine with more memory, or fewer anchors per task (--shard)"
+		if plan.Guards > 0 {
+			guards = fmt.Sprintf(", the guards' lists and indexes (%s)", FormatBytes(plan.Guards))
+		}
+		if plan.Guards >= plan.Fixed/4 {
+			hint = "try a narrower --exclude (hops:K with a smaller K) or fewer lexical guards (a smaller --exclude-edit-distance), or " + strings.TrimPrefix(hint, "try ")
+		}
+		stream := fmt.Sprintf(" and needs room for %d more corpus rows to stream the corpus", minChunkRows)
+		if plan.Fixed > budget {
+			stream = ""
+		}
+		return nil, fmt.Errorf("%w: the run holds about %s whatever the corpus size (the %d anchors' rows and state, texts, id hashes, the rows it writes%s)%s, but %s is %s; %s",
+			ErrMemory, FormatBytes(plan.Fixed), len(sel), guards, stream, from, FormatBytes(budget), hint)
 	}
+	// The garbage collector is held to the plan too (with a tenth more
+	// when no budget was given), or garbage could grow the heap to twice
+	// what is live before a collection; in.close restores the limit.
+	limit := s.MaxMemory
+	if limit == 0 {
+		limit = plan.Total + plan.Total/10
+	}
+	prev := debug.SetMemoryLimit(limit)
+	in.restoreLimit = func() { debug.SetMemoryLimit(prev) }
 	if plan.Resident {
 		hooks.logf("memory: about %s for %d anchors against %d x %d embeddings stored as %s, held whole, and about %d triplets, within %s (%s)",
 			FormatBytes(plan.Total), len(sel), hi-lo, z.cols, s.Store, z.triplets, FormatBytes(budget), from)
@@ -193,11 +224,17 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised the anchors' and positives' rows%s in %s", map[bool]string{true: " and the corpus", false: ""}[plan.Resident], since(loadStart))
 
-	comp, err := guard.Components(p)
-	if err != nil {
-		return nil, err
+	// The lexical variants found per anchor have no bound beforehand:
+	// they get what the plan left of the budget, measured as they are
+	// found.
+	var lexBudget int64
+	if budget > 0 {
+		lexBudget = max(budget-plan.Total, 1)
 	}
-	ex, err := guard.Exclude(p, s.Exclude, comp, s.Lexical, threads)
+	ex, err := guard.ExcludeWithin(p, s.Exclude, comp, s.Lexical, threads, lexBudget)
+	if errors.Is(err, guard.ErrBudget) {
+		return nil, fmt.Errorf("%w: %w; try a smaller --exclude-edit-distance, a larger --exclude-edit-min-length or --exclude-contains, or more memory", ErrMemory, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}

@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/hardneg/hardneg/choose"
 	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/guard"
+	"github.com/hardneg/hardneg/hfds"
 	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
@@ -25,6 +29,8 @@ var (
 	ErrOutputExists = output.ErrExists
 	// ErrMemory reports a run that would need more memory than it may use.
 	ErrMemory = errors.New("not enough memory")
+	// ErrEmpty reports a run that produced no rows, unless AllowEmpty.
+	ErrEmpty = errors.New("empty result")
 )
 
 // StatsFile is the stats file every run writes, named as the notebook
@@ -124,10 +130,14 @@ type Settings struct {
 	// anchor's positives is at least this.
 	NearDuplicates float64 `json:"exclude_near_duplicates"`
 
-	Quota      choose.QuotaMode `json:"quota"`
-	TrainRatio float64          `json:"train_ratio"`
-	ValRatio   float64          `json:"val_ratio"`
-	Seed       uint64           `json:"seed"`
+	Quota choose.QuotaMode `json:"quota"`
+	// MaxPerBand > 0 caps how many of an anchor's negatives one band may
+	// supply (balanced quota), so that the overall mix is not met by
+	// loading a band onto a few anchors.
+	MaxPerBand int     `json:"max_per_band,omitempty"`
+	TrainRatio float64 `json:"train_ratio"`
+	ValRatio   float64 `json:"val_ratio"`
+	Seed       uint64  `json:"seed"`
 	// SplitBy is how rows are divided: by row (the notebook, which lets an
 	// anchor land on both sides), by anchor, or by component of the
 	// positives graph (no synonym group, or no shared document, on both
@@ -161,11 +171,19 @@ type Settings struct {
 	// Force lets the run replace outputs that already exist.
 	Force bool `json:"-"`
 	// MaxMemory caps the memory the run may plan to use, in bytes; 0 means
-	// the memory the system reports available.
+	// the memory the system reports available. While a run holds its
+	// inputs it sets the Go runtime's soft memory limit
+	// (runtime/debug.SetMemoryLimit) to MaxMemory, or to its planned peak
+	// and a tenth, and restores the previous limit when it returns; runs in
+	// one process at once share that limit.
 	MaxMemory int64 `json:"-"`
 	// DumpExcluded, when set, is a file that receives one JSON line per
 	// candidate a guard excluded beyond the anchor and its positives.
 	DumpExcluded string `json:"-"`
+	// AllowEmpty lets a run that produced no rows write its (empty)
+	// outputs; otherwise it fails with ErrEmpty before writing anything,
+	// so that it never replaces good earlier outputs.
+	AllowEmpty bool `json:"-"`
 	// ChunkRows > 0 streams the corpus this many rows at a time whatever
 	// the memory allows; 0 lets the memory plan decide. It never changes
 	// the output.
@@ -243,6 +261,98 @@ func (s *Settings) outputs() []string {
 	return out
 }
 
+// splitNames are the splits every run writes.
+var splitNames = []string{"train", "validation"}
+
+// stagedOutputs lists what a run writes, as the staged commit takes them:
+// the outputs of outputs, which folders they are and what those hold, and
+// the list of excluded candidates when one is asked for.
+func (s *Settings) stagedOutputs() []output.Output {
+	spec := s.Spec()
+	var out []output.Output
+	for _, name := range s.outputs() {
+		o := output.Output{Name: name}
+		switch name {
+		case spec.Dataset:
+			o.Owns = func(rel string, dir bool) bool {
+				split, _, _ := strings.Cut(rel, "/")
+				return hfds.Saved(rel, dir) && (rel == "dataset_dict.json" || slices.Contains(splitNames, split))
+			}
+		case ParquetDir:
+			o.Owns = func(rel string, dir bool) bool {
+				split, _, _ := strings.Cut(rel, "-")
+				return hfds.SavedParquet(rel, dir) && slices.Contains(splitNames, split)
+			}
+		}
+		out = append(out, o)
+	}
+	if s.DumpExcluded != "" {
+		out = append(out, output.Output{Name: s.dumpTarget()})
+	}
+	return out
+}
+
+// dumpTarget is the absolute path of the list of excluded candidates.
+func (s *Settings) dumpTarget() string {
+	abs, err := filepath.Abs(s.DumpExcluded)
+	if err != nil {
+		return s.DumpExcluded
+	}
+	return abs
+}
+
+// checkDump refuses a --dump-excluded path that is a folder, or that names
+// an input or another output: the dump is an output like the others, and
+// must not destroy what the run reads or writes.
+func (s *Settings) checkDump() error {
+	if s.DumpExcluded == "" {
+		return nil
+	}
+	d := s.DumpExcluded
+	if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: --dump-excluded %s is a folder; give a file name, such as %s", ErrConfig, d, filepath.Join(d, "excluded.jsonl"))
+	}
+	if fi, err := os.Stat(filepath.Dir(d)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%w: --dump-excluded %s: its folder %s does not exist", ErrConfig, d, filepath.Dir(d))
+	}
+	for _, in := range inputFiles(s.Inputs) {
+		if samePath(in, d) {
+			return fmt.Errorf("%w: --dump-excluded %s is an input of the run (%s); give a new file name", ErrConfig, d, in)
+		}
+	}
+	for _, name := range s.outputs() {
+		o := filepath.Join(s.OutDir, name)
+		if samePath(o, d) || within(o, d) {
+			return fmt.Errorf("%w: --dump-excluded %s is the run's output %s; give another file name", ErrConfig, d, o)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same cleaned
+// absolute path, or, when both exist, the same file through links.
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	bb, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == bb {
+		return true
+	}
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
+}
+
+// within reports whether path lies inside the folder dir.
+func within(dir, path string) bool {
+	d, err1 := filepath.Abs(dir)
+	p, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 // Validate reports the first setting that cannot work, wrapped in ErrConfig.
 func (s *Settings) Validate() error {
 	bad := func(format string, args ...any) error {
@@ -318,6 +428,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.Quota != choose.Balanced && s.Quota != choose.Notebook {
 		return bad("quota %v", s.Quota)
+	}
+	if s.MaxPerBand < 0 {
+		return bad("max-per-band %d must not be negative", s.MaxPerBand)
+	}
+	if s.MaxPerBand > 0 && s.Quota == choose.Notebook {
+		return bad("--max-per-band caps the balanced quota; the notebook quota fills shortfalls from any band: use --quota balanced")
 	}
 	if !(s.TrainRatio >= 0 && s.TrainRatio <= 1) || !(s.ValRatio >= 0 && s.ValRatio <= 1) {
 		return bad("train ratio %v and validation ratio %v must be in [0, 1]", s.TrainRatio, s.ValRatio)

@@ -139,6 +139,15 @@ func RunShard(ctx context.Context, s Settings, c Cell, hooks Hooks) (*ShardResul
 	if fi, err := os.Stat(s.OutDir); err == nil && !fi.IsDir() {
 		return nil, fmt.Errorf("%w: output folder %s is a file", ErrConfig, s.OutDir)
 	}
+	// What killed tasks left goes first, so that it neither piles up nor
+	// hides a missing shard.
+	rec, err := output.Recover(s.OutDir)
+	for _, line := range rec {
+		hooks.warnf("%s: %s", s.OutDir, line)
+	}
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Lstat(path); err == nil && !s.Force {
 		return nil, fmt.Errorf("%w: %s already exists (use --force to replace)", ErrOutputExists, path)
 	}
@@ -204,34 +213,28 @@ var testHookBeforeRename func()
 // writeAtomic writes data to a temporary file beside path and renames it
 // into place, so path never holds part of a file. The temporary name is
 // hidden and does not end in ShardExt, so a merge never takes it for a
-// shard.
+// shard; it stays locked while it is written, so that the next run into
+// the folder removes it only if this one was killed.
 func writeAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("%w: output folder %s cannot be created: %w", ErrConfig, dir, err)
 	}
-	f, err := os.CreateTemp(dir, output.StagingPrefix+"*.partial")
+	f, err := output.CreatePartial(dir)
 	if err != nil {
 		return fmt.Errorf("%w: output folder %s cannot be written: %w", ErrConfig, dir, err)
 	}
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes it 0600
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil && testHookBeforeRename != nil {
 		testHookBeforeRename()
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+	} else {
+		err = output.CommitPartial(f, path)
 	}
 	if err != nil {
-		os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
@@ -248,6 +251,8 @@ type MergeConfig struct {
 	Inputs Inputs
 	// Force lets the merge replace outputs that already exist.
 	Force bool
+	// AllowEmpty writes empty outputs rather than fail with ErrEmpty.
+	AllowEmpty bool
 }
 
 // shard is one shard file read back.
@@ -285,13 +290,13 @@ func Merge(ctx context.Context, mc MergeConfig, paths []string, hooks Hooks) (*R
 	s := h.Settings
 	s.Inputs = recordedInputs(h.Inputs)
 	override(&s.Inputs, mc.Inputs)
-	s.OutDir, s.Force = mc.OutDir, mc.Force
+	s.OutDir, s.Force, s.AllowEmpty = mc.OutDir, mc.Force, mc.AllowEmpty
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", shards[0].path, err)
 	}
 	tm.stage("read_shards", tm.start)
 	hooks.logf("read %d shard files of %d anchors", len(shards), h.Anchors)
-	st, err := newStaging(s)
+	st, err := newStaging(s, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -337,44 +342,39 @@ func merge(ctx context.Context, s Settings, shards []*shard, st *output.Staging,
 	readStart := time.Now()
 	h := shards[0].header
 	// The texts and positives must be what the shards read; the embeddings
-	// are not read at all.
-	type check struct {
-		what, path string
-		want       *FileStats
-	}
-	var checks []check
-	if s.Inputs.General() {
-		checks = []check{{"corpus", s.Inputs.Corpus, h.Inputs.Corpus}, {"queries", s.Inputs.Queries, h.Inputs.Queries}, {"qrels", s.Inputs.Qrels, h.Inputs.Qrels}}
-	} else {
-		checks = []check{{"pairs file", s.Inputs.Pairs, h.Inputs.Pairs}, {"term list", s.Inputs.Terms, h.Inputs.Terms}}
-	}
-	for _, c := range checks {
-		got, err := fileStats(c.path)
-		if err != nil {
-			return nil, inputErr(err)
-		}
-		if got.SHA256 != c.want.SHA256 || got.Bytes != c.want.Bytes {
-			return nil, fmt.Errorf("%w: %s %s changed since the shards were mined: %d bytes with SHA-256 %s, the shards recorded %d bytes with SHA-256 %s",
-				ErrInput, c.what, c.path, got.Bytes, got.SHA256, c.want.Bytes, c.want.SHA256)
-		}
-	}
+	// are not read at all. The readers hash what they parse, so each file
+	// is read once.
 	var (
 		p     *source.Problem
 		pairs *source.PairStats
 		qrels *source.QrelStats
 	)
+	type check struct {
+		what string
+		want *FileStats
+	}
+	var checks []check
 	if s.Inputs.General() {
+		checks = []check{{"corpus", h.Inputs.Corpus}, {"queries", h.Inputs.Queries}, {"qrels", h.Inputs.Qrels}}
 		prob, stats, err := source.ReadBEIR(source.BEIRPaths{Corpus: s.Inputs.Corpus, Queries: s.Inputs.Queries, Qrels: s.Inputs.Qrels})
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, fmt.Errorf("%w (has it changed since the shards were mined?)", inputErr(err))
 		}
 		p, qrels = prob, &stats
 	} else {
+		checks = []check{{"term list", h.Inputs.Terms}, {"pairs file", h.Inputs.Pairs}}
 		prob, stats, err := source.ReadSynonyms(s.Inputs.Terms, s.Inputs.Pairs)
 		if err != nil {
-			return nil, inputErr(err)
+			return nil, fmt.Errorf("%w (has it changed since the shards were mined?)", inputErr(err))
 		}
 		p, pairs = prob, &stats
+	}
+	for i, c := range checks {
+		got := p.Files[i]
+		if got.SHA256 != c.want.SHA256 || got.Bytes != c.want.Bytes {
+			return nil, fmt.Errorf("%w: %s %s changed since the shards were mined: %d bytes with SHA-256 %s, the shards recorded %d bytes with SHA-256 %s",
+				ErrInput, c.what, got.Path, got.Bytes, got.SHA256, c.want.Bytes, c.want.SHA256)
+		}
 	}
 	if p.Queries.Len() != h.Queries || p.Corpus.Len() != h.Corpus || len(p.Anchors) != h.Anchors {
 		return nil, fmt.Errorf("%w: the inputs give %d queries, %d corpus items and %d anchors, but the shards recorded %d, %d and %d",
@@ -511,24 +511,36 @@ func readShards(files []string) ([]*shard, error) {
 				ErrInput, first.path, sh.path, d)
 		}
 	}
-	grid := make([]*shard, h0.Shards*h0.CorpusShards)
+	// The grid's size comes from a file: look at the shards given before
+	// allocating anything by it (a crafted header could ask for 2^40 cells).
+	type at struct{ k, j int }
+	present := make(map[at]*shard, len(shards))
 	for _, sh := range shards {
 		c := sh.header.cell()
-		i := c.K*c.M + c.J
-		if prev := grid[i]; prev != nil {
+		if prev := present[at{c.K, c.J}]; prev != nil {
 			return nil, fmt.Errorf("%w: %s is given twice: %s and %s", ErrInput, c, prev.path, sh.path)
 		}
-		grid[i] = sh
+		present[at{c.K, c.J}] = sh
 	}
-	var missing []string
-	for i, sh := range grid {
-		if sh == nil {
-			c := Cell{K: i / h0.CorpusShards, N: h0.Shards, J: i % h0.CorpusShards, M: h0.CorpusShards}
-			missing = append(missing, fmt.Sprintf("%s (%s)", c, c.FileName()))
+	cells := int64(h0.Shards) * int64(h0.CorpusShards) // each at most 2^20 (check)
+	if int64(len(present)) < cells {
+		// The first few missing cells are among the first len(present)+10.
+		var missing []string
+		for i := int64(0); i < cells && len(missing) < 10; i++ {
+			c := Cell{K: int(i / int64(h0.CorpusShards)), N: h0.Shards, J: int(i % int64(h0.CorpusShards)), M: h0.CorpusShards}
+			if present[at{c.K, c.J}] == nil {
+				missing = append(missing, fmt.Sprintf("%s (%s)", c, c.FileName()))
+			}
 		}
+		more := ""
+		if n := cells - int64(len(present)) - int64(len(missing)); n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		return nil, fmt.Errorf("%w: missing %s%s; merge needs every shard of the run", ErrInput, strings.Join(missing, ", "), more)
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: missing %s; merge needs every shard of the run", ErrInput, strings.Join(missing, ", "))
+	grid := make([]*shard, cells) // cells == len(present) <= len(files)
+	for c, sh := range present {
+		grid[c.k*h0.CorpusShards+c.j] = sh
 	}
 	return grid, nil
 }

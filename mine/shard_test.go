@@ -3,11 +3,14 @@ package mine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -133,6 +136,87 @@ func testMergeMatchesRun(t *testing.T, cfg Settings, n, m int) {
 	}
 	if res.Stats.Inputs.Embeddings == nil || res.Stats.Inputs.Embeddings.SHA256 == "" {
 		t.Error("the merged stats lost the embeddings' provenance")
+	}
+}
+
+// craft rewrites a shard file's header with edit and its first record's
+// first band's pick count with picks (when not 0), and seals it with a
+// valid SHA-256, as someone crafting a file would.
+func craft(t *testing.T, b []byte, edit func(map[string]any), picks uint32) []byte {
+	t.Helper()
+	hdr, err := shardfile.Header(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h map[string]any
+	if err := json.Unmarshal(hdr, &h); err != nil {
+		t.Fatal(err)
+	}
+	edit(h)
+	nh, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pre = 8 + 4 + 4
+	body := slices.Concat(b[:pre-4], binary.LittleEndian.AppendUint32(nil, uint32(len(nh))), nh, b[pre+len(hdr):len(b)-sha256.Size])
+	if picks != 0 {
+		// count, then anchor, query, 3 counters, positives (and their
+		// similarities), guards, then the first band's pool and pick count
+		at := pre + len(nh) + 4 + 4 + 4 + 3*8
+		np := int(binary.LittleEndian.Uint32(body[at:]))
+		at += 4 + 4*np + 4*nGuards + 8
+		binary.LittleEndian.PutUint32(body[at:], picks)
+	}
+	sum := sha256.Sum256(body)
+	return append(body, sum[:]...)
+}
+
+// TestMergeBoundsCraftedCounts: SHA-256 catches accidents, not crafting. A
+// shard file that claims 2^40 shards, a grid of 2^40 cells, or 4e9 picks in
+// a record, must be refused without allocating more than the file and the
+// settings allow (a header's shard count alone made merge allocate 8 TiB).
+func TestMergeBoundsCraftedCounts(t *testing.T) {
+	data := smallData(t)
+	cfg := DefaultSettings(data)
+	cfg.OutDir = t.TempDir()
+	res, err := RunShard(context.Background(), cfg, Cell{K: 0, N: 2, J: 0, M: 1}, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		edit  func(map[string]any)
+		picks uint32
+		want  string
+	}{
+		{"2^40 shards", func(h map[string]any) { h["shards"] = 1 << 40 }, 0, "shard 0 of 1099511627776"},
+		{"2^20 x 2^20 cells", func(h map[string]any) { h["shards"], h["corpus_shards"] = 1<<20, 1<<20 }, 0, "and 1099511627765 more; merge needs every shard"},
+		{"2^20 x 2^20 cells, the last one", func(h map[string]any) {
+			h["shards"], h["corpus_shards"], h["shard"], h["corpus_shard"] = 1<<20, 1<<20, 1<<20-1, 1<<20-1
+		}, 0, "missing cell (0, 0) of 1048576 x 1048576"},
+		{"4e9 picks", func(map[string]any) {}, 4_000_000_000, "picks"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "shard-00000-of-00002.hnshard")
+			if err := os.WriteFile(path, craft(t, good, tc.edit, tc.picks), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Merge(context.Background(), MergeConfig{OutDir: t.TempDir()}, []string{dir}, Hooks{})
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want ErrInput with %q", err, tc.want)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+				t.Errorf("the merge allocated %d MiB for a %d-byte file", grew>>20, len(good))
+			}
+		})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"github.com/hardneg/hardneg/format"
 	"github.com/hardneg/hardneg/scan"
@@ -33,7 +34,8 @@ type Stats struct {
 	Timings Object `json:"timings_seconds"`
 	// Screen says how much of the scan the int16 screen decided, when the
 	// scan ran in this process (not in a merge). It depends on --exact,
-	// the build, the streaming and the sharding, never on the results.
+	// the build, --threads (which anchors share a tile's bound), the
+	// streaming and the sharding, never on the results.
 	Screen *ScreenStats `json:"screen,omitempty"`
 }
 
@@ -75,6 +77,11 @@ type MixStats struct {
 	Quota    string `json:"quota"`
 	Target   Object `json:"target_percent"`
 	Achieved Object `json:"achieved_percent"`
+	// PerAnchor is the spread behind the mix: per band, how many anchors
+	// got how many of their negatives from it ({"0": anchors, "1": ...}).
+	// An achieved mix on target can hide anchors that got all their
+	// negatives from one band and anchors that got none.
+	PerAnchor Object `json:"per_anchor"`
 }
 
 // SplitStats says how rows were divided and what the two splits share:
@@ -127,12 +134,9 @@ type InputStats struct {
 	QueryDType       string     `json:"query_dtype,omitempty"`
 }
 
-// FileStats identifies an input file.
-type FileStats struct {
-	Path   string `json:"path"`
-	Bytes  int64  `json:"bytes"`
-	SHA256 string `json:"sha256"`
-}
+// FileStats identifies an input file as it was read: its path, size and
+// SHA-256.
+type FileStats = source.Digest
 
 // Object is a JSON Object whose keys keep their order.
 type Object []Field
@@ -211,6 +215,7 @@ func buildStats(s Settings, sc *scanned, c chosen, train, val []int, rowAnchor, 
 		}
 		stats.Mix.Achieved = append(stats.Mix.Achieved, Field{band.Name, round2(share)})
 		stats.Pools = append(stats.Pools, Field{band.Name, poolStats(c.pools, b)})
+		stats.Mix.PerAnchor = append(stats.Mix.PerAnchor, Field{band.Name, spreadObject(c.spread[b])})
 	}
 	return stats, nil
 }
@@ -263,6 +268,9 @@ func statsConfig(s Settings) StatsConfig {
 	if s.NearDuplicates > 0 {
 		c.Rest = append(c.Rest, Field{"exclude_near_duplicates", s.NearDuplicates})
 	}
+	if s.MaxPerBand > 0 {
+		c.Rest = append(c.Rest, Field{"max_per_band", s.MaxPerBand})
+	}
 	return c
 }
 
@@ -276,6 +284,21 @@ func screenStats(st *scan.ScreenStats) *ScreenStats {
 		out.RecheckedPercent = float64(int64(100*float64(st.Rechecked)/float64(st.Pairs)*1e4+0.5)) / 1e4
 	}
 	return out
+}
+
+// spreadObject lists anchors by count, in increasing count, keyed by the
+// count as JSON keys must be.
+func spreadObject(m map[int]int) Object {
+	ks := make([]int, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	o := Object{}
+	for _, k := range ks {
+		o = append(o, Field{strconv.Itoa(k), m[k]})
+	}
+	return o
 }
 
 func round2(x float64) float64 {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"runtime"
@@ -47,7 +48,7 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("npy: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("npy: open %s: not a regular file", path)
+		return nil, fmt.Errorf("npy: open %s: not a regular file (a .npy is memory-mapped: copy a pipe or a process substitution to a file first)", path)
 	}
 	if st.Size() > math.MaxInt {
 		return nil, fmt.Errorf("npy: open %s: %d bytes is too large to map on this platform", path, st.Size())
@@ -115,6 +116,31 @@ func (f *File) Release(start, end int) {
 	if lo < hi {
 		dontNeed(f.mem[lo:hi])
 	}
+}
+
+// WriteTo writes the whole file, header and data, as it is mapped, to w
+// in blocks, and after each block lets the system drop its pages from this
+// process's memory (see Release): a caller hashes the matrix it reads
+// without reading the file a second time. It returns at w's first error.
+// It must not overlap Close.
+func (f *File) WriteTo(w io.Writer) (int64, error) {
+	if f.closed {
+		panic("npy: WriteTo on a closed File")
+	}
+	const block = 4 << 20 // a multiple of the page size
+	var n int64
+	for off := 0; off < len(f.mem); off += block {
+		end := min(off+block, len(f.mem))
+		m, err := w.Write(f.mem[off:end])
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+		if hi := end / pageSize * pageSize; off < hi {
+			dontNeed(f.mem[off:hi])
+		}
+	}
+	return n, nil
 }
 
 // Path returns the path the file was opened with.

@@ -297,6 +297,53 @@ func positivesPlot(t *tally) (*plot.Plot, error) {
 	return p, nil
 }
 
+// spreadPlot draws, per band, how many anchors got how many of their
+// negatives from it: the spread behind the mix, which an on-target mix can
+// hide (some anchors all hard, others none). Anchors without any triplet
+// (the stats file's skipped_anchors) count as having none from every band.
+func spreadPlot(st *stats, t *tally, opt Options) (*plot.Plot, error) {
+	ss := seriesOf(st, t)
+	spreads := make([][]int, len(ss))
+	maxK := 0
+	for i, s := range ss {
+		if s.Tally >= 0 {
+			spreads[i] = t.spread(s.Tally)
+		} else {
+			spreads[i] = []int{len(t.anchors)}
+		}
+		spreads[i][0] += st.Skipped
+		maxK = max(maxK, len(spreads[i])-1)
+	}
+	p := newPlot(fmt.Sprintf("Negatives per anchor from each band\n%s anchors", thousands(len(t.anchors)+st.Skipped)))
+	p.X.Label.Text = "negatives of the anchor from the band"
+	p.Y.Label.Text = "anchors"
+	w := canvasWidth(opt) * 0.8 / vg.Length(maxK+1) / vg.Length(len(ss)+1)
+	top := 1.0
+	for i, s := range ss {
+		v := make(plotter.Values, maxK+1)
+		for k, n := range spreads[i] {
+			v[k] = float64(n)
+			top = math.Max(top, float64(n))
+		}
+		bars, err := plotter.NewBarChart(v, w)
+		if err != nil {
+			return nil, err
+		}
+		bars.LineStyle.Width = 0
+		bars.Color = s.Colour
+		bars.Offset = (vg.Length(i) - vg.Length(len(ss)-1)/2) * w
+		p.Add(bars)
+		p.Legend.Add(s.Name, bars)
+	}
+	names := make([]string, maxK+1)
+	for k := range names {
+		names[k] = strconv.Itoa(k)
+	}
+	p.NominalX(names...)
+	p.Y.Min, p.Y.Max = 0, top*1.25 // room for the legend
+	return p, nil
+}
+
 // num spells a band edge briefly: 0.3, not 0.30000.
 func num(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 

@@ -44,6 +44,7 @@ type stats struct {
 	Target   map[string]float64 // percent per band; nil when absent
 	Achieved map[string]float64 // percent per band; nil when absent
 	Total    int                // dataset.total_triplets; 0 when absent
+	Skipped  int                // dataset.skipped_anchors: anchors without a triplet
 	// Format and WithScores say what the JSONL rows are; a stats file
 	// without a format section (the notebook's) holds triplets.
 	Format     format.Name
@@ -61,7 +62,8 @@ func readStats(path string) (*stats, error) {
 	var raw struct {
 		Config  map[string]json.RawMessage `json:"config"`
 		Dataset struct {
-			Total int `json:"total_triplets"`
+			Total   int `json:"total_triplets"`
+			Skipped int `json:"skipped_anchors"`
 		} `json:"dataset"`
 		Mix struct {
 			Quota    string             `json:"quota"`
@@ -76,7 +78,7 @@ func readStats(path string) (*stats, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("report: %s: %w: %w", path, ErrInput, err)
 	}
-	s := &stats{Quota: raw.Mix.Quota, Target: raw.Mix.Target, Achieved: raw.Mix.Achieved, Total: raw.Dataset.Total,
+	s := &stats{Quota: raw.Mix.Quota, Target: raw.Mix.Target, Achieved: raw.Mix.Achieved, Total: raw.Dataset.Total, Skipped: raw.Dataset.Skipped,
 		Format: format.Triplet, WithScores: raw.Format.WithScores}
 	if raw.Format.Format != "" {
 		if s.Format, err = format.Parse(raw.Format.Format); err != nil {
@@ -152,6 +154,7 @@ type tally struct {
 // beats a map and keeps the memory per anchor small.
 type seen struct {
 	pos, neg []uint64
+	negLabel []int // the label of each negative's first line
 }
 
 func newTally() *tally {
@@ -255,8 +258,28 @@ func (t *tally) add(anchor, positive, negative []byte, sim float64, difficulty [
 	}
 	if n := hash64(negative); !slices.Contains(a.neg, n) {
 		a.neg = append(a.neg, n)
+		a.negLabel = append(a.negLabel, li)
 		t.Hist[li][bin(sim)]++
 	}
+}
+
+// spread counts, for label li, the anchors with triplets by how many of
+// their distinct negatives carry the label: spread[k] anchors have k.
+func (t *tally) spread(li int) []int {
+	var out []int
+	for _, a := range t.anchors {
+		k := 0
+		for _, l := range a.negLabel {
+			if l == li {
+				k++
+			}
+		}
+		for len(out) <= k {
+			out = append(out, 0)
+		}
+		out[k]++
+	}
+	return out
 }
 
 // hash64 is FNV-1a, 64 bits. A fixed hash keeps the charts a function of the

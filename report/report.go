@@ -20,10 +20,11 @@ const (
 	SimilarityChart = "similarity.png" // similarity of the sampled negatives, per band
 	MixChart        = "mix.png"        // target and achieved share of triplets per band
 	PositivesChart  = "positives.png"  // anchors per number of positives
+	SpreadChart     = "spread.png"     // anchors per number of negatives from each band
 )
 
 // Charts lists the files Write writes, in the order it returns them.
-var Charts = []string{SimilarityChart, MixChart, PositivesChart}
+var Charts = []string{SimilarityChart, MixChart, PositivesChart, SpreadChart}
 
 // ErrInput reports a mine output that cannot be charted: a bad JSONL line, a
 // stats file without bands, or no triplets at all. Test with errors.Is.
@@ -102,6 +103,7 @@ func Write(dir, outDir string, opt Options) ([]string, error) {
 		SimilarityChart: func() (*plot.Plot, error) { return similarityPlot(st, t) },
 		MixChart:        func() (*plot.Plot, error) { return mixPlot(st, t, opt) },
 		PositivesChart:  func() (*plot.Plot, error) { return positivesPlot(t) },
+		SpreadChart:     func() (*plot.Plot, error) { return spreadPlot(st, t, opt) },
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, fmt.Errorf("report: create chart folder: %w", err)

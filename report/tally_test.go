@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -107,6 +108,12 @@ func TestTally(t *testing.T) {
 	got := tl.positives()
 	if len(got) != 2 || got[2] != 1 || got[1] != 1 {
 		t.Errorf("positives() = %v, want map[1:1 2:1] (a has p1, p2; b has p1)", got)
+	}
+	// a's negatives: n1 (easy), n2 (hard); b's: n1 (medium).
+	for name, want := range map[string][]int{"easy": {1, 1}, "hard": {1, 1}, "medium": {1, 1}} {
+		if got := tl.spread(tl.labelIndex(name)); !slices.Equal(got, want) {
+			t.Errorf("spread(%s) = %v, want %v", name, got, want)
+		}
 	}
 }
 

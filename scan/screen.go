@@ -92,11 +92,30 @@ func (s *Scanner) ScreenStats() ScreenStats {
 // ScreenMemory is the memory a screened scan of this many anchors holds
 // beyond the exact scan's, in bytes: the anchors' quantised rows, one part
 // of quantised corpus rows, and each worker's block and bookkeeping.
+// It saturates at math.MaxInt64 rather than overflow, so that absurd sizes
+// are refused by the memory plan.
 func ScreenMemory(anchors, corpusRows, cols, threads int) int64 {
-	row := int64(cols+cols%2)*2 + 24 // the int16 values, the step and the RowBound
+	ld := int64(cols) + int64(cols)%2
+	row := satAdd(satMul(ld, 2), 24) // the int16 values, the step and the RowBound
 	part := min(int64(corpusRows), max(candTile, int64(screenPartBytes)/row))
-	perWorker := int64(maxAnchorBlock)*int64(cols+cols%2)*2 + candTile*int64(maxAnchorBlock)/8 + 4*maxAnchorBlock
-	return int64(anchors)*row + part*row + int64(threads)*perWorker
+	perWorker := satAdd(satMul(maxAnchorBlock*2, ld), candTile*maxAnchorBlock/8+4*maxAnchorBlock)
+	return satAdd(satAdd(satMul(int64(anchors), row), satMul(part, row)), satMul(int64(threads), perWorker))
+}
+
+// satAdd and satMul are + and * on sizes (never negative) that stop at
+// math.MaxInt64.
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+func satMul(a, b int64) int64 {
+	if a != 0 && b > math.MaxInt64/a {
+		return math.MaxInt64
+	}
+	return a * b
 }
 
 // feedScreened is Feed under the screen: B's rows are quantised a part at

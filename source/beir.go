@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"unicode/utf8"
 )
@@ -61,11 +60,11 @@ type BEIRPaths struct {
 // caller resolves. So a corpus of millions of documents costs a few bytes a
 // document.
 func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
-	queries, err := readDocs(p.Queries, ErrQueries, false)
+	queries, qd, err := readDocs(p.Queries, ErrQueries, false)
 	if err != nil {
 		return nil, QrelStats{}, err
 	}
-	judged, stats, err := readQrels(p.Qrels, queries)
+	judged, stats, rd, err := readQrels(p.Qrels, queries)
 	if err != nil {
 		return nil, stats, err
 	}
@@ -73,7 +72,7 @@ func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
 	for _, j := range judged {
 		want[j.doc] = true
 	}
-	corpus, err := streamCorpus(p.Corpus, want)
+	corpus, cd, err := streamCorpus(p.Corpus, want)
 	if err != nil {
 		return nil, stats, err
 	}
@@ -81,7 +80,7 @@ func ReadBEIR(p BEIRPaths) (*Problem, QrelStats, error) {
 	if err != nil {
 		return nil, stats, fmt.Errorf("source: %s: %w", p.Qrels, err)
 	}
-	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors}, stats, nil
+	return &Problem{Queries: queries, Corpus: corpus, Anchors: anchors, Files: []Digest{cd, qd, rd}}, stats, nil
 }
 
 // docLine is one line of a corpus or queries file. Unknown keys (such as
@@ -96,17 +95,21 @@ type docLine struct {
 // line with a unique string "_id" and a "text"; a document's text in the
 // rows is its title and a space before its text when the title is not
 // empty.
-func readDocs(path string, sentinel error, withTitle bool) (*Side, error) {
-	f, err := os.Open(path)
+func readDocs(path string, sentinel error, withTitle bool) (*Side, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, fmt.Errorf("source: read %s: %w", kindOf(sentinel), err)
+		return nil, Digest{}, fmt.Errorf("source: read %s: %w", kindOf(sentinel), err)
 	}
 	defer f.Close()
 	side, err := parseDocs(f, sentinel, withTitle)
 	if err != nil {
-		return nil, fmt.Errorf("source: %s: %w", path, err)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return side, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return side, d, nil
 }
 
 func kindOf(sentinel error) string {
@@ -120,7 +123,7 @@ func parseDocs(r io.Reader, sentinel error, withTitle bool) (*Side, error) {
 	var ids, texts []string
 	first := map[string]int{} // id -> line
 	lines := 0
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, sentinel, func(line []byte, num int) error {
 		lines = num
 		var d docLine
 		blank, err := decodeObject(line, num, sentinel, &d)
@@ -163,7 +166,7 @@ type judgement struct {
 // the document a positive of the query; other scores are counted and
 // ignored, as are judgements naming an unknown query or document.
 func ReadQrels(path string, queries, corpus *Side) ([]Anchor, QrelStats, error) {
-	judged, stats, err := readQrels(path, queries)
+	judged, stats, _, err := readQrels(path, queries)
 	if err != nil {
 		return nil, stats, err
 	}
@@ -175,24 +178,28 @@ func ReadQrels(path string, queries, corpus *Side) ([]Anchor, QrelStats, error) 
 }
 
 // readQrels reads the judgements and keeps the positive ones of known
-// queries.
-func readQrels(path string, queries *Side) ([]judgement, QrelStats, error) {
-	f, err := os.Open(path)
+// queries, with the digest of what it read.
+func readQrels(path string, queries *Side) ([]judgement, QrelStats, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, QrelStats{}, fmt.Errorf("source: read qrels: %w", err)
+		return nil, QrelStats{}, Digest{}, fmt.Errorf("source: read qrels: %w", err)
 	}
 	defer f.Close()
 	judged, stats, err := parseQrels(f, queries)
 	if err != nil {
-		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+		return nil, stats, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return judged, stats, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, stats, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return judged, stats, d, nil
 }
 
 func parseQrels(r io.Reader, queries *Side) ([]judgement, QrelStats, error) {
 	var stats QrelStats
 	var judged []judgement
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, ErrQrels, func(line []byte, num int) error {
 		stats.Lines++
 		line = bytes.TrimRight(line, "\r\n")
 		if !utf8.Valid(line) {

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bufio"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -28,16 +27,21 @@ var dupSeed = maphash.MakeSeed()
 
 // streamCorpus reads a corpus file once, keeping each document's id hash,
 // the rows of the ids in want, and enough to find duplicate ids; it returns
-// a streamed side.
-func streamCorpus(path string, want map[string]bool) (*Side, error) {
-	f, err := os.Open(path)
+// a streamed side, and the digest of what it read. The side reads the file
+// again to resolve rows, so the file must be a regular file: a pipe is
+// refused, with a message that says so.
+func streamCorpus(path string, want map[string]bool) (*Side, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, fmt.Errorf("source: read corpus: %w", err)
+		return nil, Digest{}, fmt.Errorf("source: read corpus: %w", err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	st, err := f.f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("source: read corpus: %w", err)
+		return nil, Digest{}, fmt.Errorf("source: read corpus: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, Digest{}, fmt.Errorf("source: %s: %w: not a regular file; the corpus is read again for the texts of the rows written, so a pipe or a process substitution must be copied to a file first", path, ErrCorpus)
 	}
 	side := &Side{index: map[string]int32{}, resolved: map[int32]doc{},
 		file: &docFile{path: path, sentinel: ErrCorpus, withTitle: true, size: st.Size()}}
@@ -48,7 +52,7 @@ func streamCorpus(path string, want map[string]bool) (*Side, error) {
 	}
 	var entries []entry
 	lines := 0
-	err = eachLine(f, func(line []byte, num int) error {
+	err = eachLine(f, ErrCorpus, func(line []byte, num int) error {
 		lines = num
 		id, ok := quickDocID(line)
 		if !ok {
@@ -72,10 +76,14 @@ func streamCorpus(path string, want map[string]bool) (*Side, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("source: %s: %w", path, err)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
 	if side.n == 0 {
-		return nil, fmt.Errorf("source: %s: %w: the file holds no documents (%d lines)", path, ErrCorpus, lines)
+		return nil, Digest{}, fmt.Errorf("source: %s: %w: the file holds no documents (%d lines)", path, ErrCorpus, lines)
+	}
+	d, err := f.digest()
+	if err != nil {
+		return nil, Digest{}, fmt.Errorf("source: %w", err)
 	}
 	// Duplicate ids: equal (IDHash, second hash) pairs, confirmed on the
 	// ids.
@@ -89,14 +97,14 @@ func streamCorpus(path string, want map[string]bool) (*Side, error) {
 		}
 		ids, err := side.file.ids(map[int32]bool{a.row: true, b.row: true})
 		if err != nil {
-			return nil, err
+			return nil, Digest{}, err
 		}
 		if ids[a.row] == ids[b.row] {
 			first, second := min(a.line, b.line), max(a.line, b.line)
-			return nil, fmt.Errorf("source: %s: %w: line %d repeats the _id %q of line %d", path, ErrCorpus, second, ids[a.row], first)
+			return nil, Digest{}, fmt.Errorf("source: %s: %w: line %d repeats the _id %q of line %d", path, ErrCorpus, second, ids[a.row], first)
 		}
 	}
-	return side, nil
+	return side, d, nil
 }
 
 // docShape is what the first pass over a corpus needs of a line: its id,
@@ -165,7 +173,7 @@ func (f *docFile) each(fn func(row int32, id, text string) bool) error {
 	}
 	row := int32(0)
 	stop := errors.New("stop")
-	err = eachLine(bufio.NewReaderSize(file, 1<<20), func(line []byte, num int) error {
+	err = eachLine(file, f.sentinel, func(line []byte, num int) error {
 		var d docLine
 		blank, err := decodeObject(line, num, f.sentinel, &d)
 		if err != nil || blank {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // fuzzTerms is the vocabulary FuzzReadPairs reads against: Korean, Hanja and
@@ -63,7 +65,10 @@ func FuzzReadPairs(f *testing.F) {
 			t.Fatalf("accepted a file the reference refuses with %v at line %d", want.err, want.line)
 		}
 		checkAnchors(t, anchors, stats, v)
-		if stats != want.stats {
+		if oov := stats.OOV; oov.Source+oov.Target+oov.Both != stats.SkippedOOV {
+			t.Errorf("out-of-vocabulary reasons %+v for %d pairs", oov, stats.SkippedOOV)
+		}
+		if stats.OOV = (OOVReasons{}); stats != want.stats {
 			t.Errorf("stats %+v, want %+v", stats, want.stats)
 		}
 		if len(anchors) != len(want.anchors) {
@@ -189,8 +194,8 @@ func refReadPairs(data []byte, v *Side) refPairs {
 			return fail(i)
 		}
 		r.stats.Pairs++
-		src, okS := v.Lookup(*p.Source)
-		dst, okT := v.Lookup(*p.Target)
+		src, okS := refLookup(v, *p.Source, &r.stats)
+		dst, okT := refLookup(v, *p.Target, &r.stats)
 		switch {
 		case !okS || !okT:
 			r.stats.SkippedOOV++
@@ -208,6 +213,25 @@ func refReadPairs(data []byte, v *Side) refPairs {
 		r.err = ErrNoPairs
 	}
 	return r
+}
+
+// refLookup finds a term as it is, or else as the one term of the list
+// with the same NFC form.
+func refLookup(v *Side, term string, stats *PairStats) (int32, bool) {
+	if row, ok := v.Lookup(term); ok {
+		return row, true
+	}
+	found, row := 0, int32(0)
+	for i, t := range v.IDs() {
+		if norm.NFC.String(t) == norm.NFC.String(term) {
+			found, row = found+1, int32(i)
+		}
+	}
+	if found == 1 {
+		stats.MatchedNFC++
+		return row, true
+	}
+	return 0, false
 }
 
 func (r *refPairs) link(a, p int32) bool {

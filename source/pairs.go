@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // PairStats counts what reading a pairs file found.
@@ -23,10 +26,56 @@ type PairStats struct {
 	// AlreadyLinked counts pairs whose two terms were already linked, for
 	// example the second direction of a pair listed both ways.
 	AlreadyLinked int `json:"already_linked"`
+	// MatchedNFC counts pair terms that match no term of the list as they
+	// are, but match one once both are in Unicode NFC: a pairs file in NFD
+	// (decomposed Hangul, as macOS file names and some pipelines write)
+	// against an NFC term list, or the other way round.
+	MatchedNFC int `json:"matched_nfc,omitempty"`
+	// OOV says why the pairs out of vocabulary were, for a warning.
+	OOV OOVReasons `json:"-"`
 }
 
 // Skipped is the number of pairs that produced no link.
 func (s PairStats) Skipped() int { return s.SkippedOOV + s.SkippedSelf }
+
+// OOVReasons breaks the pairs out of vocabulary down by cause.
+type OOVReasons struct {
+	Source, Target, Both int // pairs whose source, target or both are not terms
+	// NearMiss counts missing terms that equal a term of the list but for
+	// letter case or surrounding white space.
+	NearMiss int
+	// Examples holds the first NExamples missing terms, as read.
+	Examples  [3]string
+	NExamples int
+}
+
+// Summary names the causes, most frequent first, with examples.
+func (r OOVReasons) Summary() string {
+	type cause struct {
+		n    int
+		text string
+	}
+	causes := []cause{{r.Source, "the source"}, {r.Target, "the target"}, {r.Both, "both terms"}}
+	slices.SortStableFunc(causes, func(a, b cause) int { return b.n - a.n })
+	var parts []string
+	for _, c := range causes {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d pairs lack %s", c.n, c.text))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if r.NearMiss > 0 {
+		out += fmt.Sprintf("; %d missing terms equal a listed term but for case or white space", r.NearMiss)
+	}
+	if r.NExamples > 0 {
+		quoted := make([]string, r.NExamples)
+		for i, e := range r.Examples[:r.NExamples] {
+			quoted[i] = strconv.Quote(e)
+		}
+		out += "; for example " + strings.Join(quoted, ", ")
+	}
+	return out
+}
 
 // pairLine is one line of the pairs file. Unknown fields are ignored; the
 // known ones are checked for type so that a shifted column is caught early.
@@ -41,22 +90,32 @@ type pairLine struct {
 // order the file first names them, which makes the output order independent
 // of map order.
 func ReadPairs(path string, v *Side) ([]Anchor, PairStats, error) {
-	f, err := os.Open(path)
+	anchors, stats, _, err := readPairsFile(path, v)
+	return anchors, stats, err
+}
+
+// readPairsFile is ReadPairs, with the digest of what it read.
+func readPairsFile(path string, v *Side) ([]Anchor, PairStats, Digest, error) {
+	f, err := openHashed(path)
 	if err != nil {
-		return nil, PairStats{}, fmt.Errorf("source: read pairs: %w", err)
+		return nil, PairStats{}, Digest{}, fmt.Errorf("source: read pairs: %w", err)
 	}
 	defer f.Close()
 	anchors, stats, err := readPairs(f, v)
 	if err != nil {
-		return nil, stats, fmt.Errorf("source: %s: %w", path, err)
+		return nil, stats, Digest{}, fmt.Errorf("source: %s: %w", path, err)
 	}
-	return anchors, stats, nil
+	d, err := f.digest()
+	if err != nil {
+		return nil, stats, Digest{}, fmt.Errorf("source: %w", err)
+	}
+	return anchors, stats, d, nil
 }
 
 func readPairs(r io.Reader, v *Side) ([]Anchor, PairStats, error) {
 	var stats PairStats
 	b := newAnchorBuilder()
-	err := eachLine(r, func(line []byte, num int) error {
+	err := eachLine(r, ErrPairs, func(line []byte, num int) error {
 		stats.Lines++
 		return parsePairLine(line, num, v, b, &stats)
 	})
@@ -92,11 +151,35 @@ func parsePairLine(line []byte, lineNum int, v *Side, b *anchorBuilder, stats *P
 		return fmt.Errorf("%w: line %d: missing \"target\"", ErrPairs, lineNum)
 	}
 	stats.Pairs++
-	src, okS := v.Lookup(*p.Source)
-	dst, okT := v.Lookup(*p.Target)
+	src, okS := b.lookup(v, *p.Source, stats)
+	dst, okT := b.lookup(v, *p.Target, stats)
 	switch {
 	case !okS || !okT:
 		stats.SkippedOOV++
+		r := &stats.OOV
+		switch {
+		case !okS && !okT:
+			r.Both++
+		case !okS:
+			r.Source++
+		default:
+			r.Target++
+		}
+		for _, missing := range []struct {
+			term string
+			ok   bool
+		}{{*p.Source, okS}, {*p.Target, okT}} {
+			if missing.ok {
+				continue
+			}
+			if b.nearMiss(v, missing.term) {
+				r.NearMiss++
+			}
+			if r.NExamples < len(r.Examples) {
+				r.Examples[r.NExamples] = missing.term
+				r.NExamples++
+			}
+		}
 	case src == dst:
 		stats.SkippedSelf++
 	default:
@@ -160,6 +243,51 @@ type anchorBuilder struct {
 	order []int32           // anchors in first-seen order
 	pos   map[int32][]int32 // anchor -> positives in first-seen order
 	seen  map[[2]int32]bool // directed links already made
+	// nfc and folded index the term list by NFC form, and by NFC form
+	// case-folded and trimmed, on the first miss; -1 marks a form that
+	// several terms share, which matches none of them.
+	nfc, folded map[string]int32
+}
+
+// lookup finds a pair's term: as it is, or else under Unicode NFC.
+func (b *anchorBuilder) lookup(v *Side, term string, stats *PairStats) (int32, bool) {
+	if row, ok := v.Lookup(term); ok {
+		return row, true
+	}
+	b.index(v)
+	if row, ok := b.nfc[norm.NFC.String(term)]; ok && row >= 0 {
+		stats.MatchedNFC++
+		return row, true
+	}
+	return 0, false
+}
+
+// nearMiss reports whether a missing term equals a term of the list but
+// for case or surrounding white space.
+func (b *anchorBuilder) nearMiss(v *Side, term string) bool {
+	b.index(v)
+	_, ok := b.folded[foldTerm(term)]
+	return ok
+}
+
+func foldTerm(t string) string { return strings.ToLower(strings.TrimSpace(norm.NFC.String(t))) }
+
+func (b *anchorBuilder) index(v *Side) {
+	if b.nfc != nil {
+		return
+	}
+	b.nfc, b.folded = make(map[string]int32, v.Len()), make(map[string]int32, v.Len())
+	add := func(m map[string]int32, key string, row int32) {
+		if _, dup := m[key]; dup {
+			m[key] = -1
+		} else {
+			m[key] = row
+		}
+	}
+	for i, t := range v.IDs() {
+		add(b.nfc, norm.NFC.String(t), int32(i))
+		add(b.folded, foldTerm(t), int32(i))
+	}
 }
 
 func newAnchorBuilder() *anchorBuilder {

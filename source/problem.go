@@ -129,6 +129,10 @@ type Problem struct {
 	// Anchors are the queries with at least one positive, in the order the
 	// positives file first names them.
 	Anchors []Anchor
+	// Files are the text files the problem was read from, in the order
+	// they were read (the term list and the pairs; or the corpus, the
+	// queries and the qrels), each as it was read.
+	Files []Digest
 }
 
 // Same reports whether the queries are the corpus (the synonym job), so

@@ -1,6 +1,8 @@
 package source
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -107,7 +109,10 @@ func TestReadPairs(t *testing.T) {
 		}
 	}
 	wantStats := PairStats{Lines: 8, Blank: 2, Pairs: 6, Used: 4, SkippedOOV: 1, SkippedSelf: 1, AlreadyLinked: 1}
-	if stats != wantStats {
+	if oov := stats.OOV; oov.Source+oov.Target+oov.Both != stats.SkippedOOV {
+		t.Errorf("out-of-vocabulary reasons %+v for %d pairs", oov, stats.SkippedOOV)
+	}
+	if stats.OOV = (OOVReasons{}); stats != wantStats {
 		t.Fatalf("stats %+v, want %+v", stats, wantStats)
 	}
 }
@@ -164,5 +169,76 @@ func TestErrorPositions(t *testing.T) {
 		if !errors.Is(err, ErrPairs) || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: error %v, want %q", tc.content, err, tc.msg)
 		}
+	}
+}
+
+// TestReadersDigestWhatTheyRead checks that the problem records each text
+// file's size and SHA-256 as its reader read it.
+func TestReadersDigestWhatTheyRead(t *testing.T) {
+	files := map[string]string{
+		TermsFile: `["a", "b", "c"]` + "\n",
+		PairsFile: `{"source": "a", "target": "b"}` + "\n",
+	}
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _, err := ReadSynonyms(filepath.Join(dir, TermsFile), filepath.Join(dir, PairsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Files) != 2 {
+		t.Fatalf("%d digests", len(p.Files))
+	}
+	for i, name := range []string{TermsFile, PairsFile} {
+		sum := sha256.Sum256([]byte(files[name]))
+		want := Digest{Path: filepath.Join(dir, name), Bytes: int64(len(files[name])), SHA256: hex.EncodeToString(sum[:])}
+		if p.Files[i] != want {
+			t.Errorf("digest %d: %+v, want %+v", i, p.Files[i], want)
+		}
+	}
+}
+
+// TestCapsOnLinesAndTerms lowers the caps and checks each refusal names
+// the line or the row and wraps ErrTooLarge or ErrNotText beside the
+// reader's sentinel; inputs within the caps still read.
+func TestCapsOnLinesAndTerms(t *testing.T) {
+	defer func(l, tm int, f int64) { MaxLineBytes, MaxTermBytes, MaxFileBytes = l, tm, f }(MaxLineBytes, MaxTermBytes, MaxFileBytes)
+	MaxLineBytes, MaxTermBytes, MaxFileBytes = 64, 16, 1<<10
+	v, _ := NewTerms([]string{"a", "b", strings.Repeat("x", 15)})
+	pair := `{"source": "a", "target": "b"}` + "\n"
+	for _, tc := range []struct {
+		name, content string
+		want          []error
+		where         string
+	}{
+		{"a long line", pair + `{"source": "a", "target": "` + strings.Repeat("b", 60) + `"}` + "\n", []error{ErrPairs, ErrTooLarge}, "line 2: too large: longer than 64 bytes"},
+		{"a long last line", pair + strings.Repeat(" ", 65), []error{ErrPairs, ErrTooLarge}, "line 2: too large"},
+		{"a NUL byte", pair + `{"source": "a",` + "\x00", []error{ErrPairs, ErrNotText}, "line 2: not a text file: a NUL byte at column 16"},
+		{"too much in all", strings.Repeat(pair, 40), []error{ErrPairs, ErrTooLarge}, "more than 1 KiB in all"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, _, err := readPairsFile(writeTemp(t, PairsFile, tc.content), v)
+			for _, w := range tc.want {
+				if !errors.Is(err, w) {
+					t.Errorf("error %v does not wrap %v", err, w)
+				}
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.where) {
+				t.Fatalf("error %v, want %q", err, tc.where)
+			}
+		})
+	}
+	if _, _, _, err := readPairsFile(writeTemp(t, PairsFile, strings.Repeat(pair, 30)), v); err != nil {
+		t.Fatalf("a file within the caps: %v", err)
+	}
+	_, err := ReadTerms(writeTemp(t, TermsFile, `["a", "`+strings.Repeat("y", 20)+`"]`))
+	if !errors.Is(err, ErrTerms) || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "row 1 (byte 6): too large: a term longer than 16 bytes") {
+		t.Fatalf("a long term: %v", err)
+	}
+	if _, err := ReadTerms(writeTemp(t, TermsFile, `["a", "`+strings.Repeat("y", 13)+`"]`)); err != nil {
+		t.Fatalf("a term within the cap: %v", err)
 	}
 }

@@ -5,13 +5,13 @@ package source
 // terms both ways, each linked term is an anchor and its partners are its
 // positives.
 func ReadSynonyms(termsPath, pairsPath string) (*Problem, PairStats, error) {
-	terms, err := ReadTerms(termsPath)
+	terms, td, err := readTerms(termsPath)
 	if err != nil {
 		return nil, PairStats{}, err
 	}
-	anchors, stats, err := ReadPairs(pairsPath, terms)
+	anchors, stats, pd, err := readPairsFile(pairsPath, terms)
 	if err != nil {
 		return nil, stats, err
 	}
-	return &Problem{Queries: terms, Corpus: terms, Anchors: anchors}, stats, nil
+	return &Problem{Queries: terms, Corpus: terms, Anchors: anchors, Files: []Digest{td, pd}}, stats, nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hardneg/hardneg/choose"
+	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/source"
 )
 
 // TestPrintConfigRoundTrip runs mine with non-default settings, prints its
@@ -234,5 +236,82 @@ func TestJSONSummary(t *testing.T) {
 	}
 	if s.Format != "triplet" || len(s.Achieved) != 3 || s.Anchors == 0 {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// TestConfigFollowsTheCommandLineDataDir reuses one config file across two
+// versions of the data, the normal use: --data-dir on the command line must
+// win over the file, including over the file paths an older --print-config
+// derived from the file's data folder; a file path the folder does not
+// imply is a conflict, refused with both named.
+func TestConfigFollowsTheCommandLineDataDir(t *testing.T) {
+	old := synthData(t, "--terms", "300", "--dim", "16", "--anchors", "50")
+	newer := synthData(t, "--terms", "400", "--dim", "16", "--anchors", "60", "--seed", "3")
+	conf := filepath.Join(t.TempDir(), "run.yaml")
+	write := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(conf, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	termsRead := func(out string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(out, mine.StatsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Inputs struct{ Terms, Pairs, Embeddings mine.FileStats }
+		}
+		if err := json.Unmarshal(b, &st); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []mine.FileStats{st.Inputs.Pairs, st.Inputs.Embeddings} {
+			if filepath.Dir(f.Path) != filepath.Dir(st.Inputs.Terms.Path) {
+				t.Fatalf("inputs from two folders: %s and %s", f.Path, st.Inputs.Terms.Path)
+			}
+		}
+		return filepath.Dir(st.Inputs.Terms.Path)
+	}
+	// What an older --print-config wrote: the folder and the paths it implies.
+	write("data-dir: " + old + "\npairs: " + filepath.Join(old, source.PairsFile) + "\nterms: " + filepath.Join(old, source.TermsFile) +
+		"\nembeddings: " + filepath.Join(old, source.EmbeddingsFile) + "\nout: " + old + "\nseed: 7\n")
+	out := t.TempDir()
+	runCLI(t, "mine", "--config", conf, "--data-dir", newer, "--out", out, "-q")
+	if got := termsRead(out); got != newer {
+		t.Fatalf("--data-dir %s on the command line mined %s", newer, got)
+	}
+	// The output folder the file's data folder implied follows too.
+	runCLI(t, "mine", "--config", conf, "--data-dir", newer, "-q")
+	if got := termsRead(newer); got != newer {
+		t.Fatalf("the default output folder: mined %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(old, mine.StatsFile)); err == nil {
+		t.Fatal("the run wrote into the file's data folder")
+	}
+	// What --print-config writes now: the folder alone.
+	printed := runCLI(t, "mine", "--data-dir", old, "--seed", "7", "--print-config")
+	if strings.Contains(printed, source.PairsFile) {
+		t.Errorf("--print-config wrote derived paths:\n%s", printed)
+	}
+	write(printed)
+	out = t.TempDir()
+	runCLI(t, "mine", "--config", conf, "--data-dir", newer, "--out", out, "-q")
+	if got := termsRead(out); got != newer {
+		t.Fatalf("from --print-config's file, --data-dir %s mined %s", newer, got)
+	}
+	// A path of the file's own that the new folder does not imply.
+	custom := filepath.Join(t.TempDir(), "pairs.jsonl")
+	copyFile(t, filepath.Join(old, source.PairsFile), custom)
+	write("data-dir: " + old + "\npairs: " + custom + "\n")
+	err, _ := runErr("mine", "--config", conf, "--data-dir", newer, "--out", t.TempDir(), "-q")
+	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), custom) || !strings.Contains(err.Error(), "--data-dir "+newer) {
+		t.Fatalf("a conflicting path: %v (exit %d), want exit %d naming %s and --data-dir %s", err, exitCode(err), exitUsage, custom, newer)
+	}
+	// Without a folder on the command line, each flag overrides its key.
+	out = t.TempDir()
+	runCLI(t, "mine", "--config", conf, "--pairs", filepath.Join(old, source.PairsFile), "--out", out, "-q")
+	if got := termsRead(out); got != old {
+		t.Fatalf("--pairs alone: mined %s", got)
 	}
 }

@@ -169,11 +169,13 @@ func TestBadInputsAreRefused(t *testing.T) {
 			want: fs.ErrNotExist, code: exitInput},
 		{name: "term list path is a folder", file: source.TermsFile, prepare: folder,
 			want: syscall.EISDIR, code: exitInput, where: "is a directory"},
-		{name: "data folder missing", file: source.TermsFile, prepare: func(t *testing.T, path string) {
-			if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		{name: "data folder missing", file: ".", prepare: func(t *testing.T, path string) {
+			if err := os.RemoveAll(path); err != nil {
 				t.Fatal(err)
 			}
-		}, want: fs.ErrNotExist, code: exitInput},
+		}, want: fs.ErrNotExist, code: exitInput, where: "it should be a folder holding filtered_synonym_pairs.jsonl, term_embeddings.npy and term_list.json"},
+		{name: "data folder lacks a file", file: source.EmbeddingsFile, prepare: remove,
+			want: fs.ErrNotExist, code: exitInput, where: "lacks"},
 
 		// The output folder.
 		{name: "output folder under a regular file", out: func(t *testing.T) (string, string, string) {
@@ -359,7 +361,7 @@ func TestUsageErrors(t *testing.T) {
 		{"mine", "--data-dir", data, "--easy-range", "0.3,0.6"},
 		{"mine", "--data-dir", data, "--hard-ratio", "0.5"},
 		{"mine", "--data-dir", data, "--quota", "even"},
-		{"mine", "--data-dir", data, "--train-ratio", "0.8"},
+		{"mine", "--data-dir", data, "--train-ratio", "0.8", "--val-ratio", "0.3"},
 		{"mine", "--data-dir", data, "--negatives-per-anchor", "0"},
 		{"mine", "--no-such-flag"},
 		{"frobnicate"},

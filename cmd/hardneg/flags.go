@@ -4,6 +4,8 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/mine"
 	"github.com/hardneg/hardneg/scan"
+	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
 )
 
@@ -203,6 +206,49 @@ func (f *inputFlags) inputs() (mine.Inputs, error) {
 	return in, nil
 }
 
+// checkFolders refuses a --data-dir or --beir-dir that is missing, or
+// lacks a file the run would take from it, listing what the folder should
+// hold; files given by their own flags are not looked for there.
+func (f *inputFlags) checkFolders(in mine.Inputs) error {
+	for _, d := range []struct {
+		flag, dir string
+		files     []struct{ name, path string }
+	}{
+		{"--data-dir", f.dataDir, []struct{ name, path string }{
+			{source.PairsFile, in.Pairs}, {source.EmbeddingsFile, in.Embeddings}, {source.TermsFile, in.Terms}}},
+		{"--beir-dir", f.beirDir, []struct{ name, path string }{
+			{beirCorpus, in.Corpus}, {beirQueries, in.Queries}, {beirQrels, in.Qrels},
+			{beirCorpusEmbeddings, in.CorpusEmbeddings}, {beirQueryEmbeddings, in.QueryEmbeddings}}},
+	} {
+		if d.dir == "" {
+			continue
+		}
+		var names, missing []string
+		var first error
+		for _, file := range d.files {
+			names = append(names, file.name)
+			if file.path != filepath.Join(d.dir, file.name) {
+				continue // given by its own flag
+			}
+			if _, err := os.Stat(file.path); err != nil {
+				missing = append(missing, file.path)
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		list := strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+		if _, err := os.Stat(d.dir); err != nil {
+			return fmt.Errorf("%w: %s %s: %w; it should be a folder holding %s", mine.ErrInput, d.flag, d.dir, err, list)
+		}
+		return fmt.Errorf("%w: %s %s lacks %s (%w); it should hold %s", mine.ErrInput, d.flag, d.dir, strings.Join(missing, " and "), first, list)
+	}
+	return nil
+}
+
 // selectionFlags bind the settings that choose negatives, shared by mine
 // and inspect, directly to a Settings.
 type selectionFlags struct {
@@ -235,6 +281,7 @@ func (f *selectionFlags) addChoice(g flagGroup) {
 	fs.Float64Var(&s.SimANSB, "simans-b", s.SimANSB, "SimANS's b: where the weight peaks, relative to s+")
 	fs.IntVar(&s.RangeMin, "range-min", 0, "skip the RANGE-MIN most similar candidates (rank 0 is the most similar candidate\nleft after the guards and score limits), as sentence-transformers' range_min")
 	fs.IntVar(&s.RangeMax, "range-max", 0, "only candidates ranked below RANGE-MAX are eligible (0: no limit)")
+	fs.IntVar(&s.MaxPerBand, "max-per-band", 0, "at most this many of an anchor's negatives from one band (balanced quota; 0: no cap),\nso the overall mix is not met by giving some anchors only hard negatives and others\nnone; an anchor whose other bands run dry then gets fewer negatives")
 	fs.Var(textFlag[choose.QuotaMode]{&s.Quota, "MODE"}, "quota", "how band quotas are set: 'balanced' meets the ratios over the whole data set;\n'notebook' reproduces the notebook's int(n*ratio) quotas (1/1/3 of 5) and its fill")
 }
 
@@ -278,27 +325,52 @@ func (f *selectionFlags) bandsFrom(fs *pflag.FlagSet) error {
 				}
 			}
 		}
+		var terms []string
 		for _, b := range f.bands {
 			band, err := parseBand(b)
 			if err != nil {
 				return &usageError{err}
 			}
 			f.s.Bands = append(f.s.Bands, band)
+			terms = append(terms, fmt.Sprintf("%s (--band %s)", fmtFloat(band.Ratio), b))
 		}
-		return nil
+		return f.ratiosSumToOne(terms)
 	}
+	var terms []string
 	for i, name := range bandNames {
 		r := f.ranges[i]
 		f.s.Bands = append(f.s.Bands, choose.Band{Name: name, Lo: r.lo, Hi: r.hi, Ratio: f.ratios[i]})
+		terms = append(terms, fmt.Sprintf("--%s-ratio %s", name, fmtFloat(f.ratios[i])))
 	}
-	return nil
+	return f.ratiosSumToOne(terms)
+}
+
+// ratiosSumToOne refuses band ratios that do not sum to 1, naming the flags
+// that set them; without bands they do not matter.
+func (f *selectionFlags) ratiosSumToOne(terms []string) error {
+	if f.s.NoBands {
+		return nil
+	}
+	sum := 0.0
+	for _, b := range f.s.Bands {
+		sum += b.Ratio
+	}
+	if math.Abs(sum-1) <= 1e-6 || math.IsNaN(sum) {
+		return nil // NaN and single-band mistakes are for the bands' own checks
+	}
+	return &usageError{fmt.Errorf("the band ratios must sum to 1: %s = %s", strings.Join(terms, " + "), fmtFloat(sum))}
+}
+
+// fmtFloat spells x without float noise: 1.17, not 1.1700000000000002.
+func fmtFloat(x float64) string {
+	return strconv.FormatFloat(math.Round(x*1e9)/1e9, 'g', -1, 64)
 }
 
 // outputFlags bind the settings that shape the outputs.
 func addSplitFlags(g flagGroup, s *mine.Settings) {
 	fs := g.fs
 	fs.Float64Var(&s.TrainRatio, "train-ratio", s.TrainRatio, "share of rows in the train split")
-	fs.Float64Var(&s.ValRatio, "val-ratio", s.ValRatio, "share of rows in the validation split (train + val must be 1)")
+	fs.Float64Var(&s.ValRatio, "val-ratio", s.ValRatio, "share of rows in the validation split (default: 1 - --train-ratio; the two sum to 1)")
 	fs.Var(textFlag[split.Mode]{&s.SplitBy, "MODE"}, "split-by", "how rows are divided: 'row' (the notebook: an anchor can land on both sides),\n'anchor' (all of an anchor's rows on one side) or 'component' (no group of linked\nqueries and positives on both sides); the grouped formats split by anchor by default")
 	fs.Uint64Var(&s.Seed, "seed", s.Seed, "seed of every random choice; the same seed and inputs give byte-identical outputs")
 }

@@ -262,7 +262,7 @@ func TestGeneralEndToEnd(t *testing.T) {
 			t.Errorf("%s differs between --threads 1 and 2", name)
 		}
 	}
-	for _, g := range [][2]int{{3, 1}, {1, 4}, {3, 4}} {
+	for _, g := range [][2]int{{1, 1}, {3, 1}, {1, 4}, {3, 4}} {
 		merged := t.TempDir()
 		runCLI(t, "merge", "--out", merged, mineGrid(t, args, g[0], g[1]), "-q")
 		sameTree(t, a, treeBytes(t, merged), fmt.Sprintf("the merge of %d x %d shards", g[0], g[1]))

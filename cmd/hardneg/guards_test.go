@@ -323,11 +323,10 @@ func TestDumpExcluded(t *testing.T) {
 	if perRule["lexical_contains"] == 0 || perRule["hops:2"] == 0 {
 		t.Fatalf("dump counts %v: a rule excluded nothing", perRule)
 	}
-	// a term both rules exclude is listed once, under the lexical rule
-	if got, want := perRule["lexical_contains"], st.Guards.Excluded["lexical_contains"].Total; got != want {
-		t.Errorf("dump lists %d lexical exclusions, stats count %d", got, want)
-	}
-	if got, want := perRule["hops:2"], st.Guards.Excluded["hops:2"].Total; got > want {
-		t.Errorf("dump lists %d graph exclusions, stats count %d", got, want)
+	// a term both rules exclude is listed under each (TestDumpAgreesWithStats)
+	for _, rule := range []string{"lexical_contains", "hops:2"} {
+		if got, want := perRule[rule], st.Guards.Excluded[rule].Total; got != want {
+			t.Errorf("dump lists %d %s exclusions, stats count %d", got, rule, want)
+		}
 	}
 }

@@ -100,6 +100,12 @@ What to read in the report:
 			if opt.Sample < 1 {
 				return &usageError{fmt.Errorf("--sample %d must be at least 1", opt.Sample)}
 			}
+			if err := s.Validate(); err != nil {
+				return err
+			}
+			if err := inputs.checkFolders(s.Inputs); err != nil {
+				return err
+			}
 			start := time.Now()
 			r, err := inspect.Run(cmd.Context(), s, opt)
 			if errors.Is(err, inspect.ErrConfig) {

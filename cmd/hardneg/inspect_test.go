@@ -155,3 +155,18 @@ func TestManyBands(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectWarnsAboutPositivesInABand: when most positives lie inside a
+// band, its negatives look like positives; the advice must say so and
+// never call the bands usable (the review saw "the bands look usable" with
+// 80% of the positives inside the hard band).
+func TestInspectWarnsAboutPositivesInABand(t *testing.T) {
+	data := synthData(t, "--terms", "3000", "--dim", "16", "--anchors", "800")
+	out, _, err := runInspect(t, "--data-dir", data, "--hard-range", "0.7,0.97", "--sample", "200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "of the positives lie inside this band") || strings.Contains(out, "look usable") {
+		t.Errorf("the advice does not warn about the positives inside the hard band:\n%s", out)
+	}
+}

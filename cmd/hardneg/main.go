@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/output"
 )
 
 // Exit codes, listed in --help.
@@ -22,11 +24,15 @@ const (
 	exitInput       = 3   // an input file cannot be used
 	exitOutputExist = 4   // outputs exist and --force was not given
 	exitMemory      = 5   // the run would need more memory than it may use
+	exitEmpty       = 6   // the run produced no rows (see --allow-empty)
 	exitSIGINT      = 130 // interrupted (Ctrl-C)
+	exitCrash       = 134 // a crash of the Go runtime, by SIGABRT (crashBySignal); never returned by exitCode
 	exitSIGTERM     = 143 // terminated
 )
 
 func main() {
+	crashBySignal()
+	testHooks()
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -53,6 +59,28 @@ func main() {
 	os.Exit(exitCode(err))
 }
 
+// testHooks reads the environment variables that the crash tests set:
+// HARDNEG_TEST_COMMIT_DELAY (a duration) names each step of a commit on
+// stderr and waits that long before it, so that a test can kill the
+// process between two steps; HARDNEG_TEST_PANIC makes a goroutine panic,
+// to show how a crash ends.
+func testHooks() {
+	if v := os.Getenv("HARDNEG_TEST_PANIC"); v != "" {
+		go panic("hardneg test crash: " + v)
+	}
+	if v := os.Getenv("HARDNEG_TEST_COMMIT_DELAY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "hardneg: HARDNEG_TEST_COMMIT_DELAY=%q: %v\n", v, err)
+			os.Exit(exitUsage)
+		}
+		output.SetCommitHook(func(step string) {
+			fmt.Fprintf(os.Stderr, "commit step: %s\n", step)
+			time.Sleep(d)
+		})
+	}
+}
+
 func exitCode(err error) int {
 	var ue *usageError
 	switch {
@@ -66,6 +94,8 @@ func exitCode(err error) int {
 		return exitOutputExist
 	case errors.Is(err, mine.ErrMemory):
 		return exitMemory
+	case errors.Is(err, mine.ErrEmpty):
+		return exitEmpty
 	}
 	return exitFailure
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"runtime/debug"
 	"time"
@@ -48,21 +49,22 @@ func newRunFlags(forPlan bool) *mineFlags {
 	out.fs.StringVarP(&f.s.OutDir, "out", "o", "", "output folder (default: the --data-dir; required with a corpus)")
 	addFormatFlags(out, &f.s)
 	out.fs.BoolVar(&f.s.Force, "force", false, "replace outputs that already exist")
+	out.fs.BoolVar(&f.s.AllowEmpty, "allow-empty", false, "write the outputs even when the run produced no rows (otherwise it fails with\nexit code 6 and writes nothing)")
 	bands := newGroup("Similarity bands")
 	f.sel.addBands(bands)
 	choice := newGroup("Choosing negatives")
 	f.sel.addChoice(choice)
 	guards := newGroup("False-negative guards and score limits")
 	f.sel.addGuards(guards)
-	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate a guard excluded (beyond the anchor and its positives) to this\nJSONL file: {\"anchor\", \"term\", \"rule\"}")
+	guards.fs.StringVar(&f.s.DumpExcluded, "dump-excluded", "", "write every candidate the graph and lexical rules excluded (beyond the anchor and its\npositives) to this JSONL file, one {\"anchor\", \"term\", \"rule\"} line per rule that excluded\nit, as the stats file counts them (the score limits and near-duplicates are only\ncounted); an output like the others (it must not exist without --force, nor be an\ninput or another output)")
 	sp := newGroup("Split")
 	addSplitFlags(sp, &f.s)
 	run := newGroup("Running")
 	run.fs.IntVar(&f.s.Threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
-	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is held whole when it fits and\nstreamed from its .npy in chunks otherwise; a run that cannot fit is refused\n(default: the memory the system reports available)")
+	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is held whole when it fits and\nstreamed from its .npy in chunks otherwise; a run that cannot fit is refused\n(default: the memory the system reports available). The plan counts the guards'\nlists and indexes, and the lexical variants are measured on a sample first")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
-	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it")
+	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
 	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
 	run.fs.BoolVar(&f.s.Exact, "exact", false, "compute every similarity in float32, without the int16 screen that decides most\npairs from a bounded approximation; never changes the output, only the time")
 	if !forPlan {
@@ -97,6 +99,9 @@ func (f *mineFlags) settings(fs *pflag.FlagSet) (mine.Settings, error) {
 		return s, err
 	}
 	s.Bands = f.s.Bands
+	if err := splitRatios(fs, &s); err != nil {
+		return s, err
+	}
 	if s.Spec() != nil && s.Spec().Grouped && !fs.Changed("split-by") {
 		s.SplitBy = split.ModeAnchor // whole anchors, so grouped rows stay whole
 	}
@@ -112,6 +117,23 @@ func (f *mineFlags) settings(fs *pflag.FlagSet) (mine.Settings, error) {
 		return s, &usageError{fmt.Errorf("--batch-size %d must be positive", f.batchSize)}
 	}
 	return s, s.Validate()
+}
+
+// splitRatios completes the split: --val-ratio defaults to 1 - --train-ratio
+// and the other way round, and two given ratios must sum to 1.
+func splitRatios(fs *pflag.FlagSet, s *mine.Settings) error {
+	train, val := fs.Changed("train-ratio"), fs.Changed("val-ratio")
+	switch {
+	case train && !val:
+		s.ValRatio = math.Round((1-s.TrainRatio)*1e12) / 1e12
+	case val && !train:
+		s.TrainRatio = math.Round((1-s.ValRatio)*1e12) / 1e12
+	}
+	if sum := s.TrainRatio + s.ValRatio; math.Abs(sum-1) > 1e-9 {
+		return &usageError{fmt.Errorf("--train-ratio %s and --val-ratio %s must sum to 1, not %s (give one, and the other follows)",
+			fmtFloat(s.TrainRatio), fmtFloat(s.ValRatio), fmtFloat(sum))}
+	}
+	return nil
 }
 
 // addGroups adds the groups' flags to the command and lists them by group
@@ -162,7 +184,9 @@ and the guards keep likely false negatives out. Everything is seeded: the same
 inputs and settings give byte-identical outputs for any --threads or --shard.
 
 Outputs go into --out, all at once at the end, so a failed or interrupted run
-leaves earlier outputs as they were (FORMAT stands for the format's name):
+leaves earlier outputs as they were; a run killed while it moved them into place
+is finished by the next run into --out, or by 'hardneg recover'. --force replaces
+only what hardneg writes (FORMAT stands for the format's name):
 
   FORMAT_dataset/              HuggingFace DatasetDict (datasets.load_from_disk);
                                triplet_dataset/ for triplets
@@ -202,6 +226,13 @@ func mineCmd(stdout, stderr io.Writer) *cobra.Command {
 			}
 			if f.printConfig {
 				return printMineConfig(stdout, cmd.Flags(), f)
+			}
+			if f.tasks.set() && s.DumpExcluded != "" {
+				return fmt.Errorf("%w: --dump-excluded needs every anchor's exclusions in one process: run it without --shard", mine.ErrConfig)
+			}
+			// Bad flags first (exit 2), then missing inputs (exit 3).
+			if err := f.inputs.checkFolders(s.Inputs); err != nil {
+				return err
 			}
 			hooks, err := mineHooks(stderr, f.quiet, f.progress)
 			if err != nil {

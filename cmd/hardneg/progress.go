@@ -29,11 +29,11 @@ func mineHooks(stderr io.Writer, quiet bool, progress string) (mine.Hooks, error
 		return mine.Hooks{}, &usageError{fmt.Errorf("--progress %q: want auto or json", progress)}
 	}
 	if quiet && progress != "json" {
-		return mine.Hooks{}, nil
+		return mine.Hooks{Warn: stderr}, nil
 	}
-	h := mine.Hooks{Log: stderr}
+	h := mine.Hooks{Log: stderr, Warn: stderr}
 	if quiet {
-		h.Log = nil // --quiet --progress json: the progress lines alone
+		h.Log = nil // --quiet --progress json: the progress lines and warnings alone
 	}
 	if progress == "json" {
 		p := &progressJSON{w: stderr, every: 100 * time.Millisecond}

@@ -21,11 +21,13 @@ func reportCmd(stdout io.Writer) *cobra.Command {
 		Use:   "report DIR [--out CHARTS]",
 		Short: "Draw PNG charts of a mined data set",
 		Long: `Report reads the outputs of 'hardneg mine' in DIR (the two JSONL files and the
-stats file) and draws three PNG charts into --out (default DIR/charts):
+stats file) and draws four PNG charts into --out (default DIR/charts):
 
   similarity.png  the similarity of the sampled negatives, stacked by band
   mix.png         target and achieved share of each band
   positives.png   how many anchors have each number of positives
+  spread.png      per band, how many anchors got how many of their negatives
+                  from it (an on-target mix can hide anchors all hard, others none)
 
 ` + exitCodesHelp,
 		Example: `  hardneg report runs/01

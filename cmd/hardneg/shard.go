@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -206,6 +207,7 @@ func mergeCmd(stdout, stderr io.Writer) *cobra.Command {
 	out := newGroup("Output")
 	out.fs.StringVarP(&mc.OutDir, "out", "o", "", "output folder")
 	out.fs.BoolVar(&mc.Force, "force", false, "replace outputs that already exist")
+	out.fs.BoolVar(&mc.AllowEmpty, "allow-empty", false, "write the outputs even when the run produced no rows")
 	out.fs.BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	c := &cobra.Command{
 		Use:   "merge --out DIR SHARD...",
@@ -244,14 +246,13 @@ settings exit with 2. Nothing is written then.
 			if err != nil {
 				return err
 			}
+			start := time.Now()
 			res, err := mine.Merge(cmd.Context(), mc, args, hooks)
 			if err != nil {
 				return err
 			}
 			if !quiet {
-				s := res.Stats.Format
-				fmt.Fprintf(stdout, "merged %d anchors into %d %s (%d train, %d validation) in %s\n",
-					res.Stats.Dataset.UniqueAnchors, s.Rows[0]+s.Rows[1], res.Spec.Unit, s.Rows[0], s.Rows[1], res.OutDir)
+				printSummary(stdout, res, time.Since(start))
 			}
 			return nil
 		},

@@ -9,8 +9,6 @@ import (
 	"maps"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,16 +24,8 @@ import (
 // It is not parallel: it times the child's exit, and the child uses every
 // core for its scan.
 func TestSignalLeavesEarlierOutputs(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds hardneg and mines a 30000-term data set")
-	}
 	start := time.Now()
-	// Built once for both signals, with the go command that runs the test.
-	bin := filepath.Join(t.TempDir(), "hardneg")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "github.com/hardneg/hardneg/cmd/hardneg")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := hardnegBinary(t)
 	t.Logf("built hardneg in %s", elapsed(start))
 
 	// Big enough that the interrupted run's scan takes about two seconds
@@ -153,8 +143,6 @@ func runBin(t *testing.T, bin string, args ...string) {
 }
 
 func elapsed(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // lockedBuffer collects a child's stderr in one goroutine while the test
 // may read it in another.

@@ -27,7 +27,9 @@ class HardnegError(RuntimeError):
     exit_code : int
         The binary's exit status: 1 failure, 2 bad flags or settings, 3 bad
         input, 4 outputs exist (pass ``force=True``), 5 not enough memory,
-        130 interrupted, 143 terminated (``hardneg --help`` lists them).
+        6 no rows at all (pass ``allow_empty=True``), 130 interrupted, 143
+        terminated (``hardneg --help`` lists them); a crash ends the binary
+        by SIGABRT, a negative ``exit_code`` of -6.
     message : str
         The tool's message, as ``str(err)``.
     stderr : str

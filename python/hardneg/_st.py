@@ -266,6 +266,9 @@ def mine_hard_negatives(
             "absolute_margin": absolute_margin,
             "num_negatives": num_negatives,
             "seed": seed,
+            # sentence-transformers returns an empty dataset when no anchor
+            # keeps a negative; the binary refuses that (exit 6) unless told.
+            "allow_empty": True,
             **flags,
         }
         summary = run_json(["mine", *flag_args(settings)], verbose=verbose)
