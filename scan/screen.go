@@ -447,7 +447,10 @@ func (w *worker) mayEnterSimANS(st *blockState, j, i int, v float32) bool {
 	d := max(0, math.Abs(float64(v)-s.q.Centers[st.lo+i])-float64(w.scr.eps))
 	low := math.Log(keyExp(key)) + s.opt.SimANSA*d*d
 	last := acc.scores[len(acc.scores)-1]
-	return low-1e-9*(1+math.Abs(low)) <= last
+	// Written so that a score that overflowed (an infinite or NaN low or
+	// last, as a huge --simans-a or --simans-b gives) may always enter: the
+	// exact path orders such scores by key and row.
+	return !(low-1e-9*(1+math.Abs(low)) > last)
 }
 
 // recheck computes the exact similarities of the tile's pairs (j, i)

@@ -204,6 +204,45 @@ func TestScreenWithoutTheBound(t *testing.T) {
 	}
 }
 
+// TestScreenSimANSOverflow samples SimANS with settings whose scores
+// overflow to +Inf or NaN (a huge b, or a huge a): the exact path then
+// orders the candidates by key and row, and the screen must not leave out
+// a candidate by comparing an infinite score.
+func TestScreenSimANSOverflow(t *testing.T) {
+	A, B, q := edgeData(84)
+	q = edgeQuery(rand.New(rand.NewPCG(1, 84)), A, B, q, 0.9)
+	for _, tc := range []struct {
+		name   string
+		a      float64
+		center float64
+	}{
+		{"huge b", 30, 1e200},
+		{"a of 0, huge b", 0, 1e200},
+		{"huge a", 1.7e308, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := q
+			q.Centers = make([]float64, len(q.Anchors))
+			for i := range q.Centers {
+				q.Centers[i] = tc.center
+			}
+			opt := Options{Bands: testBands, Keep: 4, Sampling: SimANS, SimANSA: tc.a}
+			var want []Result
+			for _, path := range paths {
+				opt.Exact = path.exact
+				got, _ := scanWithStats(t, A, B, q, opt)
+				if want == nil {
+					want = got
+					continue
+				}
+				if d := diffResults(got, want); d != "" {
+					t.Fatalf("screened and exact differ: %s", d)
+				}
+			}
+		})
+	}
+}
+
 // TestScreenHalfPrecision screens a half-precision corpus, whose rows the
 // screen quantises from their float32 values.
 func TestScreenHalfPrecision(t *testing.T) {
