@@ -1,14 +1,23 @@
-// Command gen writes the AVX2 micro-kernel of internal/kernel.
+// Command gen writes the AVX2 micro-kernels of internal/kernel.
 //
 //	cd _generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go
 //
-// The kernel multiplies one packed panel of 16 anchors by 6 candidate rows.
-// It uses VMULPS then VADDPS, never FMA: each product is rounded to float32
-// before it is added, in increasing k, which is exactly what the pure-Go
-// path computes, so both give the same bits.
+// With -probes it writes instead the throughput probes that the benchmarks
+// use to compare instruction mixes (see probe.go and SCREEN.md).
+//
+// The float32 kernel multiplies one packed panel of 16 anchors by 6
+// candidate rows. It uses VMULPS then VADDPS, never FMA: each product is
+// rounded to float32 before it is added, in increasing k, which is exactly
+// what the pure-Go path computes, so both give the same bits. The int16
+// screen (screen.go) has the same shape and the same promise.
+//
+// A new assembly function must be declared in the stub file by hand once
+// before the first run: the generator loads the kernel package, which does
+// not compile while its Go code calls a function that has no declaration.
 package main
 
 import (
+	"flag"
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -20,11 +29,21 @@ import (
 const unroll = 4
 
 func main() {
+	// The package is loaded before the flags are parsed: parsing -out and
+	// -stubs truncates the files it would load.
 	Package("github.com/hardneg/hardneg/internal/kernel")
+	probe := flag.Bool("probes", false, "write the throughput probes of the benchmarks instead of the kernels")
+	flag.Parse()
 	ConstraintExpr("!noasm")
-	dot16x6()
-	classify16()
-	halfToFloat()
+	if *probe {
+		probes()
+	} else {
+		dot16x6()
+		screen16x6()
+		classify16()
+		dotPairs8()
+		halfToFloat()
+	}
 	Generate()
 }
 
@@ -142,8 +161,8 @@ func dot16x6() {
 // per band and lane, and a flag for every similarity whose sampling key may
 // enter its band's sample.
 func classify16() {
-	TEXT("classify16AVX2", NOSPLIT, "func(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)")
-	Doc("classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.")
+	TEXT("classify16AVX2", NOSPLIT, "func(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)")
+	Doc("classify16AVX2 is Classify16Windows for n >= 1, nb >= 1 and nw >= 0; stride counts float32 elements.")
 	n := Load(Param("n"), GP64())
 	c := Load(Param("c"), GP64())
 	stride := Load(Param("stride"), GP64())
@@ -210,6 +229,23 @@ func classify16() {
 		CMPQ(b, nb)
 		JL(LabelRef(fmt.Sprintf("band%d", half)))
 
+		// The windows flag what is in them and count nothing.
+		nw := Load(Param("nw"), GP64())
+		TESTQ(nw, nw)
+		JZ(LabelRef(fmt.Sprintf("flags%d", half)))
+		wp := Load(Param("win"), GP64())
+		Label(fmt.Sprintf("win%d", half))
+		VBROADCASTSS(Mem{Base: wp}, lo)
+		VBROADCASTSS(Mem{Base: wp, Disp: 4}, hi)
+		VCMPPS(U8(0x1d), lo, s, m) // s >= lo, ordered
+		VCMPPS(U8(0x11), hi, s, t) // s < hi, ordered
+		VANDPS(t, m, m)
+		VORPS(m, fl, fl)
+		ADDQ(U8(8), wp)
+		DECQ(nw)
+		JNZ(LabelRef(fmt.Sprintf("win%d", half)))
+
+		Label(fmt.Sprintf("flags%d", half))
 		VMOVMSKPS(fl, mask.As32())
 		if half == 1 {
 			SHLQ(U8(8), mask)
@@ -222,6 +258,70 @@ func classify16() {
 	ADDQ(stride, c)
 	DECQ(n)
 	JNZ(LabelRef("cand"))
+	VZEROUPPER()
+	RET()
+}
+
+// dotPairs8 writes the re-check kernel of DotPairs: the dot products of
+// eight unrelated pairs of rows, one pair per lane. Each step multiplies
+// eight elements of each pair (VMULPS, rounded to float32), transposes the
+// 8 × 8 products so that vector e holds element e of every pair, and adds
+// them into the sums in increasing e: each lane sums in Dots's order, and
+// its chain of additions overlaps the other steps' loads and shuffles.
+func dotPairs8() {
+	TEXT("dotPairs8AVX2", NOSPLIT, "func(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)")
+	Doc(
+		"dotPairs8AVX2 sets out[q] = Σ_p xs[q][p] * ys[q][p] for q < 8 and p < 8*k8, k8 >= 1,",
+		"adding the float32-rounded products in increasing p, one pair per lane.",
+	)
+	k8 := Load(Param("k8"), GP64())
+	xs := Load(Param("xs"), GP64())
+	ys := Load(Param("ys"), GP64())
+	off, ptr := GP64(), GP64()
+	XORQ(off, off)
+	acc := YMM()
+	VXORPS(acc, acc, acc)
+	Label("pairstep")
+	p := make([]VecVirtual, 8)
+	for q := range p {
+		p[q] = YMM()
+		MOVQ(Mem{Base: xs, Disp: 8 * q}, ptr)
+		VMOVUPS(Mem{Base: ptr, Index: off, Scale: 1}, p[q])
+		MOVQ(Mem{Base: ys, Disp: 8 * q}, ptr)
+		VMULPS(Mem{Base: ptr, Index: off, Scale: 1}, p[q], p[q])
+	}
+	// Rows q, q+1 interleaved: t[q] = q0 (q+1)0 q1 (q+1)1 | q4 (q+1)4 q5 (q+1)5,
+	// t[q+1] the same for elements 2, 3 | 6, 7.
+	t := make([]VecVirtual, 8)
+	for q := 0; q < 8; q += 2 {
+		t[q], t[q+1] = YMM(), YMM()
+		VUNPCKLPS(p[q+1], p[q], t[q])
+		VUNPCKHPS(p[q+1], p[q], t[q+1])
+	}
+	// u[4g+e] holds element e (low lane) and e+4 (high lane) of rows
+	// 4g .. 4g+3.
+	u := make([]VecVirtual, 8)
+	for g := 0; g < 2; g++ {
+		lo01, hi01, lo23, hi23 := t[4*g], t[4*g+1], t[4*g+2], t[4*g+3]
+		for e, src := range [4][3]any{{0x44, lo23, lo01}, {0xee, lo23, lo01}, {0x44, hi23, hi01}, {0xee, hi23, hi01}} {
+			u[4*g+e] = YMM()
+			VSHUFPS(U8(src[0].(int)), src[1].(VecVirtual), src[2].(VecVirtual), u[4*g+e])
+		}
+	}
+	c := YMM()
+	for e := 0; e < 8; e++ {
+		if e < 4 {
+			VPERM2F128(U8(0x20), u[4+e], u[e], c) // element e of rows 0-3, then 4-7
+		} else {
+			VPERM2F128(U8(0x31), u[e], u[e-4], c)
+		}
+		VADDPS(c, acc, acc)
+	}
+	ADDQ(U8(32), off)
+	DECQ(k8)
+	JNZ(LabelRef("pairstep"))
+	out := Load(Param("out"), GP64())
+	VMOVUPS(acc, Mem{Base: out})
 	VZEROUPPER()
 	RET()
 }

@@ -179,6 +179,7 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	tm.stage("write_data", writeStart)
 	tm.stage("total", tm.start)
 	stats.Timings = tm.stages
+	stats.Screen = screenStats(sc.screen)
 	if err := output.WriteJSONFile(st.Path(StatsFile), stats); err != nil {
 		return nil, fmt.Errorf("write stats: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
 )
 
@@ -41,8 +42,9 @@ type problemSize struct {
 // planMemory is the memory model. Fixed holds: the anchors' query rows
 // and their positives' rows (float32), the resident texts and the corpus
 // id hashes, the workers' blocks and tiles, each anchor's samples and
-// window, the rows and the columns they are written from, and the Go
-// runtime; then a tenth for the garbage collector. The corpus matrix is
+// window, the rows and the columns they are written from, the screen's
+// int16 rows unless Exact, and the Go runtime; then a tenth for the
+// garbage collector. The corpus matrix is
 // held whole when Fixed plus it fit the budget, and otherwise streamed in
 // the largest chunk that fits (at least minChunkRows rows), or in chunks
 // of s.ChunkRows when it is set.
@@ -62,9 +64,13 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	perAnchor := satAdd(satMul(int64(len(s.bands())), satAdd(satMul(int64(s.keep()), 12), 8)), satAdd(satMul(int64(max(s.RangeMin, s.RangeMax)), 12), 64))
 	samples := satMul(int64(z.anchors), perAnchor)
 	rows := satMul(z.triplets, 16+72)
+	var screen int64 // the int16 copies of the anchors and of a part of the corpus
+	if !s.Exact {
+		screen = scan.ScreenMemory(z.anchors, z.corpusRows, z.cols, threads)
+	}
 	const runtime = 64 << 20 // the Go runtime, maps, small tables
 	var fixed int64
-	for _, part := range []int64{anchorRows, posRows, texts, load, scanBuf, samples, rows, z.guards, runtime} {
+	for _, part := range []int64{anchorRows, posRows, texts, load, scanBuf, samples, rows, screen, z.guards, runtime} {
 		fixed = satAdd(fixed, part)
 	}
 	fixed = satAdd(fixed, fixed/10)

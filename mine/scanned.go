@@ -48,6 +48,8 @@ type scanned struct {
 	qrels      *source.QrelStats
 	// inputs returns the inputs' provenance; it may wait for the hashes.
 	inputs func() (InputStats, error)
+	// screen is what the scan's screen did, when the scan ran here.
+	screen *scan.ScreenStats
 }
 
 // lowestPositive is an anchor's least similar positive: s⁺ of the margins
@@ -85,6 +87,8 @@ type Prepared struct {
 	posVecs map[int32][]float32
 	threads int
 	hooks   Hooks
+	// Screen adds up what the screen did in the scans so far.
+	Screen scan.ScreenStats
 }
 
 // Close releases the mapped input files.
@@ -271,6 +275,12 @@ func (p *Prepared) Scan(ctx context.Context, adjust func(*scan.Query, *scan.Opti
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		st := sc.ScreenStats()
+		p.Screen.On = p.Screen.On || st.On
+		p.Screen.Pairs += st.Pairs
+		p.Screen.Rechecked += st.Rechecked
+	}()
 	chunk := max(1, p.Plan.ChunkRows)
 	chunks := (p.Hi - p.Lo + chunk - 1) / chunk
 	if p.hooks.ScanStart != nil {
@@ -328,9 +338,19 @@ func scanAnchors(ctx context.Context, s Settings, in *inputs, sel []int, j, m, t
 	for i, a := range pr.Sel {
 		sc.results[a] = results[i]
 	}
-	hooks.logf("scanned %d anchors x %d candidates in %s", len(pr.Sel), pr.Hi-pr.Lo, since(scanStart))
+	sc.screen = &pr.Screen
+	hooks.logf("scanned %d anchors x %d candidates in %s%s", len(pr.Sel), pr.Hi-pr.Lo, since(scanStart), screenNote(pr.Screen))
 	tm.stage("scan", scanStart)
 	return sc, nil
+}
+
+// screenNote says, for the scan's log line, how many pairs the screen left
+// to compute in float32.
+func screenNote(st scan.ScreenStats) string {
+	if !st.On || st.Pairs == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d of %d pairs (%.3f%%) re-checked in float32 after the int16 screen", st.Rechecked, st.Pairs, 100*float64(st.Rechecked)/float64(st.Pairs))
 }
 
 // guardCounters are anchor a's guard counters from the exclusions, counting
@@ -408,7 +428,7 @@ func scanQuery(s Settings, p *source.Problem, sel []int, posSims [][]float32, ex
 	ids := p.Corpus.Hashes()
 	opt := scan.Options{
 		Bands: choose.ScanBands(s.bands()), Keep: s.keep(), Sampling: s.Sampling, SimANSA: s.SimANSA,
-		NearDuplicates: s.NearDuplicates, CandidateIDs: ids,
+		NearDuplicates: s.NearDuplicates, CandidateIDs: ids, Exact: s.Exact,
 	}
 	switch {
 	case s.RangeMax > 0:

@@ -188,6 +188,10 @@ type Settings struct {
 	// the memory allows; 0 lets the memory plan decide. It never changes
 	// the output.
 	ChunkRows int `json:"-"`
+	// Exact turns the scan's screen off: every similarity is computed in
+	// float32, none decided from its int16 approximation and bound. It
+	// never changes the output, only the time the scan takes.
+	Exact bool `json:"-"`
 }
 
 // Default SimANS parameters, from the paper's code (Zhou et al., EMNLP

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hardneg/hardneg/format"
+	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
 )
@@ -27,10 +28,25 @@ type Stats struct {
 	Qrels                  *source.QrelStats `json:"qrels,omitempty"`
 	Inputs                 InputStats        `json:"inputs"`
 	Tool                   string            `json:"tool"`
-	// Timings is the wall time of each stage, in seconds. It is the one
-	// part of the outputs that differs between two runs of the same inputs
-	// and settings.
+	// Timings is the wall time of each stage, in seconds. It and Screen
+	// are the parts of the outputs that differ between two runs of the
+	// same inputs and settings.
 	Timings Object `json:"timings_seconds"`
+	// Screen says how much of the scan the int16 screen decided, when the
+	// scan ran in this process (not in a merge). It depends on --exact,
+	// the build, --threads (which anchors share a tile's bound), the
+	// streaming and the sharding, never on the results.
+	Screen *ScreenStats `json:"screen,omitempty"`
+}
+
+// ScreenStats is the stats file's record of the scan's screen.
+type ScreenStats struct {
+	On bool `json:"on"`
+	// Pairs is the anchor-candidate pairs screened, and Rechecked those
+	// also computed in float32: near a threshold, or kept in a sample.
+	Pairs            int64   `json:"pairs"`
+	Rechecked        int64   `json:"rechecked"`
+	RecheckedPercent float64 `json:"rechecked_percent"`
 }
 
 // StatsConfig is the notebook's config section (with <band>_range and
@@ -256,6 +272,18 @@ func statsConfig(s Settings) StatsConfig {
 		c.Rest = append(c.Rest, Field{"max_per_band", s.MaxPerBand})
 	}
 	return c
+}
+
+// screenStats is the stats file's record of what the screen did.
+func screenStats(st *scan.ScreenStats) *ScreenStats {
+	if st == nil {
+		return nil
+	}
+	out := &ScreenStats{On: st.On, Pairs: st.Pairs, Rechecked: st.Rechecked}
+	if st.Pairs > 0 {
+		out.RecheckedPercent = float64(int64(100*float64(st.Rechecked)/float64(st.Pairs)*1e4+0.5)) / 1e4
+	}
+	return out
 }
 
 // spreadObject lists anchors by count, in increasing count, keyed by the

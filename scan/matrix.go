@@ -33,6 +33,17 @@ func (m *Matrix) rowsTo32(dst []float32, lo, hi int) []float32 {
 	return dst
 }
 
+// rowRange returns rows [lo, hi) of m as a matrix that shares its storage.
+func (m *Matrix) rowRange(lo, hi int) *Matrix {
+	r := &Matrix{Rows: hi - lo, Cols: m.Cols}
+	if m.Half != nil {
+		r.Half = m.Half[lo*m.Cols : hi*m.Cols]
+	} else {
+		r.Data = m.Data[lo*m.Cols : hi*m.Cols]
+	}
+	return r
+}
+
 // Row32 returns row i as float32: in place for a float32 matrix, converted
 // into a new slice for a half-precision one.
 func (m *Matrix) Row32(i int) []float32 {

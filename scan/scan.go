@@ -69,6 +69,11 @@ type Options struct {
 	// candidate matrix does not change which candidates are sampled. When
 	// nil, the row number is used.
 	CandidateIDs []uint64
+	// Exact turns the screen off: every similarity is then computed in
+	// float32 by the dot-product kernel. The screen never changes the
+	// results (see the package doc), only how many float32 dot products
+	// the scan computes.
+	Exact bool
 	// Threads is the number of workers; 0 means all cores.
 	Threads int
 	// Progress, when set, is called with the number of anchors finished
@@ -164,6 +169,14 @@ type Scanner struct {
 	// posVecs holds the positives' rows, for the near-duplicate check.
 	posVecs map[int32][]float32
 	fed     int // rows fed so far
+	// screen says whether Feeds screen (screen.go); qA then holds the
+	// anchors' quantised rows, in the query's order, once the first Feed
+	// has made them.
+	screen bool
+	qA     *kernel.ScreenRows
+	// screened and rechecked count the pairs the screen computed and
+	// those it computed exactly as well.
+	screened, rechecked atomic.Int64
 }
 
 // NewScanner prepares a scan of q's anchors (rows of A) against a corpus
@@ -190,6 +203,7 @@ func NewScanner(A *Matrix, corpusRows int, q Query, opt Options, posVecs map[int
 	if s.threads <= 0 {
 		s.threads = runtime.GOMAXPROCS(0)
 	}
+	s.screen = screens(opt)
 	s.anchorBlock = blockSize(len(q.Anchors), s.threads)
 	nBlocks := (len(q.Anchors) + s.anchorBlock - 1) / s.anchorBlock
 	s.blocks = make([]*blockState, nBlocks)
@@ -210,10 +224,32 @@ func (s *Scanner) Feed(ctx context.Context, B *Matrix, first int) error {
 	if !B.valid() || first < 0 || first+B.Rows > s.corpusRows {
 		return fmt.Errorf("%w: rows [%d, %d) of a %d-row corpus, or matrix data that does not match its shape", ErrQuery, first, first+B.Rows, s.corpusRows)
 	}
-	threads := max(1, min(s.threads, len(s.blocks)))
+	if s.screen {
+		if err := s.feedScreened(ctx, B, first); err != nil {
+			return err
+		}
+	} else {
+		err := s.forBlocks(ctx, B, first, nil, func(st *blockState) {
+			if s.opt.Progress != nil {
+				s.opt.Progress(st.m)
+			}
+		})
+		if err != nil {
+			return err
+		}
+	}
+	s.fed += B.Rows
+	return nil
+}
+
+// forBlocks scans every block of anchors against the rows of B (corpus
+// rows from first on), on up to s.threads goroutines, and calls done after
+// each block. qB, when set, holds B's rows quantised for the screen.
+func (s *Scanner) forBlocks(ctx context.Context, B *Matrix, first int, qB *kernel.ScreenRows, done func(st *blockState)) error {
 	var next atomic.Int64
-	work := func(ctx context.Context) error {
-		w := newWorker(s, B, first)
+	return parallel(ctx, min(s.threads, len(s.blocks)), func(ctx context.Context) error {
+		w := newWorker(s, B, first, qB)
+		defer w.flush()
 		for {
 			blk := int(next.Add(1) - 1)
 			if blk >= len(s.blocks) {
@@ -226,26 +262,22 @@ func (s *Scanner) Feed(ctx context.Context, B *Matrix, first int) error {
 			if err := w.block(ctx, st); err != nil {
 				return err
 			}
-			if s.opt.Progress != nil {
-				s.opt.Progress(st.m)
-			}
+			done(st)
 		}
-	}
+	})
+}
+
+// parallel runs work on threads goroutines (at least one) and returns the
+// first error; with one, it runs work on the caller's goroutine.
+func parallel(ctx context.Context, threads int, work func(ctx context.Context) error) error {
 	if threads <= 1 {
-		if err := work(ctx); err != nil {
-			return err
-		}
-	} else {
-		g, gctx := errgroup.WithContext(ctx)
-		for range threads {
-			g.Go(func() error { return work(gctx) })
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
+		return work(ctx)
 	}
-	s.fed += B.Rows
-	return nil
+	g, gctx := errgroup.WithContext(ctx)
+	for range threads {
+		g.Go(func() error { return work(gctx) })
+	}
+	return g.Wait()
 }
 
 // Results returns each anchor's result, in the query's order.
@@ -353,9 +385,15 @@ type worker struct {
 	flags   []uint16
 	// ndThresh is the near-duplicate threshold as a float32 lower edge.
 	ndThresh float32
+	// c0 is the tile's first row of B; conv has bit j set once the tile's
+	// candidate j is in candBuf.
+	c0   int
+	conv uint64
+	// scr is the screen's scratch, nil when every similarity is exact.
+	scr *screenWorker
 }
 
-func newWorker(s *Scanner, B *Matrix, first int) *worker {
+func newWorker(s *Scanner, B *Matrix, first int, qB *kernel.ScreenRows) *worker {
 	stride := (s.anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
 	w := &worker{
 		s: s, B: B, first: first,
@@ -376,7 +414,59 @@ func newWorker(s *Scanner, B *Matrix, first int) *worker {
 	if s.opt.NearDuplicates > 0 {
 		w.ndThresh = Threshold(s.opt.NearDuplicates)
 	}
+	if qB != nil {
+		w.scr = newScreenWorker(s, qB, stride)
+	}
 	return w
+}
+
+// flush adds the worker's screen counts to the scanner's.
+func (w *worker) flush() {
+	if w.scr != nil {
+		w.s.screened.Add(w.scr.pairs)
+		w.s.rechecked.Add(w.scr.rechecked)
+		w.scr.pairs, w.scr.rechecked = 0, 0
+	}
+}
+
+// candRow returns the tile's candidate j as float32, converting a
+// half-precision row on first use.
+func (w *worker) candRow(j int) []float32 {
+	d := w.B.Cols
+	r := w.c0 + j
+	if w.B.Half == nil {
+		return w.B.Data[r*d : (r+1)*d]
+	}
+	row := w.candBuf[j*d : (j+1)*d]
+	if w.conv&(1<<j) == 0 {
+		kernel.HalfToFloat(row, w.B.Half[r*d:(r+1)*d])
+		w.conv |= 1 << j
+	}
+	return row
+}
+
+// exact returns the similarity of the block's anchor i and the tile's
+// candidate j as Dots computes it. Without the screen it is the tile's
+// value; under the screen the pair is re-checked first if the tile holds
+// only its screened value.
+func (w *worker) exact(j, i, stride int) float32 {
+	if w.scr == nil || w.scr.isExact(j, i) {
+		return w.tile[j*stride+i]
+	}
+	v := Dot(w.rows[i], w.candRow(j))
+	w.tile[j*stride+i] = v
+	w.scr.setExact(j, i)
+	w.scr.rechecked++
+	return v
+}
+
+// drop removes the tile's candidate j from anchor i's scan: −Inf is in no
+// band, below every floor and threshold, and exact.
+func (w *worker) drop(j, i, stride int) {
+	w.tile[j*stride+i] = float32(math.Inf(-1))
+	if w.scr != nil {
+		w.scr.setExact(j, i)
+	}
 }
 
 // panelState is what the classifier keeps for one panel of 16 anchors.
@@ -499,8 +589,12 @@ func (w *worker) block(ctx context.Context, st *blockState) error {
 		}
 		w.rows = append(w.rows, s.A.rowsTo32(buf, a, a+1))
 	}
-	w.kb.Load(w.rows, d)
-	stride := w.kb.Stride()
+	stride := (m + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	if w.scr != nil {
+		w.scr.load(st)
+	} else {
+		w.kb.Load(w.rows, d)
+	}
 	// excl[i] holds anchor i's exclusions not yet passed in this chunk.
 	excl := make([][]int32, m)
 	for i := range excl {
@@ -513,16 +607,31 @@ func (w *worker) block(ctx context.Context, st *blockState) error {
 		}
 		n := min(candTile, w.B.Rows-c0)
 		row0 := w.first + c0 // the corpus row of the tile's first candidate
-		cand := w.B.rowsTo32(w.candBuf, c0, c0+n)
-		w.kb.Dots(cand, d, n, w.tile)
+		w.c0, w.conv = c0, 0
+		if w.scr != nil {
+			w.scr.tile(w, st, c0, n, stride)
+		} else {
+			if w.B.Half != nil {
+				w.B.rowsTo32(w.candBuf, c0, c0+n)
+				w.conv = 1<<n - 1
+			}
+			cand := w.candBuf
+			if w.B.Half == nil {
+				cand = w.B.Data[c0*d:]
+			}
+			w.kb.Dots(cand, d, n, w.tile)
+		}
 		for i := range m {
 			for len(excl[i]) > 0 && int(excl[i][0]) < row0+n {
-				w.tile[(int(excl[i][0])-row0)*stride+i] = float32(math.Inf(-1))
+				w.drop(int(excl[i][0])-row0, i, stride)
 				excl[i] = excl[i][1:]
 			}
 		}
+		if w.scr != nil {
+			w.scr.resolveUnbounded(w, st, n, stride)
+		}
 		if s.opt.NearDuplicates > 0 {
-			w.dropNearDuplicates(st, n, stride, cand)
+			w.dropNearDuplicates(st, n, stride)
 		}
 		if s.q.Ceilings != nil || s.q.Floors != nil {
 			w.applyLimits(st, n, stride)
@@ -534,7 +643,11 @@ func (w *worker) block(ctx context.Context, st *blockState) error {
 			}
 			w.h[j] = IDHash(id)
 		}
-		if !s.opt.WindowOnly {
+		switch {
+		case s.opt.WindowOnly:
+		case w.scr != nil:
+			w.classifyScreened(st, row0, n, stride)
+		default:
 			for p := range st.panels {
 				w.classify(&st.panels[p], p, row0, n, stride, st)
 			}
@@ -560,25 +673,35 @@ func (s *Scanner) topThreshold(st *blockState, i int) float32 {
 // dropNearDuplicates drops, for each anchor of the block, the tile's
 // candidates whose similarity to one of its positives reaches the
 // threshold. Only candidates above the anchor's near-duplicate floor can,
-// so only they are checked.
-func (w *worker) dropNearDuplicates(st *blockState, n, stride int, cand []float32) {
+// so only they are checked; under the screen, a candidate whose screened
+// similarity is below the floor's window is certainly below the floor.
+func (w *worker) dropNearDuplicates(st *blockState, n, stride int) {
 	s := w.s
-	d := w.B.Cols
 	for i := range st.m {
 		pos := s.q.Positives[st.lo+i]
 		if len(pos) == 0 {
 			continue
 		}
 		floor := s.q.NearDupFloors[st.lo+i]
+		// Every candidate passes a floor of −Inf, whatever its value.
+		noFloor := math.IsInf(float64(floor), -1)
+		below := floor
+		if w.scr != nil && !noFloor {
+			below, _ = w.scr.window(floor)
+			w.recheckAbove(i, n, stride, below, float32(math.Inf(1)))
+		}
 		for j := range n {
-			v := &w.tile[j*stride+i]
-			if *v < floor || math.IsInf(float64(*v), -1) {
+			v := w.tile[j*stride+i]
+			if v < below || math.IsInf(float64(v), -1) {
 				continue
 			}
-			c := cand[j*d : (j+1)*d]
+			if !noFloor && w.exact(j, i, stride) < floor {
+				continue
+			}
+			c := w.candRow(j)
 			for _, p := range pos {
 				if Dot(s.posVecs[p], c) >= w.ndThresh {
-					*v = float32(math.Inf(-1))
+					w.drop(j, i, stride)
 					st.counts[i].NearDuplicates++
 					break
 				}
@@ -589,7 +712,9 @@ func (w *worker) dropNearDuplicates(st *blockState, n, stride int, cand []float3
 
 // applyLimits drops, for each anchor of the block with a ceiling or a
 // floor, the tile's similarities outside them, counting those that were in
-// a band.
+// a band. Under the screen, a pair is re-checked only when its screened
+// similarity is within the bound of the ceiling or the floor, or when it is
+// dropped and its band is not certain.
 func (w *worker) applyLimits(st *blockState, n, stride int) {
 	s := w.s
 	inf := float32(math.Inf(1))
@@ -604,24 +729,75 @@ func (w *worker) applyLimits(st *blockState, n, stride int) {
 		if hi == inf && low == -inf {
 			continue
 		}
+		// Under the screen: s > hi is s >= above, decided outside
+		// [aLo, aHi); s < low is decided outside [fLo, fHi).
+		var aLo, aHi, fLo, fHi float32
+		if w.scr != nil {
+			aLo, aHi = w.scr.window(math.Nextafter32(hi, inf))
+			fLo, fHi = w.scr.window(low)
+			w.recheckAbove(i, n, stride, aLo, aHi)
+			w.recheckAbove(i, n, stride, fLo, fHi)
+		}
 		r := &st.counts[i]
 		for j := range n {
-			v := &w.tile[j*stride+i]
+			v := w.tile[j*stride+i]
+			var above, under bool
+			if w.scr == nil || w.scr.isExact(j, i) {
+				above = v > hi
+				under = !above && v < low && !math.IsInf(float64(v), -1)
+			} else {
+				if v >= aLo && v < aHi {
+					v = w.exact(j, i, stride)
+					above = v > hi
+				} else {
+					above = v >= aHi
+				}
+				if !above {
+					if v >= fLo && v < fHi {
+						v = w.exact(j, i, stride)
+					}
+					under = v < low
+				}
+			}
 			switch {
-			case *v > hi:
-				if s.opt.WindowOnly || s.cls.band(*v) >= 0 {
+			case above:
+				if s.opt.WindowOnly || w.band(j, i, stride) >= 0 {
 					r.AboveCeiling++
 				}
-			case *v < low && !math.IsInf(float64(*v), -1):
-				if s.opt.WindowOnly || s.cls.band(*v) >= 0 {
+			case under:
+				if s.opt.WindowOnly || w.band(j, i, stride) >= 0 {
 					r.BelowFloor++
 				}
 			default:
 				continue
 			}
-			*v = float32(math.Inf(-1))
+			w.drop(j, i, stride)
 		}
 	}
+}
+
+// recheckAbove re-checks, under the screen, anchor i's pairs whose
+// screened similarity lies in [lo, hi), together.
+func (w *worker) recheckAbove(i, n, stride int, lo, hi float32) {
+	sw := w.scr
+	sw.need = sw.need[:0]
+	for j := range n {
+		if v := w.tile[j*stride+i]; v >= lo && v < hi && !sw.isExact(j, i) {
+			sw.need = append(sw.need, [2]int{j, i})
+		}
+	}
+	w.recheck(sw.need, stride)
+}
+
+// band returns the band of anchor i's similarity to the tile's candidate
+// j, re-checking the pair under the screen when its screened value is
+// within the bound of a band edge.
+func (w *worker) band(j, i, stride int) int {
+	v := w.tile[j*stride+i]
+	if w.scr != nil && !w.scr.isExact(j, i) && w.scr.inWindow(v) {
+		v = w.exact(j, i, stride)
+	}
+	return w.s.cls.band(v)
 }
 
 // classify counts one panel's similarities to the tile's candidates into
@@ -658,12 +834,35 @@ func (w *worker) classify(ps *panelState, p, row0, n, stride int, st *blockState
 }
 
 // offerAbove offers the tile's candidates that reach an anchor's threshold
-// to its top samples and its window.
+// to its top samples and its window. Under the screen, a pair whose
+// screened similarity is below the window around the threshold is certainly
+// below it; the others are re-checked, so every pick holds an exact value.
 func (w *worker) offerAbove(st *blockState, row0, n, stride int) {
 	s := w.s
+	if sw := w.scr; sw != nil {
+		// Thresholds only rise, so the pairs at or above thLo now are all
+		// that can need their value below; they are re-checked together.
+		sw.need = sw.need[:0]
+		for j := range n {
+			row := w.tile[j*stride : j*stride+st.m]
+			for i, v := range row {
+				if v >= sw.thLo[i] && !sw.isExact(j, i) {
+					sw.need = append(sw.need, [2]int{j, i})
+				}
+			}
+		}
+		w.recheck(sw.need, stride)
+	}
 	for j := range n {
 		row := w.tile[j*stride : j*stride+st.m]
 		for i, v := range row {
+			if w.scr != nil {
+				// thLo[i] <= th[i], so this holds for exact values too.
+				if v < w.scr.thLo[i] {
+					continue
+				}
+				v = w.exact(j, i, stride)
+			}
 			if v < st.th[i] {
 				continue
 			}
@@ -681,6 +880,9 @@ func (w *worker) offerAbove(st *blockState, row0, n, stride int) {
 				th = min(th, s.topThreshold(st, i))
 			}
 			st.th[i] = th
+			if w.scr != nil {
+				w.scr.thLo[i], _ = w.scr.window(th)
+			}
 		}
 	}
 }

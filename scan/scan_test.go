@@ -145,27 +145,39 @@ func makeQuery(r *rand.Rand, nAnchors, aRows, bRows int) Query {
 
 func equalResults(t *testing.T, got, want []Result) {
 	t.Helper()
+	if d := diffResults(got, want); d != "" {
+		t.Fatal(d)
+	}
+}
+
+// diffResults describes the first difference between two scans' results,
+// or returns "" when they are the same.
+func diffResults(got, want []Result) string {
 	if len(got) != len(want) {
-		t.Fatalf("%d results, want %d", len(got), len(want))
+		return fmt.Sprintf("%d results, want %d", len(got), len(want))
 	}
 	for i := range want {
 		g, w := got[i], want[i]
 		if g.AboveCeiling != w.AboveCeiling || g.BelowFloor != w.BelowFloor || g.NearDuplicates != w.NearDuplicates {
-			t.Fatalf("anchor %d: %d above the ceiling, %d below the floor, %d near-duplicates; want %d, %d, %d",
+			return fmt.Sprintf("anchor %d: %d above the ceiling, %d below the floor, %d near-duplicates; want %d, %d, %d",
 				i, g.AboveCeiling, g.BelowFloor, g.NearDuplicates, w.AboveCeiling, w.BelowFloor, w.NearDuplicates)
 		}
 		if !slices.Equal(g.Window, w.Window) {
-			t.Fatalf("anchor %d: window %v, want %v", i, g.Window, w.Window)
+			return fmt.Sprintf("anchor %d: window %v, want %v", i, g.Window, w.Window)
 		}
-		if !slices.Equal(got[i].Counts, want[i].Counts) {
-			t.Fatalf("anchor %d: counts %v, want %v", i, got[i].Counts, want[i].Counts)
+		if !slices.Equal(g.Counts, w.Counts) {
+			return fmt.Sprintf("anchor %d: counts %v, want %v", i, g.Counts, w.Counts)
 		}
-		for b := range want[i].Picks {
-			if !slices.Equal(got[i].Picks[b], want[i].Picks[b]) {
-				t.Fatalf("anchor %d band %d: picks %v, want %v", i, b, got[i].Picks[b], want[i].Picks[b])
+		if len(g.Picks) != len(w.Picks) {
+			return fmt.Sprintf("anchor %d: picks for %d bands, want %d", i, len(g.Picks), len(w.Picks))
+		}
+		for b := range w.Picks {
+			if !slices.Equal(g.Picks[b], w.Picks[b]) {
+				return fmt.Sprintf("anchor %d band %d: picks %v, want %v", i, b, g.Picks[b], w.Picks[b])
 			}
 		}
 	}
+	return ""
 }
 
 var testBands = []Band{{0.3, 0.5}, {0.5, 0.7}, {0.7, 0.9}}
@@ -201,13 +213,15 @@ func TestScanMatchesBruteForce(t *testing.T) {
 				}
 			}
 			want := bruteForce(A, B, q, opt)
-			for _, threads := range []int{1, 2, 3} {
-				opt.Threads = threads
-				got, err := Scan(context.Background(), A, B, q, opt)
-				if err != nil {
-					t.Fatal(err)
+			for _, path := range paths {
+				for _, threads := range []int{1, 2, 3} {
+					opt.Threads, opt.Exact = threads, path.exact
+					got, err := Scan(context.Background(), A, B, q, opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					equalResults(t, got, want)
 				}
-				equalResults(t, got, want)
 			}
 			var total int64
 			for _, res := range want {
@@ -407,18 +421,20 @@ func TestHalfMatrixMatchesItsFloatValues(t *testing.T) {
 	exact := &Matrix{Rows: f.Rows, Cols: f.Cols, Data: make([]float32, len(f.Data))}
 	kernel.HalfToFloat(exact.Data, half.Half)
 	q := makeQuery(r, 70, 300, 300)
-	opt := Options{Bands: testBands, Keep: 5, Threads: 2}
-	got, err := Scan(context.Background(), half, half, q, opt)
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range paths {
+		opt := Options{Bands: testBands, Keep: 5, Threads: 2, Exact: path.exact}
+		got, err := Scan(context.Background(), half, half, q, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalResults(t, got, bruteForce(exact, exact, q, opt))
+		// and a half-precision candidate matrix beside float32 anchors
+		got, err = Scan(context.Background(), exact, half, q, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalResults(t, got, bruteForce(exact, exact, q, opt))
 	}
-	equalResults(t, got, bruteForce(exact, exact, q, opt))
-	// and a half-precision candidate matrix beside float32 anchors
-	got, err = Scan(context.Background(), exact, half, q, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	equalResults(t, got, bruteForce(exact, exact, q, opt))
 }
 
 // TestSimilarityMatchesTheScan checks that Similarity gives the bits the
@@ -429,8 +445,8 @@ func TestSimilarityMatchesTheScan(t *testing.T) {
 	half := &Matrix{Rows: f.Rows, Cols: f.Cols, Half: make([]uint16, len(f.Data))}
 	kernel.FloatToHalf(half.Half, f.Data)
 	q := makeQuery(r, 40, 400, 400)
-	for _, m := range []*Matrix{f, half} {
-		res, err := Scan(context.Background(), m, m, q, Options{Bands: testBands, Keep: 5})
+	for k, m := range []*Matrix{f, half, f, half} {
+		res, err := Scan(context.Background(), m, m, q, Options{Bands: testBands, Keep: 5, Exact: k >= 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -465,12 +481,15 @@ func TestCeilingsMatchBruteForce(t *testing.T) {
 		q.Ceilings = append(q.Ceilings, c)
 	}
 	opt := Options{Bands: testBands, Keep: 5, Threads: 2}
-	got, err := Scan(context.Background(), m, m, q, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := bruteForce(m, m, q, opt)
-	equalResults(t, got, want)
+	for _, path := range paths {
+		opt.Exact = path.exact
+		got, err := Scan(context.Background(), m, m, q, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equalResults(t, got, want)
+	}
 	var dropped int64
 	for _, w := range want {
 		dropped += w.AboveCeiling
@@ -559,13 +578,15 @@ func TestEveryModeMatchesBruteForce(t *testing.T) {
 					opt.NearDuplicates = nd
 				}
 				want := bruteForce(A, B, q, opt)
-				for _, threads := range []int{1, 3} {
-					opt.Threads = threads
-					got, err := Scan(context.Background(), A, B, q, opt)
-					if err != nil {
-						t.Fatal(err)
+				for _, path := range paths {
+					for _, threads := range []int{1, 3} {
+						opt.Threads, opt.Exact = threads, path.exact
+						got, err := Scan(context.Background(), A, B, q, opt)
+						if err != nil {
+							t.Fatal(err)
+						}
+						equalResults(t, got, want)
 					}
-					equalResults(t, got, want)
 				}
 				var nds, limited int64
 				for _, w := range want {
@@ -681,8 +702,15 @@ func TestChunksAndShardsMatchOneScan(t *testing.T) {
 		{Bands: testBands, Keep: 4, Sampling: Top, Window: 7},
 		{Bands: testBands, Keep: 3, Sampling: SimANS, SimANSA: 25},
 		{Window: 30, WindowOnly: true, NearDuplicates: nd},
+		{Bands: testBands, Keep: 4, NearDuplicates: nd, Exact: true},
+		{Bands: testBands, Keep: 4, Sampling: Top, Window: 7, Exact: true},
+		{Bands: testBands, Keep: 3, Sampling: SimANS, SimANSA: 25, Exact: true},
+		{Window: 30, WindowOnly: true, NearDuplicates: nd, Exact: true},
 	} {
-		want, err := Scan(context.Background(), A, B, q, opt)
+		// The exact whole scan is the reference for both paths.
+		ref := opt
+		ref.Exact = true
+		want, err := Scan(context.Background(), A, B, q, ref)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,6 +35,7 @@ func inspectCmd(stdout io.Writer) *cobra.Command {
 	run.fs.IntVar(&opt.Sample, "sample", inspect.DefaultSample, "how many anchors to look at")
 	run.fs.Uint64Var(&s.Seed, "seed", 42, "seed that picks the sampled anchors (and the run's)")
 	run.fs.IntVar(&s.Threads, "threads", 0, "worker threads (0: all cores); never changes the report")
+	run.fs.BoolVar(&s.Exact, "exact", false, "compute every similarity in float32, without the int16 screen; never changes\nthe report")
 	run.fs.StringVar(&store, "store", "f32", "precision of the embeddings for the scan: 'f32' or 'f16', as for 'hardneg mine'")
 	run.fs.StringVar(&maxMemory, "max-memory", "", "refuse to start if estimated to need more than this, e.g. 8GiB")
 	run.fs.BoolVarP(&quiet, "quiet", "q", false, "do not print the timing line on stderr")

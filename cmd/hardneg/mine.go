@@ -66,6 +66,7 @@ func newRunFlags(forPlan bool) *mineFlags {
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
 	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
+	run.fs.BoolVar(&f.s.Exact, "exact", false, "compute every similarity in float32, without the int16 screen that decides most\npairs from a bounded approximation; never changes the output, only the time")
 	if !forPlan {
 		f.tasks.add(run)
 		run.fs.BoolVar(&f.printConfig, "print-config", false, "print the effective settings as YAML for --config, and stop")

@@ -26,23 +26,43 @@ package kernel
 //
 // Bands must not overlap. A NaN or -Inf similarity is in no band.
 func Classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
+	Classify16Windows(n, c, stride, h, seeds, edges, nil, counts, limits, flags)
+}
+
+// Classify16Windows is Classify16 that also sets bit lane of flags[j] for
+// every similarity in one of the windows [win[2w], win[2w+1]), counting
+// nothing for it: the screen's windows around the band edges, whose pairs
+// the caller re-checks. The windows must not overlap the bands.
+//
+//	for j := 0; j < n; j++ {
+//		// ... Classify16's loop, then:
+//		for lane := 0; lane < 16; lane++ {
+//			s := c[j*stride+lane]
+//			for w := 0; w < len(win)/2; w++ {
+//				if s >= win[2*w] && s < win[2*w+1] {
+//					flags[j] |= 1 << lane
+//				}
+//			}
+//		}
+//	}
+func Classify16Windows(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
 	nb := len(edges) / 2
-	if n < 0 || stride < PanelRows || len(edges)%2 != 0 || len(counts) < nb*16 || len(limits) < nb*16 ||
+	if n < 0 || stride < PanelRows || len(edges)%2 != 0 || len(win)%2 != 0 || len(counts) < nb*16 || len(limits) < nb*16 ||
 		len(h) < n || len(flags) < n || (n > 0 && len(c) < (n-1)*stride+PanelRows) {
 		panic("kernel: bad arguments to Classify16")
 	}
-	if n == 0 || nb == 0 {
+	if n == 0 || nb == 0 && len(win) == 0 {
 		clear(flags[:n])
 		return
 	}
-	if useAsm {
-		classify16(n, c, stride, h, seeds, edges, counts, limits, flags)
+	if useAsm && nb > 0 {
+		classify16(n, c, stride, h, seeds, edges, win, counts, limits, flags)
 		return
 	}
-	classify16Generic(n, c, stride, h, seeds, edges, counts, limits, flags)
+	classify16Generic(n, c, stride, h, seeds, edges, win, counts, limits, flags)
 }
 
-func classify16Generic(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
+func classify16Generic(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
 	nb := len(edges) / 2
 	for j := 0; j < n; j++ {
 		var f uint16
@@ -55,6 +75,12 @@ func classify16Generic(n int, c []float32, stride int, h []uint32, seeds *[16]ui
 					if Fmix32(seeds[lane]^hj) <= limits[b*16+lane] {
 						f |= 1 << lane
 					}
+					break
+				}
+			}
+			for w := 0; w < len(win); w += 2 {
+				if s >= win[w] && s < win[w+1] {
+					f |= 1 << lane
 					break
 				}
 			}

@@ -48,6 +48,10 @@ func classifyCase(r *rand.Rand, n, stride int, edges []float32) (c []float32, h 
 }
 
 func runClassify(generic bool, n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, limits []uint32) ([]int32, []uint16) {
+	return runClassifyWindows(generic, n, c, stride, h, seeds, edges, nil, limits)
+}
+
+func runClassifyWindows(generic bool, n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, limits []uint32) ([]int32, []uint16) {
 	ForceGeneric(generic)
 	defer ForceGeneric(false)
 	counts := make([]int32, len(edges)/2*16)
@@ -56,8 +60,24 @@ func runClassify(generic bool, n int, c []float32, stride int, h []uint32, seeds
 	}
 	flags := make([]uint16, n+1)
 	flags[n] = 0xbeef // guard
-	Classify16(n, c, stride, h, seeds, edges, counts, limits, flags)
+	Classify16Windows(n, c, stride, h, seeds, edges, win, counts, limits, flags)
 	return counts, flags
+}
+
+// windowsAround returns a window of half-width w around every edge, the
+// edges' bands shrunk to what the windows leave: the layout the screen
+// gives Classify16Windows.
+func windowsAround(edges []float32, w float32) (shrunk, win []float32) {
+	for b := 0; b < len(edges); b += 2 {
+		shrunk = append(shrunk, edges[b]+w, edges[b+1]-w)
+	}
+	for k, e := range edges {
+		if k > 0 && e == edges[k-1] {
+			continue
+		}
+		win = append(win, e-w, e+w)
+	}
+	return shrunk, win
 }
 
 func TestClassify16PathsAgree(t *testing.T) {
@@ -84,7 +104,47 @@ func TestClassify16PathsAgree(t *testing.T) {
 				if fa[n] != 0xbeef {
 					t.Fatal("wrote past the flags")
 				}
+				// and with windows around the edges
+				shrunk, win := windowsAround(edges, 0.01)
+				cg, fg = runClassifyWindows(true, n, c, stride, h, &seeds, shrunk, win, limits)
+				ca, fa = runClassifyWindows(false, n, c, stride, h, &seeds, shrunk, win, limits)
+				if !slices.Equal(cg, ca) || !slices.Equal(fg, fa) {
+					t.Fatalf("edges %v windows %v n %d: pure Go counts %v flags %x, assembly %v %x", shrunk, win, n, cg, fg, ca, fa)
+				}
 			}
+		}
+	}
+}
+
+// TestClassify16WindowsReference checks both paths against the documented
+// loop: a similarity in a window is flagged and counted nowhere, one in a
+// shrunk band as Classify16 would.
+func TestClassify16WindowsReference(t *testing.T) {
+	edges := []float32{0.31, 0.49, 0.51, 0.69}
+	win := []float32{0.29, 0.31, 0.49, 0.51, 0.69, 0.71}
+	c := make([]float32, 16)
+	copy(c, []float32{0.3, 0.5, 0.7, 0.31, 0.49, 0.29, 0.71, 0.6, float32(math.NaN()), float32(math.Inf(-1)), 0.2, 0.8})
+	h := []uint32{777}
+	var seeds [16]uint32
+	limits := make([]uint32, 32) // no sample entrant: only windows flag
+	for _, generic := range []bool{true, false} {
+		if !generic && !asmSupported() {
+			continue
+		}
+		counts, flags := runClassifyWindows(generic, 1, c, 16, h, &seeds, edges, win, limits)
+		wantCounts := make([]int32, 32)
+		for i := range wantCounts {
+			wantCounts[i] = int32(i)
+		}
+		wantCounts[3]++    // 0.31 in band 0
+		wantCounts[16+7]++ // 0.6 in band 1
+		if !slices.Equal(counts, wantCounts) {
+			t.Errorf("generic=%v: counts %v, want %v", generic, counts, wantCounts)
+		}
+		// 0.3, 0.5, 0.7 (lanes 0-2), 0.49 (lane 4; 0.49 is the band's top, so
+		// in the window) and 0.29 (lane 5) are in windows; 0.71 is not.
+		if want := uint16(1<<0 | 1<<1 | 1<<2 | 1<<4 | 1<<5); flags[0] != want {
+			t.Errorf("generic=%v: flags %016b, want %016b", generic, flags[0], want)
 		}
 	}
 }
@@ -147,6 +207,12 @@ func FuzzClassify16(f *testing.F) {
 		ca, fa := runClassify(false, nn, c, 16, h, &seeds, edges, limits)
 		if !slices.Equal(cg, ca) || !slices.Equal(fg, fa) {
 			t.Fatalf("paths disagree: counts %v vs %v, flags %x vs %x", cg, ca, fg, fa)
+		}
+		shrunk, win := windowsAround(edges, float32(r.Float64()*1e-3))
+		cg, fg = runClassifyWindows(true, nn, c, 16, h, &seeds, shrunk, win, limits)
+		ca, fa = runClassifyWindows(false, nn, c, 16, h, &seeds, shrunk, win, limits)
+		if !slices.Equal(cg, ca) || !slices.Equal(fg, fa) {
+			t.Fatalf("paths disagree with windows: counts %v vs %v, flags %x vs %x", cg, ca, fg, fa)
 		}
 	})
 }

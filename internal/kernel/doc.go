@@ -7,6 +7,11 @@
 // order is what makes hardneg's output independent of the tile sizes, the
 // thread count and the CPU path chosen.
 //
+// The screen (ScreenRows, ScreenBlock, ScreenBound) is a cheaper int16
+// approximation of the same tiles with a rigorous bound on its distance from
+// Dots's bits, so that a scan can leave out the exact work for pairs far
+// from every threshold. SCREEN.md has the measurements and the derivation.
+//
 // The package is not a general BLAS: it computes only A·Bᵀ tiles small
 // enough to stay in cache.
 package kernel

@@ -5,6 +5,7 @@ package kernel
 import "golang.org/x/sys/cpu"
 
 //go:generate sh -c "cd ../../_generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go -pkg kernel"
+//go:generate sh -c "cd ../../_generate && go run . -probes -out ../internal/kernel/probe_amd64.s -stubs ../internal/kernel/probe_stub_amd64.go -pkg kernel"
 
 // asmSupported reports whether the CPU and OS support the AVX registers the
 // assembly kernel uses (x/sys/cpu checks that the OS saves them).
@@ -19,8 +20,26 @@ func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int, acc
 	dot16x6AVX2(k, &panel[0], &cand[0], ldc, &c[0], stride, accumulate)
 }
 
-func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
-	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0])
+// screen16x6 runs the screening kernel on one panel and six candidates,
+// over kc elements (even) of each. The slices are checked here so that the
+// assembly can trust them.
+func screen16x6(kc int, panel, cand []int16, ldb int, c []float32, stride int, first, last bool, sa, sb []float32) {
+	if kc < 2 || kc%2 != 0 || len(panel) < kc*PanelRows || len(cand) < 5*ldb+kc || len(c) < 5*stride+PanelRows || len(sa) < PanelRows || len(sb) < 6 {
+		panic("kernel: bad arguments to screen16x6")
+	}
+	screen16x6AVX2(kc/2, &panel[0], &cand[0], ldb, &c[0], stride, first, last, &sa[0], &sb[0])
+}
+
+func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
+	var w *float32
+	if len(win) > 0 {
+		w = &win[0]
+	}
+	classify16AVX2(n, &c[0], stride, &h[0], &seeds[0], &edges[0], len(edges)/2, &counts[0], &limits[0], &flags[0], w, len(win)/2)
+}
+
+func dotPairs8(k8 int, xs, ys *[8]*float32, out *[8]float32) {
+	dotPairs8AVX2(k8, xs, ys, out)
 }
 
 var hasF16C = cpu.X86.HasF16C

@@ -258,9 +258,347 @@ store:
 	VZEROUPPER
 	RET
 
-// func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+// func screen16x6AVX2(kp int, ap *int16, b *int16, ldb int, c *float32, ldc int, first bool, last bool, sa *float32, sb *float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·screen16x6AVX2(SB), NOSPLIT, $0-72
+	MOVQ    kp+0(FP), AX
+	MOVQ    ap+8(FP), CX
+	MOVQ    b+16(FP), DX
+	MOVQ    ldb+24(FP), BX
+	MOVQ    c+32(FP), SI
+	MOVQ    ldc+40(FP), DI
+	SHLQ    $0x01, BX
+	SHLQ    $0x02, DI
+	LEAQ    (DX)(BX*2), R8
+	ADDQ    BX, R8
+	LEAQ    (SI)(DI*2), R9
+	ADDQ    DI, R9
+	VPXOR   Y0, Y0, Y0
+	VPXOR   Y1, Y1, Y1
+	VPXOR   Y2, Y2, Y2
+	VPXOR   Y3, Y3, Y3
+	VPXOR   Y4, Y4, Y4
+	VPXOR   Y5, Y5, Y5
+	VPXOR   Y6, Y6, Y6
+	VPXOR   Y7, Y7, Y7
+	VPXOR   Y8, Y8, Y8
+	VPXOR   Y9, Y9, Y9
+	VPXOR   Y10, Y10, Y10
+	VPXOR   Y11, Y11, Y11
+	MOVB    first+48(FP), R10
+	TESTB   R10, R10
+	JZ      screen_chunk
+	VMOVUPS Y0, (SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, (SI)(DI*1)
+	VMOVUPS Y3, 32(SI)(DI*1)
+	VMOVUPS Y4, (SI)(DI*2)
+	VMOVUPS Y5, 32(SI)(DI*2)
+	VMOVUPS Y6, (R9)
+	VMOVUPS Y7, 32(R9)
+	VMOVUPS Y8, (R9)(DI*1)
+	VMOVUPS Y9, 32(R9)(DI*1)
+	VMOVUPS Y10, (R9)(DI*2)
+	VMOVUPS Y11, 32(R9)(DI*2)
+
+screen_chunk:
+	MOVQ    $0x00000020, R10
+	CMPQ    AX, R10
+	CMOVQLT AX, R10
+	SUBQ    R10, AX
+	MOVQ    R10, R11
+	SHRQ    $0x02, R11
+	JZ      screen_tail
+
+screen_loop:
+	VMOVDQU      (CX), Y12
+	VMOVDQU      32(CX), Y13
+	VPBROADCASTD (DX), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD (DX)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD (DX)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD (R8), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD (R8)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD (R8)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y11, Y11
+	VMOVDQU      64(CX), Y12
+	VMOVDQU      96(CX), Y13
+	VPBROADCASTD 4(DX), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD 4(DX)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD 4(DX)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD 4(R8), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD 4(R8)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD 4(R8)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y11, Y11
+	VMOVDQU      128(CX), Y12
+	VMOVDQU      160(CX), Y13
+	VPBROADCASTD 8(DX), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD 8(DX)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD 8(DX)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD 8(R8), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD 8(R8)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD 8(R8)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y11, Y11
+	VMOVDQU      192(CX), Y12
+	VMOVDQU      224(CX), Y13
+	VPBROADCASTD 12(DX), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD 12(DX)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD 12(DX)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD 12(R8), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD 12(R8)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD 12(R8)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y11, Y11
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000010, R8
+	DECQ         R11
+	JNZ          screen_loop
+
+screen_tail:
+	ANDQ $0x00000003, R10
+	JZ   screen_flush
+
+screen_tailloop:
+	VMOVDQU      (CX), Y12
+	VMOVDQU      32(CX), Y13
+	VPBROADCASTD (DX), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y0, Y0
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y1, Y1
+	VPBROADCASTD (DX)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y2, Y2
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y3, Y3
+	VPBROADCASTD (DX)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y4, Y4
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y5, Y5
+	VPBROADCASTD (R8), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y6, Y6
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y7, Y7
+	VPBROADCASTD (R8)(BX*1), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y8, Y8
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y9, Y9
+	VPBROADCASTD (R8)(BX*2), Y14
+	VPMADDWD     Y12, Y14, Y15
+	VPADDD       Y15, Y10, Y10
+	VPMADDWD     Y13, Y14, Y15
+	VPADDD       Y15, Y11, Y11
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000004, DX
+	ADDQ         $0x00000004, R8
+	DECQ         R10
+	JNZ          screen_tailloop
+
+screen_flush:
+	VCVTDQ2PS Y0, Y0
+	VADDPS    (SI), Y0, Y0
+	VMOVUPS   Y0, (SI)
+	VCVTDQ2PS Y1, Y1
+	VADDPS    32(SI), Y1, Y1
+	VMOVUPS   Y1, 32(SI)
+	VCVTDQ2PS Y2, Y2
+	VADDPS    (SI)(DI*1), Y2, Y2
+	VMOVUPS   Y2, (SI)(DI*1)
+	VCVTDQ2PS Y3, Y3
+	VADDPS    32(SI)(DI*1), Y3, Y3
+	VMOVUPS   Y3, 32(SI)(DI*1)
+	VCVTDQ2PS Y4, Y4
+	VADDPS    (SI)(DI*2), Y4, Y4
+	VMOVUPS   Y4, (SI)(DI*2)
+	VCVTDQ2PS Y5, Y5
+	VADDPS    32(SI)(DI*2), Y5, Y5
+	VMOVUPS   Y5, 32(SI)(DI*2)
+	VCVTDQ2PS Y6, Y6
+	VADDPS    (R9), Y6, Y6
+	VMOVUPS   Y6, (R9)
+	VCVTDQ2PS Y7, Y7
+	VADDPS    32(R9), Y7, Y7
+	VMOVUPS   Y7, 32(R9)
+	VCVTDQ2PS Y8, Y8
+	VADDPS    (R9)(DI*1), Y8, Y8
+	VMOVUPS   Y8, (R9)(DI*1)
+	VCVTDQ2PS Y9, Y9
+	VADDPS    32(R9)(DI*1), Y9, Y9
+	VMOVUPS   Y9, 32(R9)(DI*1)
+	VCVTDQ2PS Y10, Y10
+	VADDPS    (R9)(DI*2), Y10, Y10
+	VMOVUPS   Y10, (R9)(DI*2)
+	VCVTDQ2PS Y11, Y11
+	VADDPS    32(R9)(DI*2), Y11, Y11
+	VMOVUPS   Y11, 32(R9)(DI*2)
+	TESTQ     AX, AX
+	JZ        screen_done
+	VPXOR     Y0, Y0, Y0
+	VPXOR     Y1, Y1, Y1
+	VPXOR     Y2, Y2, Y2
+	VPXOR     Y3, Y3, Y3
+	VPXOR     Y4, Y4, Y4
+	VPXOR     Y5, Y5, Y5
+	VPXOR     Y6, Y6, Y6
+	VPXOR     Y7, Y7, Y7
+	VPXOR     Y8, Y8, Y8
+	VPXOR     Y9, Y9, Y9
+	VPXOR     Y10, Y10, Y10
+	VPXOR     Y11, Y11, Y11
+	JMP       screen_chunk
+
+screen_done:
+	MOVB         last+49(FP), AL
+	TESTB        AL, AL
+	JZ           screen_ret
+	MOVQ         sa+56(FP), AX
+	MOVQ         sb+64(FP), CX
+	VMOVUPS      (AX), Y12
+	VMOVUPS      32(AX), Y13
+	VBROADCASTSS (CX), Y14
+	VMULPS       Y12, Y0, Y0
+	VMULPS       Y14, Y0, Y0
+	VMOVUPS      Y0, (SI)
+	VMULPS       Y13, Y1, Y1
+	VMULPS       Y14, Y1, Y1
+	VMOVUPS      Y1, 32(SI)
+	VBROADCASTSS 4(CX), Y14
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y14, Y2, Y2
+	VMOVUPS      Y2, (SI)(DI*1)
+	VMULPS       Y13, Y3, Y3
+	VMULPS       Y14, Y3, Y3
+	VMOVUPS      Y3, 32(SI)(DI*1)
+	VBROADCASTSS 8(CX), Y14
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y14, Y4, Y4
+	VMOVUPS      Y4, (SI)(DI*2)
+	VMULPS       Y13, Y5, Y5
+	VMULPS       Y14, Y5, Y5
+	VMOVUPS      Y5, 32(SI)(DI*2)
+	VBROADCASTSS 12(CX), Y14
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y14, Y6, Y6
+	VMOVUPS      Y6, (R9)
+	VMULPS       Y13, Y7, Y7
+	VMULPS       Y14, Y7, Y7
+	VMOVUPS      Y7, 32(R9)
+	VBROADCASTSS 16(CX), Y14
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y14, Y8, Y8
+	VMOVUPS      Y8, (R9)(DI*1)
+	VMULPS       Y13, Y9, Y9
+	VMULPS       Y14, Y9, Y9
+	VMOVUPS      Y9, 32(R9)(DI*1)
+	VBROADCASTSS 20(CX), Y14
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y14, Y10, Y10
+	VMOVUPS      Y10, (R9)(DI*2)
+	VMULPS       Y13, Y11, Y11
+	VMULPS       Y14, Y11, Y11
+	VMOVUPS      Y11, 32(R9)(DI*2)
+
+screen_ret:
+	VZEROUPPER
+	RET
+
+// func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)
 // Requires: AVX, AVX2
-TEXT ·classify16AVX2(SB), NOSPLIT, $0-80
+TEXT ·classify16AVX2(SB), NOSPLIT, $0-96
 	MOVQ         n+0(FP), AX
 	MOVQ         c+8(FP), CX
 	MOVQ         stride+16(FP), DX
@@ -312,21 +650,38 @@ band0:
 	ADDQ         $0x40, R12
 	CMPQ         SI, R8
 	JL           band0
-	VMOVMSKPS    Y10, SI
-	ORQ          SI, R13
-	VMOVUPS      32(CX), Y5
-	VPXOR        Y1, Y4, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPMULLD      Y2, Y6, Y6
-	VPSRLD       $0x0d, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPMULLD      Y3, Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPXOR        Y7, Y6, Y6
-	VPXOR        Y10, Y10, Y10
-	XORQ         SI, SI
-	XORQ         R12, R12
+	MOVQ         nw+88(FP), SI
+	TESTQ        SI, SI
+	JZ           flags0
+	MOVQ         win+80(FP), R12
+
+win0:
+	VBROADCASTSS (R12), Y8
+	VBROADCASTSS 4(R12), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VORPS        Y8, Y10, Y10
+	ADDQ         $0x08, R12
+	DECQ         SI
+	JNZ          win0
+
+flags0:
+	VMOVMSKPS Y10, SI
+	ORQ       SI, R13
+	VMOVUPS   32(CX), Y5
+	VPXOR     Y1, Y4, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPMULLD   Y2, Y6, Y6
+	VPSRLD    $0x0d, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPMULLD   Y3, Y6, Y6
+	VPSRLD    $0x10, Y6, Y7
+	VPXOR     Y7, Y6, Y6
+	VPXOR     Y10, Y10, Y10
+	XORQ      SI, SI
+	XORQ      R12, R12
 
 band1:
 	VBROADCASTSS (DI)(SI*8), Y8
@@ -346,15 +701,32 @@ band1:
 	ADDQ         $0x40, R12
 	CMPQ         SI, R8
 	JL           band1
-	VMOVMSKPS    Y10, SI
-	SHLQ         $0x08, SI
-	ORQ          SI, R13
-	MOVW         R13, (R11)
-	ADDQ         $0x04, BX
-	ADDQ         $0x02, R11
-	ADDQ         DX, CX
-	DECQ         AX
-	JNZ          cand
+	MOVQ         nw+88(FP), SI
+	TESTQ        SI, SI
+	JZ           flags1
+	MOVQ         win+80(FP), R12
+
+win1:
+	VBROADCASTSS (R12), Y8
+	VBROADCASTSS 4(R12), Y7
+	VCMPPS       $0x1d, Y8, Y5, Y8
+	VCMPPS       $0x11, Y7, Y5, Y7
+	VANDPS       Y7, Y8, Y8
+	VORPS        Y8, Y10, Y10
+	ADDQ         $0x08, R12
+	DECQ         SI
+	JNZ          win1
+
+flags1:
+	VMOVMSKPS Y10, SI
+	SHLQ      $0x08, SI
+	ORQ       SI, R13
+	MOVW      R13, (R11)
+	ADDQ      $0x04, BX
+	ADDQ      $0x02, R11
+	ADDQ      DX, CX
+	DECQ      AX
+	JNZ       cand
 	VZEROUPPER
 	RET
 
@@ -363,6 +735,88 @@ GLOBL fmix32_m1<>(SB), RODATA|NOPTR, $4
 
 DATA fmix32_m2<>+0(SB)/4, $0xc2b2ae35
 GLOBL fmix32_m2<>(SB), RODATA|NOPTR, $4
+
+// func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
+// Requires: AVX
+TEXT ·dotPairs8AVX2(SB), NOSPLIT, $0-32
+	MOVQ   k8+0(FP), AX
+	MOVQ   xs+8(FP), CX
+	MOVQ   ys+16(FP), DX
+	XORQ   BX, BX
+	VXORPS Y0, Y0, Y0
+
+pairstep:
+	MOVQ       (CX), SI
+	VMOVUPS    (SI)(BX*1), Y1
+	MOVQ       (DX), SI
+	VMULPS     (SI)(BX*1), Y1, Y1
+	MOVQ       8(CX), SI
+	VMOVUPS    (SI)(BX*1), Y2
+	MOVQ       8(DX), SI
+	VMULPS     (SI)(BX*1), Y2, Y2
+	MOVQ       16(CX), SI
+	VMOVUPS    (SI)(BX*1), Y3
+	MOVQ       16(DX), SI
+	VMULPS     (SI)(BX*1), Y3, Y3
+	MOVQ       24(CX), SI
+	VMOVUPS    (SI)(BX*1), Y4
+	MOVQ       24(DX), SI
+	VMULPS     (SI)(BX*1), Y4, Y4
+	MOVQ       32(CX), SI
+	VMOVUPS    (SI)(BX*1), Y5
+	MOVQ       32(DX), SI
+	VMULPS     (SI)(BX*1), Y5, Y5
+	MOVQ       40(CX), SI
+	VMOVUPS    (SI)(BX*1), Y6
+	MOVQ       40(DX), SI
+	VMULPS     (SI)(BX*1), Y6, Y6
+	MOVQ       48(CX), SI
+	VMOVUPS    (SI)(BX*1), Y7
+	MOVQ       48(DX), SI
+	VMULPS     (SI)(BX*1), Y7, Y7
+	MOVQ       56(CX), SI
+	VMOVUPS    (SI)(BX*1), Y8
+	MOVQ       56(DX), SI
+	VMULPS     (SI)(BX*1), Y8, Y8
+	VUNPCKLPS  Y2, Y1, Y9
+	VUNPCKHPS  Y2, Y1, Y1
+	VUNPCKLPS  Y4, Y3, Y2
+	VUNPCKHPS  Y4, Y3, Y3
+	VUNPCKLPS  Y6, Y5, Y4
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VSHUFPS    $0x44, Y2, Y9, Y8
+	VSHUFPS    $0xee, Y2, Y9, Y2
+	VSHUFPS    $0x44, Y3, Y1, Y9
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y6, Y4, Y3
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VSHUFPS    $0x44, Y7, Y5, Y6
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VPERM2F128 $0x20, Y3, Y8, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y4, Y2, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y6, Y9, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x20, Y5, Y1, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y3, Y8, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y4, Y2, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y6, Y9, Y7
+	VADDPS     Y7, Y0, Y0
+	VPERM2F128 $0x31, Y5, Y1, Y7
+	VADDPS     Y7, Y0, Y0
+	ADDQ       $0x20, BX
+	DECQ       AX
+	JNZ        pairstep
+	MOVQ       out+24(FP), AX
+	VMOVUPS    Y0, (AX)
+	VZEROUPPER
+	RET
 
 // func halfToFloatF16C(dst *float32, src *uint16, blocks int)
 // Requires: AVX, F16C

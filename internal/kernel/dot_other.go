@@ -8,7 +8,15 @@ func dot16x6(k int, panel, cand []float32, ldc int, c []float32, stride int, acc
 	panic("kernel: no assembly kernel in this build")
 }
 
-func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges []float32, counts []int32, limits []uint32, flags []uint16) {
+func screen16x6(kc int, panel, cand []int16, ldb int, c []float32, stride int, first, last bool, sa, sb []float32) {
+	panic("kernel: no assembly kernel in this build")
+}
+
+func classify16(n int, c []float32, stride int, h []uint32, seeds *[16]uint32, edges, win []float32, counts []int32, limits []uint32, flags []uint16) {
+	panic("kernel: no assembly kernel in this build")
+}
+
+func dotPairs8(k8 int, xs, ys *[8]*float32, out *[8]float32) {
 	panic("kernel: no assembly kernel in this build")
 }
 

@@ -10,8 +10,18 @@ package kernel
 // long k can be done in blocks and still give the bits of one pass.
 func dot16x6AVX2(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)
 
-// classify16AVX2 is Classify16 for n >= 1 and nb >= 1; stride counts float32 elements.
-func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16)
+// screen16x6AVX2 adds to c[j*ldc+i], for i < 16 and j < 6, the float32 value of each chunk
+// of 32 element pairs' int32 sum Σ ap[(p*16+i)*2+t] * b[j*ldb+2p+t] (t = 0, 1), chunk by
+// chunk, over kp >= 1 pairs. With first it sets those c to zero before; with last it then
+// multiplies each c[j*ldc+i] by sa[i] and then by sb[j]. ldb counts int16, ldc float32.
+func screen16x6AVX2(kp int, ap *int16, b *int16, ldb int, c *float32, ldc int, first bool, last bool, sa *float32, sb *float32)
+
+// classify16AVX2 is Classify16Windows for n >= 1, nb >= 1 and nw >= 0; stride counts float32 elements.
+func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edges *float32, nb int, counts *int32, limits *uint32, flags *uint16, win *float32, nw int)
+
+// dotPairs8AVX2 sets out[q] = Σ_p xs[q][p] * ys[q][p] for q < 8 and p < 8*k8, k8 >= 1,
+// adding the float32-rounded products in increasing p, one pair per lane.
+func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
 
 // halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
 func halfToFloatF16C(dst *float32, src *uint16, blocks int)

@@ -112,8 +112,8 @@ var useAsm bool
 func Accelerated() bool { return useAsm }
 
 // ForceGeneric switches to the pure-Go path (on) or back to the best path
-// for this CPU (off), for tests and benchmarks. Blocks loaded before the
-// switch must be loaded again.
+// for this CPU (off), for tests and benchmarks. Blocks and ScreenBlocks
+// loaded before the switch must be loaded again.
 func ForceGeneric(on bool) {
 	useAsm = !on && asmSupported()
 }
