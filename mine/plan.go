@@ -19,7 +19,8 @@ import (
 //	load   the task's embedding rows read and normalised:
 //	       (anchors + positives + corpus rows) x dim x bytes per value / (LoadMBps x cores)
 //	scan   every anchor of the task against every corpus row of the task:
-//	       anchors x corpus rows x (2 x dim / ScanGFLOPS + SelectNs) / cores
+//	       anchors x corpus rows x (2 x dim / ScanGFLOPS + SelectNs) / cores,
+//	       with ExactGFLOPS for ScanGFLOPS under --exact
 //	write  the rows built and written on one core, the chosen documents'
 //	       texts read back from the corpus: rows x RowUs + corpus text bytes / TextMBps
 //
@@ -28,8 +29,12 @@ import (
 
 // Speeds are what the cost model knows of a machine, per core.
 type Speeds struct {
-	// ScanGFLOPS is the scan's multiply-add rate, in GFLOP/s per core.
+	// ScanGFLOPS is the scan's multiply-add rate under the int16 screen,
+	// in float32-equivalent GFLOP/s per core (2 x dim per pair), the
+	// float32 re-checks of its usual share included.
 	ScanGFLOPS float64
+	// ExactGFLOPS is the rate with --exact, every pair in float32.
+	ExactGFLOPS float64
 	// SelectNs is the work per similarity beside the multiply (a band
 	// test, a sample or window update now and then), in ns per core.
 	SelectNs float64
@@ -46,7 +51,7 @@ type Speeds struct {
 // DefaultSpeeds were measured on a 2-core AMD Zen 3 (AVX2 and FMA) with
 // bench/plan-calibrate.sh; the README's cost model section says how to
 // measure a machine of your own.
-var DefaultSpeeds = Speeds{ScanGFLOPS: 72, SelectNs: 0.74, LoadMBps: 208, TextMBps: 45, RowUs: 2.47}
+var DefaultSpeeds = Speeds{ScanGFLOPS: 101, ExactGFLOPS: 78, SelectNs: 1.53, LoadMBps: 228, TextMBps: 38, RowUs: 2.16}
 
 // Sizes are what the cost model reads from a run's inputs.
 type Sizes struct {
@@ -205,7 +210,11 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 	t.Read = seconds(float64(z.TextBytes) / (sp.TextMBps * 1e6))
 	loadBytes := float64(anchors+positives+corpusRows) * d * float64(z.DType.Size())
 	t.Load = seconds(loadBytes / (sp.LoadMBps * 1e6 * cores))
-	perSim := 2*d/(sp.ScanGFLOPS*1e9) + sp.SelectNs*1e-9
+	gflops := sp.ScanGFLOPS
+	if s.Exact {
+		gflops = sp.ExactGFLOPS
+	}
+	perSim := 2*d/(gflops*1e9) + sp.SelectNs*1e-9
 	t.Scan = seconds(float64(anchors) * float64(corpusRows) * perSim / cores)
 	t.Total = t.Read + t.Load + t.Scan
 	return t

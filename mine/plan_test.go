@@ -3,6 +3,7 @@ package mine
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,7 +143,7 @@ func TestRecommend(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Slow speeds, so that the deadlines below need grids.
-	sp := Speeds{ScanGFLOPS: 0.01, SelectNs: 50, LoadMBps: 100, TextMBps: 100, RowUs: 1}
+	sp := Speeds{ScanGFLOPS: 0.01, ExactGFLOPS: 0.01, SelectNs: 50, LoadMBps: 100, TextMBps: 100, RowUs: 1}
 	one, _ := z.Estimate(1, 1, 1, 0, sp)
 	for _, deadline := range []time.Duration{one.Wall * 2, one.Wall / 3, one.Wall / 10} {
 		e, ok, err := z.Recommend(1, 0, deadline, 64, sp)
@@ -166,5 +167,25 @@ func TestRecommend(t *testing.T) {
 	}
 	if _, ok, _ := z.Recommend(1, 0, time.Millisecond, 4, sp); ok {
 		t.Error("a 1 ms deadline was met by at most 4 tasks")
+	}
+}
+
+// TestPlanExactUsesTheFloat32Rate holds the scan's time to the screened
+// rate by default and to the float32 rate under --exact.
+func TestPlanExactUsesTheFloat32Rate(t *testing.T) {
+	sp := Speeds{ScanGFLOPS: 2, ExactGFLOPS: 1, SelectNs: 0, LoadMBps: 100, TextMBps: 100, RowUs: 1}
+	scan := map[bool]time.Duration{}
+	for _, exact := range []bool{false, true} {
+		s := beirSettings(beirData(t), "out")
+		s.Exact = exact
+		z, err := ReadSizes(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, _ := z.Estimate(1, 1, 1, 0, sp)
+		scan[exact] = e.Task.Scan
+	}
+	if scan[false] <= 0 || math.Abs(float64(scan[true])/float64(scan[false])-2) > 0.01 {
+		t.Fatalf("scan %s screened, %s exact: want the exact one twice as long", scan[false], scan[true])
 	}
 }

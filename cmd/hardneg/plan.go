@@ -56,6 +56,8 @@ func (f *speedsFlag) Set(v string) error {
 		switch k {
 		case "scan-gflops":
 			f.sp.ScanGFLOPS = x
+		case "exact-gflops":
+			f.sp.ExactGFLOPS = x
 		case "select-ns":
 			f.sp.SelectNs = x
 		case "load-mbps":
@@ -65,7 +67,7 @@ func (f *speedsFlag) Set(v string) error {
 		case "row-us":
 			f.sp.RowUs = x
 		default:
-			return fmt.Errorf("unknown speed %q: want scan-gflops, select-ns, load-mbps, text-mbps or row-us", k)
+			return fmt.Errorf("unknown speed %q: want scan-gflops, exact-gflops, select-ns, load-mbps, text-mbps or row-us", k)
 		}
 	}
 	f.spec = v
@@ -85,7 +87,7 @@ func planCmd(stdout io.Writer) *cobra.Command {
 	pl.fs.Var(&grid, "grid", "estimate this grid of query shards x corpus shards as well, e.g. 4x2")
 	pl.fs.DurationVar(&deadline, "deadline", 0, "recommend the grid with the fewest tasks that finishes within this wall time,\nevery task running at once, merge included, e.g. 2h")
 	pl.fs.IntVar(&maxTasks, "max-tasks", 256, "the most tasks a recommended grid may have")
-	pl.fs.Var(&speeds, "speeds", "the machine's speeds per core, where they differ from the defaults measured on a\n2-core Zen 3 (see the README's cost model): scan-gflops, select-ns, load-mbps,\ntext-mbps, row-us, e.g. scan-gflops=120,load-mbps=900")
+	pl.fs.Var(&speeds, "speeds", "the machine's speeds per core, where they differ from the defaults measured on a\n2-core Zen 3 (see the README's cost model): scan-gflops (under the int16 screen),\nexact-gflops (with --exact), select-ns, load-mbps, text-mbps, row-us, e.g.\nscan-gflops=120,load-mbps=900")
 	pl.fs.BoolVar(&asJSON, "json", false, "print the estimates as one JSON object")
 	groups := append(slices.Clone(f.groups), pl)
 	c := &cobra.Command{
@@ -178,8 +180,12 @@ func printPlan(w io.Writer, z *mine.Sizes, s mine.Settings, threads int, budget 
 	fmt.Fprintf(w, "inputs: %d anchors (%d positives) of %d queries, against %d %s x %d (%s, %s on disk); texts %s\n",
 		z.Anchors(), z.Positives(), z.Queries, z.Corpus, unit, z.Dim, map[npy.DType]string{npy.Float16: "float16", npy.Float32: "float32", npy.Float64: "float64"}[z.DType],
 		mine.FormatBytes(int64(z.Corpus)*int64(z.Dim)*elem), mine.FormatBytes(z.TextBytes))
-	fmt.Fprintf(w, "model:  %d cores a task, %s a task (%s); per core: scan %.0f GFLOP/s + %.2f ns a similarity, load %.0f MB/s, texts %.0f MB/s, %.1f µs a row\n\n",
-		threads, mine.FormatBytes(budget), from, sp.ScanGFLOPS, sp.SelectNs, sp.LoadMBps, sp.TextMBps, sp.RowUs)
+	scanRate, scanKind := sp.ScanGFLOPS, "screened"
+	if s.Exact {
+		scanRate, scanKind = sp.ExactGFLOPS, "exact"
+	}
+	fmt.Fprintf(w, "model:  %d cores a task, %s a task (%s); per core: scan (%s) %.0f GFLOP/s + %.2f ns a similarity, load %.0f MB/s, texts %.0f MB/s, %.1f µs a row\n\n",
+		threads, mine.FormatBytes(budget), from, scanKind, scanRate, sp.SelectNs, sp.LoadMBps, sp.TextMBps, sp.RowUs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "grid\ttasks\tanchors/task\tcorpus rows/task\tmemory/task\tcorpus\ttime/task\tmerge\twall\tcore-hours\t")
 	row := func(e mine.Estimate, mark string) {
@@ -272,7 +278,7 @@ func writePlanJSON(w io.Writer, z *mine.Sizes, s mine.Settings, threads int, bud
 		"anchors": z.Anchors(), "positives": z.Positives(), "queries": z.Queries, "corpus": z.Corpus, "dim": z.Dim,
 		"text_bytes": z.TextBytes, "corpus_text_bytes": z.CorpusTextBytes,
 		"dtype": z.DType, "threads": threads, "memory_budget_bytes": budget,
-		"speeds": map[string]float64{"scan_gflops": sp.ScanGFLOPS, "select_ns": sp.SelectNs, "load_mbps": sp.LoadMBps, "text_mbps": sp.TextMBps, "row_us": sp.RowUs},
+		"speeds": map[string]float64{"scan_gflops": sp.ScanGFLOPS, "exact_gflops": sp.ExactGFLOPS, "select_ns": sp.SelectNs, "load_mbps": sp.LoadMBps, "text_mbps": sp.TextMBps, "row_us": sp.RowUs},
 	}
 	var gs []grid
 	for _, e := range ests {
