@@ -33,7 +33,8 @@ type Speeds struct {
 	// in float32-equivalent GFLOP/s per core (2 x dim per pair), the
 	// float32 re-checks of its usual share included.
 	ScanGFLOPS float64
-	// ExactGFLOPS is the rate with --exact, every pair in float32.
+	// ExactGFLOPS is the rate with --exact, every pair in float32; 0
+	// means ScanGFLOPS.
 	ExactGFLOPS float64
 	// SelectNs is the work per similarity beside the multiply (a band
 	// test, a sample or window update now and then), in ns per core.
@@ -211,7 +212,7 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 	loadBytes := float64(anchors+positives+corpusRows) * d * float64(z.DType.Size())
 	t.Load = seconds(loadBytes / (sp.LoadMBps * 1e6 * cores))
 	gflops := sp.ScanGFLOPS
-	if s.Exact {
+	if s.Exact && sp.ExactGFLOPS > 0 {
 		gflops = sp.ExactGFLOPS
 	}
 	perSim := 2*d/(gflops*1e9) + sp.SelectNs*1e-9

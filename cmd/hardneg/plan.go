@@ -182,7 +182,10 @@ func printPlan(w io.Writer, z *mine.Sizes, s mine.Settings, threads int, budget 
 		mine.FormatBytes(int64(z.Corpus)*int64(z.Dim)*elem), mine.FormatBytes(z.TextBytes))
 	scanRate, scanKind := sp.ScanGFLOPS, "screened"
 	if s.Exact {
-		scanRate, scanKind = sp.ExactGFLOPS, "exact"
+		scanKind = "exact"
+		if sp.ExactGFLOPS > 0 {
+			scanRate = sp.ExactGFLOPS
+		}
 	}
 	fmt.Fprintf(w, "model:  %d cores a task, %s a task (%s); per core: scan (%s) %.0f GFLOP/s + %.2f ns a similarity, load %.0f MB/s, texts %.0f MB/s, %.1f µs a row\n\n",
 		threads, mine.FormatBytes(budget), from, scanKind, scanRate, sp.SelectNs, sp.LoadMBps, sp.TextMBps, sp.RowUs)
