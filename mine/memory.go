@@ -40,7 +40,8 @@ type problemSize struct {
 }
 
 // planMemory is the memory model. Fixed holds: the anchors' query rows
-// and their positives' rows (float32), the resident texts and the corpus
+// and their positives' rows (float32; none of either that a whole float32
+// corpus already holds), the resident texts and the corpus
 // id hashes, the workers' blocks and tiles, each anchor's samples and
 // window, the rows and the columns they are written from, the screen's
 // int16 rows unless Exact, and the Go runtime; then a tenth for the
@@ -78,13 +79,23 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	rowBytes := cols * elem
 	rowBytes += rowBytes / 10
 	whole := satAdd(p.CorpusMatrix, p.CorpusMatrix/10)
+	// A whole corpus held in float32 serves the positives' rows, and in
+	// the synonym job the anchors' rows too (prepare points into it).
+	fixedResident := fixed
+	if elem == 4 && z.corpusRows == z.corpus && fixed < math.MaxInt64 { // a saturated size stays so
+		shared := posRows
+		if z.same {
+			shared = satAdd(shared, anchorRows)
+		}
+		fixedResident = max(0, fixed-satAdd(shared, shared/10))
+	}
 	switch {
 	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
 		p.ChunkRows = s.ChunkRows
 		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
-	case budget <= 0 || satAdd(fixed, whole) <= budget:
-		p.Resident, p.ChunkRows = true, z.corpusRows
-		p.Total = satAdd(fixed, whole)
+	case budget <= 0 || satAdd(fixedResident, whole) <= budget:
+		p.Resident, p.ChunkRows, p.Fixed = true, z.corpusRows, fixedResident
+		p.Total = satAdd(fixedResident, whole)
 	default:
 		p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(z.corpusRows)))
 		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))

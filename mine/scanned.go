@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"runtime/debug"
@@ -82,11 +83,15 @@ type Prepared struct {
 	Sel []int
 	// Lo and Hi are the corpus rows it covers.
 	Lo, Hi  int
-	queries *scan.Matrix // row i: the query of anchor Sel[i]
-	corpus  *scan.Matrix // rows [Lo, Hi) when resident
-	posVecs map[int32][]float32
-	threads int
-	hooks   Hooks
+	queries *scan.Matrix // row anchorRow(i): the query of anchor Sel[i]
+	// inCorpus lists each anchor's row in queries when queries is the
+	// resident corpus itself (the synonym job held whole in float32);
+	// otherwise queries is compact, row i for anchor i.
+	inCorpus []int32
+	corpus   *scan.Matrix // rows [Lo, Hi) when resident
+	posVecs  map[int32][]float32
+	threads  int
+	hooks    Hooks
 	// Screen adds up what the screen did in the scans so far.
 	Screen scan.ScreenStats
 }
@@ -205,22 +210,36 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 	for i, a := range selAnchors {
 		qrows[i] = a.Query
 	}
-	qv, err := in.queryEmb.LoadRows(qrows, half)
-	if err != nil {
-		return nil, inputErr(err)
-	}
-	pr.queries = &scan.Matrix{Rows: len(sel), Cols: z.cols, Data: make([]float32, len(sel)*z.cols)}
-	for i, r := range qrows {
-		copy(pr.queries.Row(i), qv[r])
-	}
-	if pr.posVecs, err = in.corpusEmb.LoadRows(posRows, half); err != nil {
-		return nil, inputErr(err)
-	}
 	if plan.Resident {
 		if pr.corpus, err = in.corpusEmb.LoadRange(ctx, lo, hi, half, threads, nil); err != nil {
 			return nil, inputErr(err)
 		}
 	}
+	// When the queries are the corpus and the whole of it is held in
+	// float32, the anchors' rows are its rows (the bits LoadMatrix gives
+	// them); otherwise they are read into a compact matrix.
+	if p.Same() && pr.corpus != nil && pr.corpus.Data != nil && lo == 0 && hi == p.Corpus.Len() {
+		pr.queries, pr.inCorpus = pr.corpus, qrows
+	} else if pr.queries, err = in.queryEmb.LoadMatrix(qrows, half); err != nil {
+		return nil, inputErr(err)
+	}
+	// A positive in a resident float32 corpus is its row there (the same
+	// bits LoadRows gives); the others are read on their own.
+	pr.posVecs = make(map[int32][]float32, len(posRows))
+	var rest []int32
+	for _, r := range posRows {
+		if pr.corpus != nil && pr.corpus.Data != nil && int(r) >= lo && int(r) < hi {
+			row := pr.corpus.Row(int(r) - lo)
+			pr.posVecs[r] = row[:len(row):len(row)]
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	read, err := in.corpusEmb.LoadRows(rest, half)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	maps.Copy(pr.posVecs, read)
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised the anchors' and positives' rows%s in %s", map[bool]string{true: " and the corpus", false: ""}[plan.Resident], since(loadStart))
 
@@ -248,11 +267,19 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 		anchor := p.Anchors[a]
 		sims := make([]float32, len(anchor.Positives))
 		for k, c := range anchor.Positives {
-			sims[k] = scan.Dot(pr.queries.Row(i), pr.posVecs[c])
+			sims[k] = scan.Dot(pr.queries.Row(pr.anchorRow(i)), pr.posVecs[c])
 		}
 		pr.PositiveSims[a] = sims
 	}
 	return pr, nil
+}
+
+// anchorRow is the row of queries that holds anchor Sel[i].
+func (p *Prepared) anchorRow(i int) int {
+	if p.inCorpus != nil {
+		return int(p.inCorpus[i])
+	}
+	return i
 }
 
 // Scan runs the run's scan query over the prepared corpus rows, holding
@@ -262,7 +289,7 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 func (p *Prepared) Scan(ctx context.Context, adjust func(*scan.Query, *scan.Options)) ([]scan.Result, error) {
 	q, opt := scanQuery(p.Settings, p.Problem, p.Sel, p.PositiveSims, p.Exclusions)
 	for i := range q.Anchors {
-		q.Anchors[i] = int32(i) // rows of the compact query matrix
+		q.Anchors[i] = int32(p.anchorRow(i))
 	}
 	opt.Threads, opt.Progress = p.threads, p.hooks.ScanProgress
 	if adjust != nil {

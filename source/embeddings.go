@@ -153,18 +153,40 @@ func (e *Embeddings) LoadRows(rows []int32, half bool) (map[int32][]float32, err
 			continue
 		}
 		v := make([]float32, cols)
-		if err := e.f.ReadFloat32Safe(v, int(r)); err != nil {
+		if err := e.loadRow(v, r, half); err != nil {
 			return nil, err
-		}
-		if err := scan.Normalize(v); err != nil {
-			return nil, fmt.Errorf("%s: row %d (%s %q): %v", e.f.Path(), r, e.noun, e.itemName(int(r)), err)
-		}
-		if half {
-			h := make([]uint16, cols)
-			kernel.FloatToHalf(h, v)
-			kernel.HalfToFloat(v, h)
 		}
 		out[r] = v
 	}
 	return out, nil
+}
+
+// LoadMatrix loads the listed rows, normalised as LoadRows does, into
+// the rows of one float32 matrix, row i holding rows[i].
+func (e *Embeddings) LoadMatrix(rows []int32, half bool) (*scan.Matrix, error) {
+	cols := e.f.Cols()
+	m := &scan.Matrix{Rows: len(rows), Cols: cols, Data: make([]float32, len(rows)*cols)}
+	for i, r := range rows {
+		if err := e.loadRow(m.Row(i), r, half); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// loadRow reads row r into v and normalises it, rounding it through half
+// precision with half: the bits LoadRange gives the same row.
+func (e *Embeddings) loadRow(v []float32, r int32, half bool) error {
+	if err := e.f.ReadFloat32Safe(v, int(r)); err != nil {
+		return err
+	}
+	if err := scan.Normalize(v); err != nil {
+		return fmt.Errorf("%s: row %d (%s %q): %v", e.f.Path(), r, e.noun, e.itemName(int(r)), err)
+	}
+	if half {
+		h := make([]uint16, len(v))
+		kernel.FloatToHalf(h, v)
+		kernel.HalfToFloat(v, h)
+	}
+	return nil
 }
