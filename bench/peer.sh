@@ -15,15 +15,8 @@ cd "$(dirname "$0")/.."
 
 ANCHORS=${ANCHORS:-4000}
 DATA=${DATA:-/tmp/hardneg-seed-150000x1024-a$ANCHORS}
-BIN=bench/out/hardneg
-mkdir -p bench/out
-
-if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
-  echo "installing python3-numpy and libopenblas0-pthread (needs root)" >&2
-  apt-get update -qq && apt-get install -y -qq python3-numpy libopenblas0-pthread >/dev/null
-fi
-
-go build -o "$BIN" ./cmd/hardneg
+. bench/common.sh
+need_numpy
 if [ ! -f "$DATA/term_embeddings.npy" ]; then
   "$BIN" synth --out "$DATA" --terms 150000 --dim 1024 --anchors "$ANCHORS" --dtype f16 >/dev/null
 fi

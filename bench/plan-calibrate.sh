@@ -22,9 +22,7 @@ cd "$(dirname "$0")/.."
 DATA=${DATA:-/tmp/hardneg-calibrate}
 THREADS=${THREADS:-$(nproc)}
 REPEAT=${REPEAT:-3}
-BIN=bench/out/hardneg
-mkdir -p bench/out
-go build -o "$BIN" ./cmd/hardneg
+. bench/common.sh
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -20,15 +20,8 @@ QUERIES=${QUERIES:-20000}
 DIM=${DIM:-384}
 BUDGET=${BUDGET:-1GiB}
 DATA=${DATA:-/tmp/hardneg-beir-${DOCS}x${DIM}}
-BIN=bench/out/hardneg
-mkdir -p bench/out
-
-if ! /usr/bin/python3 -c 'import numpy' 2>/dev/null || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
-  echo "installing python3-numpy and libopenblas0-pthread (needs root)" >&2
-  apt-get update -qq && apt-get install -y -qq python3-numpy libopenblas0-pthread >/dev/null
-fi
-
-go build -o "$BIN" ./cmd/hardneg
+. bench/common.sh
+need_numpy
 if [ ! -f "$DATA/corpus_embeddings.npy" ]; then
   "$BIN" synth --beir --out "$DATA" --docs "$DOCS" --queries "$QUERIES" --dim "$DIM" --dtype f16
 fi
