@@ -108,6 +108,22 @@ func TestPathsAgree(t *testing.T) {
 	}
 }
 
+// sameTileBits fails t unless the assembly's tile outs[0] and the pure-Go
+// twin's outs[1], m anchors by n candidates in the Block layout, agree bit
+// for bit.
+func sameTileBits(t testing.TB, outs [2][]float32, m, n, k int) {
+	t.Helper()
+	stride := (m + PanelRows - 1) / PanelRows * PanelRows
+	for j := 0; j < n; j++ {
+		for i := 0; i < m; i++ {
+			a, g := outs[0][j*stride+i], outs[1][j*stride+i]
+			if math.Float32bits(a) != math.Float32bits(g) {
+				t.Fatalf("m=%d n=%d k=%d: [%d][%d] assembly %v, pure Go %v", m, n, k, j, i, a, g)
+			}
+		}
+	}
+}
+
 func compareOne(t testing.TB, r *rand.Rand, m, n, k int) {
 	anchors := make([][]float32, m)
 	for i := range anchors {
@@ -123,15 +139,7 @@ func compareOne(t testing.TB, r *rand.Rand, m, n, k int) {
 		b.Dots(cand, k, n, outs[path])
 	}
 	ForceGeneric(false)
-	stride := (m + PanelRows - 1) / PanelRows * PanelRows
-	for j := 0; j < n; j++ {
-		for i := 0; i < m; i++ {
-			a, g := outs[0][j*stride+i], outs[1][j*stride+i]
-			if math.Float32bits(a) != math.Float32bits(g) {
-				t.Fatalf("m=%d n=%d k=%d: [%d][%d] assembly %v, pure Go %v", m, n, k, j, i, a, g)
-			}
-		}
-	}
+	sameTileBits(t, outs, m, n, k)
 }
 
 func FuzzPathsAgree(f *testing.F) {

@@ -239,15 +239,7 @@ func compareScreen(t testing.TB, r *rand.Rand, m, n, k, kind int) (rows [][]floa
 		b.Screen(q, m, n, outs[path])
 	}
 	ForceGeneric(false)
-	stride := (m + PanelRows - 1) / PanelRows * PanelRows
-	for j := 0; j < n; j++ {
-		for i := 0; i < m; i++ {
-			a, g := outs[0][j*stride+i], outs[1][j*stride+i]
-			if math.Float32bits(a) != math.Float32bits(g) {
-				t.Fatalf("m=%d n=%d k=%d: [%d][%d] assembly %v, pure Go %v", m, n, k, j, i, a, g)
-			}
-		}
-	}
+	sameTileBits(t, outs, m, n, k)
 	return rows, q, outs[0]
 }
 
