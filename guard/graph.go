@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hardneg/hardneg/internal/sat"
+
 	"github.com/hardneg/hardneg/source"
 	"github.com/hardneg/hardneg/split"
 )
@@ -151,7 +153,7 @@ func ExcludeWithin(p *source.Problem, rule GraphRule, comp []int32, lex Rules, t
 	const perHit = 4 + 1 + 4 + 4
 	over := func(hits int64, how string) error {
 		return fmt.Errorf("%w: the lexical guards exclude %s %d candidates (%.0f per anchor), which need about %d MiB, more than the %d MiB the run has left",
-			ErrBudget, how, hits, float64(hits)/float64(max(len(at), 1)), satMul(hits, perHit)>>20, budget>>20)
+			ErrBudget, how, hits, float64(hits)/float64(max(len(at), 1)), sat.Mul(hits, perHit)>>20, budget>>20)
 	}
 	if budget > 0 && len(at) > 0 {
 		// A sample spread over the anchors, the same for every run.
@@ -163,7 +165,7 @@ func ExcludeWithin(p *source.Problem, rule GraphRule, comp []int32, lex Rules, t
 			hits += int64(len(rows))
 			n++
 		}
-		if est := satMul(hits, int64(len(at))) / n; satMul(est, perHit) > budget {
+		if est := sat.Mul(hits, int64(len(at))) / n; sat.Mul(est, perHit) > budget {
 			return nil, over(est, "about")
 		}
 	}

@@ -1,8 +1,9 @@
 package guard
 
 import (
-	"math"
 	"unicode/utf8"
+
+	"github.com/hardneg/hardneg/internal/sat"
 
 	"github.com/hardneg/hardneg/source"
 )
@@ -41,14 +42,14 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 			}
 		}
 		for _, a := range p.Anchors {
-			lists = satAdd(lists, size[comp[p.QueryNode(a.Query)]])
+			lists = sat.Add(lists, size[comp[p.QueryNode(a.Query)]])
 		}
 		b.add(lists, 4) // the scan's copies
 	case rule.Hops > 1:
 		bound := hopBounds(p, rule.Hops, comp)
 		for _, a := range p.Anchors {
 			n := bound[p.QueryNode(a.Query)]
-			lists = satAdd(lists, n)
+			lists = sat.Add(lists, n)
 			longest = max(longest, n)
 		}
 		// the adjacency map, and one anchor's visited set at a time
@@ -57,7 +58,7 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 		b.add(lists, 4+4) // the lists and the scan's copies
 	default:
 		for _, a := range p.Anchors {
-			lists = satAdd(lists, int64(len(a.Positives))+1)
+			lists = sat.Add(lists, int64(len(a.Positives))+1)
 		}
 		b.add(lists, 4+4) // the lists and the scan's copies
 	}
@@ -72,7 +73,7 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 	}
 	b.add(n, 16+4) // normalised forms' headers, rune counts
 	b.add(text, 1)
-	b.add(int64(max(threads, 1)), satMul(n, 1+4)) // each searcher's marks and stamps
+	b.add(int64(max(threads, 1)), sat.Mul(n, 1+4)) // each searcher's marks and stamps
 	if lex.Normalized || lex.Contains > 0 {
 		b.add(n, 96) // the map from form to group, and the group arrays
 	}
@@ -90,7 +91,7 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 			}
 			b.add(int64(r), 4) // the runes kept for verification
 			b.add(1, 24)
-			entries = satAdd(entries, deletions(r, k))
+			entries = sat.Add(entries, deletions(r, k))
 		}
 		// 16-byte entries in the workers' parts, the whole list and the
 		// radix sort's copy, then the rows and keys
@@ -145,7 +146,7 @@ func hopBounds(p *source.Problem, k int, comp []int32) []int64 {
 		for v := range nodes {
 			s := int64(1)
 			for _, u := range adj[deg[v]:deg[v+1]] {
-				s = satAdd(s, cur[u])
+				s = sat.Add(s, cur[u])
 			}
 			next[v] = min(s, size[comp[v]])
 		}
@@ -159,8 +160,8 @@ func hopBounds(p *source.Problem, k int, comp []int32) []int64 {
 func deletions(n, k int) int64 {
 	var total, c int64 = 0, 1
 	for j := 0; j <= min(k, n); j++ {
-		total = satAdd(total, c)
-		c = satMul(c, int64(n-j)) / int64(j+1)
+		total = sat.Add(total, c)
+		c = sat.Mul(c, int64(n-j)) / int64(j+1)
 	}
 	return total
 }
@@ -168,21 +169,4 @@ func deletions(n, k int) int64 {
 // bytes sums sizes without overflow.
 type bytes struct{ n int64 }
 
-func (b *bytes) add(count, each int64) { b.n = satAdd(b.n, satMul(count, each)) }
-
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-func satMul(a, b int64) int64 {
-	if a == 0 || b == 0 {
-		return 0
-	}
-	if a > math.MaxInt64/b {
-		return math.MaxInt64
-	}
-	return a * b
-}
+func (b *bytes) add(count, each int64) { b.n = sat.Add(b.n, sat.Mul(count, each)) }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hardneg/hardneg/internal/sat"
+
 	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
 )
@@ -57,14 +59,14 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 		elem = 2
 	}
 	cols := int64(z.cols)
-	anchorRows := satMul(satMul(int64(z.anchors), cols), 4)
-	posRows := satMul(satMul(int64(z.positives), cols), 4)
-	texts := satAdd(satAdd(satMul(z.textBytes, 2), satMul(int64(z.corpus), 8)), satMul(int64(z.queries), 40))
-	load := satMul(satMul(int64(threads), 1024*(4+8)), cols)
-	scanBuf := satMul(int64(threads), satAdd(satMul(cols, 256*4*2+48*4), 48*256*4))
-	perAnchor := satAdd(satMul(int64(len(s.bands())), satAdd(satMul(int64(s.keep()), 12), 8)), satAdd(satMul(int64(max(s.RangeMin, s.RangeMax)), 12), 64))
-	samples := satMul(int64(z.anchors), perAnchor)
-	rows := satMul(z.triplets, 16+72)
+	anchorRows := sat.Mul(sat.Mul(int64(z.anchors), cols), 4)
+	posRows := sat.Mul(sat.Mul(int64(z.positives), cols), 4)
+	texts := sat.Add(sat.Add(sat.Mul(z.textBytes, 2), sat.Mul(int64(z.corpus), 8)), sat.Mul(int64(z.queries), 40))
+	load := sat.Mul(sat.Mul(int64(threads), 1024*(4+8)), cols)
+	scanBuf := sat.Mul(int64(threads), sat.Add(sat.Mul(cols, 256*4*2+48*4), 48*256*4))
+	perAnchor := sat.Add(sat.Mul(int64(len(s.bands())), sat.Add(sat.Mul(int64(s.keep()), 12), 8)), sat.Add(sat.Mul(int64(max(s.RangeMin, s.RangeMax)), 12), 64))
+	samples := sat.Mul(int64(z.anchors), perAnchor)
+	rows := sat.Mul(z.triplets, 16+72)
 	var screen int64 // the int16 copies of the anchors and of a part of the corpus
 	if !s.Exact {
 		screen = scan.ScreenMemory(z.anchors, z.corpusRows, z.cols, threads)
@@ -72,52 +74,35 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	const runtime = 64 << 20 // the Go runtime, maps, small tables
 	var fixed int64
 	for _, part := range []int64{anchorRows, posRows, texts, load, scanBuf, samples, rows, screen, z.guards, runtime} {
-		fixed = satAdd(fixed, part)
+		fixed = sat.Add(fixed, part)
 	}
-	fixed = satAdd(fixed, fixed/10)
-	p := MemoryPlan{Fixed: fixed, Guards: z.guards, CorpusMatrix: satMul(satMul(int64(z.corpusRows), cols), elem), Budget: budget}
+	fixed = sat.Add(fixed, fixed/10)
+	p := MemoryPlan{Fixed: fixed, Guards: z.guards, CorpusMatrix: sat.Mul(sat.Mul(int64(z.corpusRows), cols), elem), Budget: budget}
 	rowBytes := cols * elem
 	rowBytes += rowBytes / 10
-	whole := satAdd(p.CorpusMatrix, p.CorpusMatrix/10)
+	whole := sat.Add(p.CorpusMatrix, p.CorpusMatrix/10)
 	// A whole corpus held in float32 serves the positives' rows, and in
 	// the synonym job the anchors' rows too (prepare points into it).
 	fixedResident := fixed
 	if elem == 4 && z.corpusRows == z.corpus && fixed < math.MaxInt64 { // a saturated size stays so
 		shared := posRows
 		if z.same {
-			shared = satAdd(shared, anchorRows)
+			shared = sat.Add(shared, anchorRows)
 		}
-		fixedResident = max(0, fixed-satAdd(shared, shared/10))
+		fixedResident = max(0, fixed-sat.Add(shared, shared/10))
 	}
 	switch {
 	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
 		p.ChunkRows = s.ChunkRows
-		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
-	case budget <= 0 || satAdd(fixedResident, whole) <= budget:
+		p.Total = sat.Add(fixed, sat.Mul(int64(p.ChunkRows), rowBytes))
+	case budget <= 0 || sat.Add(fixedResident, whole) <= budget:
 		p.Resident, p.ChunkRows, p.Fixed = true, z.corpusRows, fixedResident
-		p.Total = satAdd(fixedResident, whole)
+		p.Total = sat.Add(fixedResident, whole)
 	default:
 		p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(z.corpusRows)))
-		p.Total = satAdd(fixed, satMul(int64(p.ChunkRows), rowBytes))
+		p.Total = sat.Add(fixed, sat.Mul(int64(p.ChunkRows), rowBytes))
 	}
 	return p
-}
-
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-func satMul(a, b int64) int64 {
-	if a <= 0 || b <= 0 {
-		return 0
-	}
-	if a > math.MaxInt64/b {
-		return math.MaxInt64
-	}
-	return a * b
 }
 
 // minChunkRows is the smallest chunk worth streaming: below it the per-chunk
@@ -145,7 +130,7 @@ func sizesOf(queryRows, corpusRows, cols int, same bool, anchors []source.Anchor
 func estimateTriplets(anchors []source.Anchor, n int) int64 {
 	var t int64
 	for _, a := range anchors {
-		t = satAdd(t, satMul(int64(len(a.Positives)), int64(n)))
+		t = sat.Add(t, sat.Mul(int64(len(a.Positives)), int64(n)))
 	}
 	return t
 }

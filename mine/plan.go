@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hardneg/hardneg/internal/sat"
+
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/npy"
 	"github.com/hardneg/hardneg/scan"
@@ -203,7 +205,7 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 	ps := problemSize{
 		queries: z.Queries, corpus: z.Corpus, cols: z.Dim, same: z.Same, anchors: anchors, positives: positives,
 		triplets: t.Triplets, corpusRows: corpusRows, textBytes: z.textResident(),
-		guards: satAdd(z.guards, satMul(int64(max(threads, 1)-1), z.guardsPerThread)),
+		guards: sat.Add(z.guards, sat.Mul(int64(max(threads, 1)-1), z.guardsPerThread)),
 	}
 	t.Memory = planMemory(ps, s, threads, budget)
 	cores := float64(threads)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/hardneg/hardneg/internal/sat"
+
 	"github.com/hardneg/hardneg/internal/kernel"
 )
 
@@ -96,26 +98,10 @@ func (s *Scanner) ScreenStats() ScreenStats {
 // are refused by the memory plan.
 func ScreenMemory(anchors, corpusRows, cols, threads int) int64 {
 	ld := int64(cols) + int64(cols)%2
-	row := satAdd(satMul(ld, 2), 24) // the int16 values, the step and the RowBound
+	row := sat.Add(sat.Mul(ld, 2), 24) // the int16 values, the step and the RowBound
 	part := min(int64(corpusRows), max(candTile, int64(screenPartBytes)/row))
-	perWorker := satAdd(satMul(maxAnchorBlock*2, ld), candTile*maxAnchorBlock/8+4*maxAnchorBlock)
-	return satAdd(satAdd(satMul(int64(anchors), row), satMul(part, row)), satMul(int64(threads), perWorker))
-}
-
-// satAdd and satMul are + and * on sizes (never negative) that stop at
-// math.MaxInt64.
-func satAdd(a, b int64) int64 {
-	if a > math.MaxInt64-b {
-		return math.MaxInt64
-	}
-	return a + b
-}
-
-func satMul(a, b int64) int64 {
-	if a != 0 && b > math.MaxInt64/a {
-		return math.MaxInt64
-	}
-	return a * b
+	perWorker := sat.Add(sat.Mul(maxAnchorBlock*2, ld), candTile*maxAnchorBlock/8+4*maxAnchorBlock)
+	return sat.Add(sat.Add(sat.Mul(int64(anchors), row), sat.Mul(part, row)), sat.Mul(int64(threads), perWorker))
 }
 
 // feedScreened is Feed under the screen: B's rows are quantised a part at
