@@ -168,7 +168,6 @@ type Scanner struct {
 	blocks      []*blockState
 	// posVecs holds the positives' rows, for the near-duplicate check.
 	posVecs map[int32][]float32
-	fed     int // rows fed so far
 	// screen says whether Feeds screen (screen.go); qA then holds the
 	// anchors' quantised rows, in the query's order, once the first Feed
 	// has made them.
@@ -238,7 +237,6 @@ func (s *Scanner) Feed(ctx context.Context, B *Matrix, first int) error {
 			return err
 		}
 	}
-	s.fed += B.Rows
 	return nil
 }
 

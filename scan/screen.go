@@ -99,9 +99,16 @@ func (s *Scanner) ScreenStats() ScreenStats {
 func ScreenMemory(anchors, corpusRows, cols, threads int) int64 {
 	ld := int64(cols) + int64(cols)%2
 	row := sat.Add(sat.Mul(ld, 2), 24) // the int16 values, the step and the RowBound
-	part := min(int64(corpusRows), max(candTile, int64(screenPartBytes)/row))
+	part := min(int64(corpusRows), screenPartRows(row))
 	perWorker := sat.Add(sat.Mul(maxAnchorBlock*2, ld), candTile*maxAnchorBlock/8+4*maxAnchorBlock)
 	return sat.Add(sat.Add(sat.Mul(int64(anchors), row), sat.Mul(part, row)), sat.Mul(int64(threads), perWorker))
+}
+
+// screenPartRows is how many corpus rows a Feed quantises at once, for
+// rows of rowBytes each (their int16 values, step and bound): what
+// screenPartBytes holds, and at least one tile.
+func screenPartRows(rowBytes int64) int64 {
+	return max(candTile, int64(screenPartBytes)/max(rowBytes, 1))
 }
 
 // feedScreened is Feed under the screen: B's rows are quantised a part at
@@ -115,7 +122,7 @@ func (s *Scanner) feedScreened(ctx context.Context, B *Matrix, first int) error 
 		s.qA = qA
 	}
 	ld := B.Cols + B.Cols%2
-	part := max(candTile, screenPartBytes/(2*ld+24))
+	part := int(screenPartRows(int64(2*ld + 24)))
 	parts := max(1, (B.Rows+part-1)/part)
 	qB := kernel.NewScreenRows(min(part, B.Rows), B.Cols)
 	for c := range parts {
