@@ -8,7 +8,6 @@ import (
 
 	"github.com/hardneg/hardneg/guard"
 	"github.com/hardneg/hardneg/npy"
-	"github.com/hardneg/hardneg/scan"
 )
 
 // The cost model: the memory a run or a shard task holds and the time it
@@ -113,7 +112,7 @@ func ReadSizes(s Settings) (*Sizes, error) {
 		z.CorpusTextBytes = fileSize(s.Inputs.Corpus)
 	}
 	for i, a := range p.Anchors {
-		z.anchorKeys[i] = IDHash(p.Queries.ID(a.Query))
+		z.anchorKeys[i] = p.Queries.Hashes()[a.Query]
 		z.positives[i] = len(a.Positives)
 	}
 	comp, err := guard.Components(p)
@@ -288,6 +287,3 @@ func (e Estimate) Fits(budget int64) bool {
 	p := e.Task.Memory
 	return p.Resident || p.ChunkRows >= min(minChunkRows, e.Task.CorpusRows)
 }
-
-// shardOfHash is ShardOf for an id already hashed.
-func shardOfHash(h uint64, n int) int { return int(scan.Mix(h) % uint64(n)) }

@@ -66,9 +66,10 @@ func (c Cell) FileName() string {
 // (splitmix64's finaliser) so that every bit counts, modulo n. It depends
 // on the id alone, so the partition is the same on every machine and for
 // any order of the files.
-func ShardOf(id string, n int) int {
-	return int(scan.Mix(IDHash(id)) % uint64(n))
-}
+func ShardOf(id string, n int) int { return shardOfHash(IDHash(id), n) }
+
+// shardOfHash is ShardOf for an id already hashed (source.Side.Hashes).
+func shardOfHash(h uint64, n int) int { return int(scan.Mix(h) % uint64(n)) }
 
 // ShardResult is what RunShard wrote.
 type ShardResult struct {
@@ -161,8 +162,9 @@ func RunShard(ctx context.Context, s Settings, c Cell, hooks Hooks) (*ShardResul
 	tm.stage("read_terms_and_pairs", tm.start)
 	p := in.problem
 	sel := []int{} // nil would mean every anchor
+	hashes := p.Queries.Hashes()
 	for i, a := range p.Anchors {
-		if ShardOf(p.Queries.ID(a.Query), n) == k {
+		if shardOfHash(hashes[a.Query], n) == k {
 			sel = append(sel, i)
 		}
 	}
