@@ -52,21 +52,16 @@ func (e *Embeddings) itemName(r int) string {
 	return e.side.ID(int32(r))
 }
 
-// loadChunk is how many rows one task of Load converts.
+// loadChunk is how many rows one task of LoadRange converts.
 const loadChunk = 1024
 
-// Load converts the matrix to float32 and scales every row to unit length,
-// once, so that the scan's dot products are cosines; with half set the unit
-// rows are then rounded to half precision, halving the memory. A zero or
-// non-finite row is refused, naming the row and its item. Mapped pages are
-// released as rows are converted, so the peak is the stored matrix, not
-// both.
-func (e *Embeddings) Load(ctx context.Context, half bool, threads int) (*scan.Matrix, error) {
-	return e.LoadRange(ctx, 0, e.f.Rows(), half, threads, nil)
-}
-
-// LoadRange is Load for rows [lo, hi) alone: a chunk of a corpus streamed
-// through the scan. buf, when it has room, is reused for the result.
+// LoadRange converts rows [lo, hi) (the whole corpus, or a chunk of one
+// streamed through the scan) to float32 and scales every row to unit
+// length, so that the scan's dot products are cosines; with half set the
+// unit rows are then rounded to half precision, halving the memory. A zero
+// or non-finite row is refused, naming the row and its item. Mapped pages
+// are released as rows are converted, so the peak is the stored rows, not
+// both. buf, when it has room, is reused for the result.
 func (e *Embeddings) LoadRange(ctx context.Context, lo, hi int, half bool, threads int, buf *scan.Matrix) (*scan.Matrix, error) {
 	f := e.f
 	rows, cols := hi-lo, f.Cols()
