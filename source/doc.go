@@ -8,7 +8,7 @@
 // and queries as JSONL and judgements as a qrels TSV), gives queries and a
 // corpus of their own (ReadBEIR). Embedding matrices are opened here, checked
 // against the texts they embed, and loaded as unit rows for the scan
-// (OpenEmbeddings, Embeddings.Load).
+// (OpenEmbeddings, Embeddings.LoadRange and LoadRows).
 //
 // Readers refuse bad input with an error that names the file and the line,
 // row or byte, and wraps one of the sentinels below. The package does not

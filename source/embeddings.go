@@ -12,7 +12,7 @@ import (
 )
 
 // Embeddings is an opened embedding matrix whose row i embeds item i of a
-// side. The file is mapped, not read; Load converts it.
+// side. The file is mapped, not read; LoadRange and LoadRows convert it.
 type Embeddings struct {
 	f    *npy.File
 	side *Side
