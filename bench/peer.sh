@@ -27,8 +27,7 @@ calc() { /usr/bin/python3 -c "print($1)"; }
 t=$EPOCHREALTIME; "$BIN" mine --data-dir "$DATA" --out "$out/screened" -q; screened=$(calc "$EPOCHREALTIME - $t")
 t=$EPOCHREALTIME; "$BIN" mine --data-dir "$DATA" --out "$out/exact" -q --exact; exact=$(calc "$EPOCHREALTIME - $t")
 read -r peer anchors rows < <(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/numpy_peer.py "$DATA" "$out/peer")
-share=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["screen"]["rechecked_percent"])' "$out/screened/data_preparation_stats.json")
-mined=$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["dataset"]["total_triplets"])' "$out/screened/data_preparation_stats.json")
+read -r share mined < <(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["screen"]["rechecked_percent"], s["dataset"]["total_triplets"])' "$out/screened/data_preparation_stats.json")
 printf 'hardneg screened: %7.2f s (%s rows, %s%% of pairs re-checked)\n' "$screened" "$mined" "$share"
 printf 'hardneg --exact:  %7.2f s\n' "$exact"
 printf 'NumPy peer:       %7.2f s (%s anchors, %s rows)\n' "$peer" "$anchors" "$rows"
