@@ -68,6 +68,9 @@ type Sizes struct {
 	anchorKeys []uint64
 	positives  []int
 	settings   Settings
+	// textResident is what the texts a task holds took to read: the term
+	// list, or the queries (the run's own inputs.textBytes).
+	textResident int64
 	// guards is what the guards hold on one thread, and guardsPerThread
 	// what each further thread adds (guard.ExcludeBytes is linear in them).
 	guards, guardsPerThread int64
@@ -100,7 +103,7 @@ func ReadSizes(s Settings) (*Sizes, error) {
 	p := in.problem
 	z := &Sizes{
 		Queries: in.queryEmb.Rows(), Corpus: in.corpusEmb.Rows(), Dim: in.corpusEmb.Cols(), DType: in.corpusEmb.DType(),
-		Same: p.Same(), settings: s,
+		Same: p.Same(), settings: s, textResident: in.textBytes,
 		anchorKeys: make([]uint64, len(p.Anchors)), positives: make([]int, len(p.Anchors)),
 	}
 	for _, f := range inputFiles(s.Inputs) {
@@ -203,7 +206,7 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 	t.Triplets = int64(positives) * int64(s.NegativesPerAnchor)
 	ps := problemSize{
 		queries: z.Queries, corpus: z.Corpus, cols: z.Dim, same: z.Same, anchors: anchors, positives: positives,
-		triplets: t.Triplets, corpusRows: corpusRows, textBytes: z.textResident(),
+		triplets: t.Triplets, corpusRows: corpusRows, textBytes: z.textResident,
 		guards: sat.Add(z.guards, sat.Mul(int64(max(threads, 1)-1), z.guardsPerThread)),
 	}
 	t.Memory = planMemory(ps, s, threads, budget)
@@ -226,15 +229,6 @@ func (z *Sizes) task(c Cell, anchors, positives, corpusRows, threads int, budget
 // texts read back from the corpus.
 func (z *Sizes) writeTime(triplets int64, sp Speeds) time.Duration {
 	return seconds(float64(triplets)*sp.RowUs*1e-6 + float64(z.CorpusTextBytes)/(sp.TextMBps*1e6))
-}
-
-// textResident is what the texts a task holds take on disk: the term
-// list, or the queries.
-func (z *Sizes) textResident() int64 {
-	if z.Same {
-		return fileSize(z.settings.Inputs.Terms)
-	}
-	return fileSize(z.settings.Inputs.Queries)
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
