@@ -226,35 +226,6 @@ func graphExclusions(p *source.Problem, rule GraphRule, comp []int32) *Exclusion
 	return ex
 }
 
-// GraphLists returns a function that gives anchor i's list under the
-// graph rule alone (sorted corpus rows, the anchor and its positives
-// included), computed on demand: what Exclude's Lists held before the
-// lexical variants were merged in, for a caller that must tell the rules
-// apart without keeping both lists for every anchor.
-func GraphLists(p *source.Problem, rule GraphRule, comp []int32) func(i int) []int32 {
-	switch {
-	case rule.Component:
-		members := map[int32][]int32{}
-		for c := range p.Corpus.Len() {
-			k := comp[p.CorpusNode(int32(c))]
-			members[k] = append(members[k], int32(c))
-		}
-		return func(i int) []int32 { return members[comp[p.QueryNode(p.Anchors[i].Query)]] }
-	case rule.Hops > 1:
-		adj := adjacency(p)
-		return func(i int) []int32 { return within(p, adj, p.Anchors[i].Query, rule.Hops) }
-	}
-	return func(i int) []int32 {
-		a := p.Anchors[i]
-		l := slices.Clone(a.Positives)
-		if p.Same() {
-			l = append(l, a.Query)
-		}
-		slices.Sort(l)
-		return slices.Compact(l)
-	}
-}
-
 // adjacency is the positives graph as adjacency lists over vertices.
 func adjacency(p *source.Problem) map[int32][]int32 {
 	adj := make(map[int32][]int32, 2*len(p.Anchors))

@@ -188,7 +188,7 @@ func finish(ctx context.Context, s Settings, st *output.Staging, sc *scanned, ho
 	}
 	if s.DumpExcluded != "" {
 		// Staged beside its target and committed with the other outputs.
-		err := writeFile(st.Path(s.dumpTarget()), func(w io.Writer) error { return writeExcluded(w, s, p, sc.comp, sc.exclusions) })
+		err := writeFile(st.Path(s.dumpTarget()), func(w io.Writer) error { return writeExcluded(w, s, p, sc.exclusions) })
 		if err != nil {
 			return nil, fmt.Errorf("write %s: %w", s.DumpExcluded, err)
 		}

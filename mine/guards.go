@@ -158,7 +158,7 @@ func guardStats(s Settings, sc *scanned, c chosen) GuardStats {
 // lexical rule both exclude has a line for each, so the lines per rule are
 // the stats file's candidates_excluded for that rule. The score limits and
 // the near-duplicate guard act in the scan and are only counted.
-func writeExcluded(w io.Writer, s Settings, p *source.Problem, comp []int32, ex *guard.Exclusions) error {
+func writeExcluded(w io.Writer, s Settings, p *source.Problem, ex *guard.Exclusions) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	line := func(a, t int32, rule string) {
 		buf := append([]byte(`{"anchor": `), output.AppendString(nil, p.Queries.ID(a))...)
@@ -168,11 +168,10 @@ func writeExcluded(w io.Writer, s Settings, p *source.Problem, comp []int32, ex 
 		buf = output.AppendString(buf, rule)
 		bw.Write(append(buf, "}\n"...))
 	}
-	graph := guard.GraphLists(p, s.Exclude, comp)
 	for i, a := range p.Anchors {
 		var g []int32
 		if s.Exclude.Beyond() {
-			g = graph(i)
+			g = ex.GraphLists[i]
 		}
 		var lex []int32
 		var rules []guard.Rule
