@@ -322,7 +322,7 @@ func (s *Settings) checkDump() error {
 	}
 	for _, name := range s.outputs() {
 		o := filepath.Join(s.OutDir, name)
-		if samePath(o, d) || within(o, d) {
+		if samePath(o, d) || output.Within(o, d) {
 			return fmt.Errorf("%w: --dump-excluded %s is the run's output %s; give another file name", ErrConfig, d, o)
 		}
 	}
@@ -340,17 +340,6 @@ func samePath(a, b string) bool {
 	fa, err1 := os.Stat(a)
 	fb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
-}
-
-// within reports whether path lies inside the folder dir.
-func within(dir, path string) bool {
-	d, err1 := filepath.Abs(dir)
-	p, err2 := filepath.Abs(path)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	rel, err := filepath.Rel(d, p)
-	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // Validate reports the first setting that cannot work, wrapped in ErrConfig.

@@ -183,7 +183,7 @@ func (s *Staging) checkOutputs() error {
 			return fmt.Errorf("%w: the folder of %s does not exist", ErrOutDir, o.Name)
 		}
 		for j, other := range s.outputs {
-			if i != j && within(s.target(other), o.Name) {
+			if i != j && Within(s.target(other), o.Name) {
 				if filepath.Clean(s.target(other)) == filepath.Clean(o.Name) {
 					return fmt.Errorf("%w: %s is named as two outputs", ErrOutDir, o.Name)
 				}
@@ -194,9 +194,9 @@ func (s *Staging) checkOutputs() error {
 	return nil
 }
 
-// within reports whether path is dir or inside it, comparing absolute
+// Within reports whether path is dir or inside it, comparing absolute
 // cleaned paths.
-func within(dir, path string) bool {
+func Within(dir, path string) bool {
 	d, err1 := filepath.Abs(dir)
 	p, err2 := filepath.Abs(path)
 	if err1 != nil || err2 != nil {
@@ -207,7 +207,7 @@ func within(dir, path string) bool {
 }
 
 // elsewhere reports whether o is outside the output folder.
-func (s *Staging) elsewhere(o Output) bool { return filepath.IsAbs(o.Name) && !within(s.out, o.Name) }
+func (s *Staging) elsewhere(o Output) bool { return filepath.IsAbs(o.Name) && !Within(s.out, o.Name) }
 
 func (s *Staging) target(o Output) string {
 	if filepath.IsAbs(o.Name) {
