@@ -73,7 +73,7 @@ func ExcludeBytes(p *source.Problem, rule GraphRule, comp []int32, lex Rules, th
 	}
 	b.add(n, 16+4) // normalised forms' headers, rune counts
 	b.add(text, 1)
-	b.add(int64(max(threads, 1)), sat.Mul(n, 1+4)) // each searcher's marks and stamps
+	b.add(int64(max(threads, 1)), ExcludeBytesPerThread(p, lex))
 	if lex.Normalized || lex.Contains > 0 {
 		b.add(n, 96) // the map from form to group, and the group arrays
 	}
@@ -170,3 +170,12 @@ func deletions(n, k int) int64 {
 type bytes struct{ n int64 }
 
 func (b *bytes) add(count, each int64) { b.n = sat.Add(b.n, sat.Mul(count, each)) }
+
+// ExcludeBytesPerThread is what ExcludeBytes counts for each thread: with
+// a lexical rule, each searcher's marks and stamps over the terms.
+func ExcludeBytesPerThread(p *source.Problem, lex Rules) int64 {
+	if !lex.On() {
+		return 0
+	}
+	return sat.Mul(int64(len(p.Corpus.Texts())), 1+4)
+}

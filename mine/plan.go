@@ -123,7 +123,7 @@ func ReadSizes(s Settings) (*Sizes, error) {
 		return nil, err
 	}
 	z.guards = guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, 1)
-	z.guardsPerThread = max(0, guard.ExcludeBytes(p, s.Exclude, comp, s.Lexical, 2)-z.guards)
+	z.guardsPerThread = guard.ExcludeBytesPerThread(p, s.Lexical)
 	return z, nil
 }
 
