@@ -28,10 +28,8 @@ func (g *gridSize) String() string {
 }
 func (g *gridSize) Type() string { return "NxM" }
 func (g *gridSize) Set(v string) error {
-	ns, ms, ok := strings.Cut(strings.ToLower(v), "x")
-	n, err1 := strconv.Atoi(ns)
-	m, err2 := strconv.Atoi(ms)
-	if !ok || err1 != nil || err2 != nil || n < 1 || m < 1 || n > maxShards || m > maxShards {
+	n, m, ok := parseGrid(v)
+	if !ok {
 		return fmt.Errorf("want NxM with N, M >= 1 (query shards x corpus shards), got %q", v)
 	}
 	g.n, g.m = n, m

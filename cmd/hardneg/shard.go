@@ -71,17 +71,10 @@ func (t *taskFlag) Set(v string) error {
 	u := taskFlag{name: t.name, grid: t.grid, noEnv: t.noEnv, spec: v, m: 1}
 	var err error
 	if t.grid {
-		ns, ms, ok := strings.Cut(strings.ToLower(cs), "x")
-		if !ok {
+		if u.n, u.m, ok = parseGrid(cs); !ok {
 			return want()
 		}
-		if u.n, err = strconv.Atoi(ns); err == nil {
-			u.m, err = strconv.Atoi(ms)
-		}
-	} else {
-		u.n, err = strconv.Atoi(cs)
-	}
-	if err != nil || u.n < 1 || u.m < 1 || u.n > maxShards || u.m > maxShards {
+	} else if u.n, err = strconv.Atoi(cs); err != nil || u.n < 1 || u.n > maxShards {
 		return want()
 	}
 	if is == "env" && !t.noEnv {
@@ -95,6 +88,17 @@ func (t *taskFlag) Set(v string) error {
 
 // maxShards bounds N and M, as shard files do.
 const maxShards = 1 << 20
+
+// parseGrid reads NxM (x or X), with 1 <= N, M <= maxShards.
+func parseGrid(v string) (n, m int, ok bool) {
+	ns, ms, cut := strings.Cut(strings.ToLower(v), "x")
+	n, err1 := strconv.Atoi(ns)
+	m, err2 := strconv.Atoi(ms)
+	if !cut || err1 != nil || err2 != nil || n < 1 || m < 1 || n > maxShards || m > maxShards {
+		return 0, 0, false
+	}
+	return n, m, true
+}
 
 // index returns the task index, from the environment for env/....
 func (t *taskFlag) index(getenv func(string) string) (int, error) {
