@@ -273,25 +273,24 @@ func (sw *screenWorker) tile(w *worker, st *blockState, c0, n, stride int) {
 // bands and the windows never overlap, as Classify16Windows requires.
 func (sw *screenWorker) bandWindows() {
 	cls := &sw.s.cls
-	sw.win = sw.win[:0]
+	sw.win, sw.sedges = sw.win[:0], sw.sedges[:0]
 	for b := range cls.lo {
-		for _, e := range [2]float32{cls.lo[b], cls.hi[b]} {
+		var w [2][2]float32 // the windows of the band's lower and upper edges
+		for i, e := range [2]float32{cls.lo[b], cls.hi[b]} {
+			lo, hi := sw.window(e)
+			w[i] = [2]float32{lo, hi}
 			if math.IsInf(float64(e), 0) {
 				continue // nothing is near an infinite edge
 			}
-			lo, hi := sw.window(e)
 			if k := len(sw.win); k > 0 && lo <= sw.win[k-1] {
 				sw.win[k-1] = max(sw.win[k-1], hi)
 				continue
 			}
 			sw.win = append(sw.win, lo, hi)
 		}
-	}
-	sw.sedges = sw.sedges[:0]
-	for b := range cls.lo {
-		_, lo := sw.window(cls.lo[b])
-		hi, _ := sw.window(cls.hi[b])
-		sw.sedges = append(sw.sedges, lo, hi)
+		// The band's certain part: above its lower edge's window, below
+		// its upper edge's.
+		sw.sedges = append(sw.sedges, w[0][1], w[1][0])
 	}
 }
 
