@@ -123,9 +123,9 @@ func similarityPlot(st *stats, t *tally) (*plot.Plot, error) {
 		}
 	}
 	for k, s := range ss {
-		label := fmt.Sprintf("%s: %s negatives", s.Name, thousands(counts[k]))
+		label := fmt.Sprintf("%s: %s negatives", s.Name, Thousands(counts[k]))
 		if s.Band != nil {
-			label = fmt.Sprintf("%s [%s, %s): %s negatives", s.Name, num(s.Band.Lo), num(s.Band.Hi), thousands(counts[k]))
+			label = fmt.Sprintf("%s [%s, %s): %s negatives", s.Name, num(s.Band.Lo), num(s.Band.Hi), Thousands(counts[k]))
 		}
 		p.Legend.Add(label, hists[k])
 	}
@@ -189,7 +189,7 @@ func mixPlot(st *stats, t *tally, opt Options) (*plot.Plot, error) {
 	if total == 0 {
 		total = t.Lines
 	}
-	sub := thousands(total) + " triplets"
+	sub := Thousands(total) + " triplets"
 	if st.Quota != "" {
 		sub = st.Quota + " quota, " + sub
 	}
@@ -208,7 +208,7 @@ func mixPlot(st *stats, t *tally, opt Options) (*plot.Plot, error) {
 		if s.Tally >= 0 {
 			n = t.Triplets[s.Tally]
 		}
-		names[i] += "\n" + thousands(n) + " triplets"
+		names[i] += "\n" + Thousands(n) + " triplets"
 		if v, ok := st.Target[s.Name]; ok {
 			target[i] = v
 		} else if s.Band != nil && !math.IsNaN(s.Band.Ratio) {
@@ -269,7 +269,7 @@ func positivesPlot(t *tally) (*plot.Plot, error) {
 		sum += k * n
 	}
 	p := newPlot(fmt.Sprintf("Positives per anchor\n%s anchors with triplets, mean %.2f, most %d",
-		thousands(anchors), float64(sum)/float64(max(anchors, 1)), maxK))
+		Thousands(anchors), float64(sum)/float64(max(anchors, 1)), maxK))
 	p.X.Label.Text = "distinct positives of the anchor"
 	p.Y.Label.Text = "anchors"
 
@@ -314,7 +314,7 @@ func spreadPlot(st *stats, t *tally, opt Options) (*plot.Plot, error) {
 		spreads[i][0] += st.Skipped
 		maxK = max(maxK, len(spreads[i])-1)
 	}
-	p := newPlot(fmt.Sprintf("Negatives per anchor from each band\n%s anchors", thousands(len(t.anchors)+st.Skipped)))
+	p := newPlot(fmt.Sprintf("Negatives per anchor from each band\n%s anchors", Thousands(len(t.anchors)+st.Skipped)))
 	p.X.Label.Text = "negatives of the anchor from the band"
 	p.Y.Label.Text = "anchors"
 	w := canvasWidth(opt) * 0.8 / vg.Length(maxK+1) / vg.Length(len(ss)+1)
@@ -347,8 +347,8 @@ func spreadPlot(st *stats, t *tally, opt Options) (*plot.Plot, error) {
 // num spells a band edge briefly: 0.3, not 0.30000.
 func num(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// thousands spells n with comma separators: 13,020.
-func thousands(n int) string {
+// Thousands spells n with comma separators: 13,020.
+func Thousands(n int) string {
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {

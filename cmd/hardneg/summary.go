@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hardneg/hardneg/mine"
+	"github.com/hardneg/hardneg/report"
 )
 
 // jsonSummary is what --json prints: where every output went and what the
@@ -82,18 +82,9 @@ func spreadLine(o mine.Object) string {
 		if len(o) > 8 && i >= 3 && i < len(o)-3 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s: %s", f.Key, group(f.Value.(int))))
+		parts = append(parts, fmt.Sprintf("%s: %s", f.Key, report.Thousands(f.Value.(int))))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// group spells n with thousands separators.
-func group(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // printSummary ends every run: rows in the format's own unit, and the
