@@ -116,11 +116,17 @@ const (
 	candTile       = 48
 )
 
+// panelStride is n rounded up to whole kernel panels: the stride of a
+// block's tile (kernel.Block.Stride) for n anchors.
+func panelStride(n int) int {
+	return (n + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+}
+
 // blockSize picks the anchors per block: as many as maxAnchorBlock, but
 // small enough that each worker gets about four blocks.
 func blockSize(anchors, threads int) int {
 	per := (anchors + 4*threads - 1) / (4 * threads)
-	per = (per + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	per = panelStride(per)
 	return min(maxAnchorBlock, max(kernel.PanelRows, per))
 }
 
@@ -392,7 +398,7 @@ type worker struct {
 }
 
 func newWorker(s *Scanner, B *Matrix, first int, qB *kernel.ScreenRows) *worker {
-	stride := (s.anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	stride := panelStride(s.anchorBlock)
 	w := &worker{
 		s: s, B: B, first: first,
 		rows:  make([][]float32, 0, s.anchorBlock),
@@ -491,7 +497,7 @@ type blockState struct {
 func (s *Scanner) newBlockState(lo, hi int) *blockState {
 	m := hi - lo
 	nb := len(s.cls.lo)
-	stride := (s.anchorBlock + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	stride := panelStride(s.anchorBlock)
 	st := &blockState{lo: lo, m: m, nb: nb, excl: make([][]int32, m), counts: make([]Result, m), th: make([]float32, m)}
 	for i := range m {
 		st.excl[i] = sortedCopy(s.q.Exclude[lo+i])
@@ -587,7 +593,7 @@ func (w *worker) block(ctx context.Context, st *blockState) error {
 		}
 		w.rows = append(w.rows, s.A.rowsTo32(buf, a, a+1))
 	}
-	stride := (m + kernel.PanelRows - 1) / kernel.PanelRows * kernel.PanelRows
+	stride := panelStride(m)
 	if w.scr != nil {
 		w.scr.load(st)
 	} else {
