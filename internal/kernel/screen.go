@@ -100,36 +100,71 @@ func (r *ScreenRows) Set(i int, x []float32) {
 
 // quantiseRow fills q (len(x) rounded up to even) and returns the row's
 // bound data; see ScreenRows.Set.
+//
+// Its float64 sums of nonnegative terms run in four interleaved
+// accumulators, which hides the latency of the additions; the bound
+// (SCREEN.md, section 2) holds for a sum in any order.
 func quantiseRow(q []int16, x []float32) RowBound {
-	clear(q)
 	k := len(x)
+	clear(q[k:])
 	unbounded := RowBound{Err: float32(math.Inf(1))}
 	if k > maxScreenDim {
+		clear(q)
 		return unbounded
 	}
 	// Σx², Σ(k−p)·x² (the prefix mass: x[p] is in k−p prefixes), the
-	// largest chunk's Σx² and the largest |x|. Squares of float32 values
-	// are exact in float64.
-	var n2, p2, c2max, amax float64
+	// largest chunk's Σx² and the largest |x|, taken on the float32 bits
+	// without the sign: they order finite magnitudes, and a NaN or an
+	// infinity comes out at or above the bits of +Inf. Squares of float32
+	// values are exact in float64, and so are the weights.
+	var n2, p0, p1, p2, p3, c2max float64
+	var abits uint32
 	for c0 := 0; c0 < k; c0 += ScreenChunk {
-		var c2 float64
-		for p, v := range x[c0:min(c0+ScreenChunk, k)] {
-			f := float64(v)
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return unbounded
-			}
-			sq := f * f
-			c2 += sq
-			p2 += float64(float64(k-c0-p) * sq) // no fused multiply-add: the same bits everywhere
-			amax = max(amax, math.Abs(f))
+		xs := x[c0:min(c0+ScreenChunk, k)]
+		var c0s, c1s, c2s, c3s float64
+		p := 0
+		for ; p+4 <= len(xs); p += 4 {
+			f0, f1, f2, f3 := float64(xs[p]), float64(xs[p+1]), float64(xs[p+2]), float64(xs[p+3])
+			s0, s1, s2, s3 := f0*f0, f1*f1, f2*f2, f3*f3
+			c0s += s0
+			c1s += s1
+			c2s += s2
+			c3s += s3
+			w := float64(k - c0 - p)
+			// No fused multiply-add: the same bits everywhere.
+			p0 += float64(w * s0)
+			p1 += float64((w - 1) * s1)
+			p2 += float64((w - 2) * s2)
+			p3 += float64((w - 3) * s3)
+			b0 := math.Float32bits(xs[p]) &^ (1 << 31)
+			b1 := math.Float32bits(xs[p+1]) &^ (1 << 31)
+			b2 := math.Float32bits(xs[p+2]) &^ (1 << 31)
+			b3 := math.Float32bits(xs[p+3]) &^ (1 << 31)
+			abits = max(abits, b0, b1, b2, b3)
 		}
+		for ; p < len(xs); p++ {
+			f := float64(xs[p])
+			sq := f * f
+			c0s += sq
+			p0 += float64(float64(k-c0-p) * sq)
+			abits = max(abits, math.Float32bits(xs[p])&^(1<<31))
+		}
+		c2 := (c0s + c1s) + (c2s + c3s)
 		n2 += c2
 		c2max = max(c2max, c2)
 	}
+	if abits >= 0x7f800000 { // a NaN or an infinity
+		clear(q)
+		return unbounded
+	}
+	amax := float64(math.Float32frombits(abits))
+	prefix := (p0 + p1) + (p2 + p3)
 	if n2 == 0 {
+		clear(q)
 		return RowBound{}
 	}
 	if n2 < 0x1p-48 || n2 > 0x1p48 {
+		clear(q)
 		return unbounded
 	}
 	// The step: rounding grows a chunk's norm by at most sqrt(64)/2 = 4
@@ -142,37 +177,59 @@ func quantiseRow(q []int16, x []float32) RowBound {
 	// ‖x − r·q‖²: q[p]·r has at most 15+24 bits and lies within r/2 of
 	// x[p] (or is 0), so each difference is exact in float64, and so is
 	// its square.
-	var e2 float64
+	var ea [4]float64
 	var q2 int64
 	r := float64(step)
-	for p, v := range x {
-		d := float64(v) - float64(q[p])*r
-		e2 += d * d
+	p := 0
+	for ; p+4 <= k; p += 4 {
+		q0, q1, qq2, q3 := q[p], q[p+1], q[p+2], q[p+3]
+		d0 := float64(x[p]) - float64(float64(q0)*r)
+		d1 := float64(x[p+1]) - float64(float64(q1)*r)
+		d2 := float64(x[p+2]) - float64(float64(qq2)*r)
+		d3 := float64(x[p+3]) - float64(float64(q3)*r)
+		ea[0] += d0 * d0
+		ea[1] += d1 * d1
+		ea[2] += d2 * d2
+		ea[3] += d3 * d3
+		q2 += int64(q0)*int64(q0) + int64(q1)*int64(q1) + int64(qq2)*int64(qq2) + int64(q3)*int64(q3)
+	}
+	for ; p < k; p++ {
+		d := float64(x[p]) - float64(float64(q[p])*r)
+		ea[0] += d * d
 		q2 += int64(q[p]) * int64(q[p])
 	}
+	e2 := (ea[0] + ea[1]) + (ea[2] + ea[3])
 	return RowBound{
 		Step:   step,
 		Norm:   sqrtUp(n2),
 		QNorm:  sqrtUp(float64(q2) * r * r),
 		Err:    sqrtUp(e2),
-		Prefix: sqrtUp(p2),
+		Prefix: sqrtUp(prefix),
 	}
 }
+
+// roundMagic is 1.5·2⁵²: for |v| < 2⁵¹, (v + roundMagic) − roundMagic is v
+// rounded to the nearest integer, ties to even, in float64 arithmetic.
+const roundMagic = 0x1.8p52
 
 // quantiseWith sets q[p] to x[p]/step rounded to the nearest integer (the
 // division done as a float64 multiplication by 1/step: the bound uses the
 // q it gets, so q need only be near) and reports whether the result keeps
 // the int32 limits: every |q| ≤ qMax and every chunk's Σq² ≤ chunkNorm2Max.
+// The caller has checked that every x[p] is finite and step ≥ max|x|/qMax
+// (rounded up), so |x[p]/step| stays far below 2⁵¹.
 func quantiseWith(q []int16, x []float32, step float32) bool {
 	inv := 1 / float64(step)
 	for c0 := 0; c0 < len(x); c0 += ScreenChunk {
 		var c2 int64
-		for p := c0; p < min(c0+ScreenChunk, len(x)); p++ {
-			v := math.RoundToEven(float64(x[p]) * inv)
+		xs := x[c0:min(c0+ScreenChunk, len(x))]
+		qs := q[c0 : c0+len(xs)]
+		for p, f := range xs {
+			v := float64(float64(f)*inv) + roundMagic - roundMagic
 			if math.Abs(v) > qMax {
 				return false
 			}
-			q[p] = int16(v)
+			qs[p] = int16(v)
 			c2 += int64(v) * int64(v)
 		}
 		if c2 > chunkNorm2Max {
