@@ -270,6 +270,9 @@ func classify16() {
 // its chain of additions overlaps the other steps' loads and shuffles.
 func dotPairs8() {
 	TEXT("dotPairs8AVX2", NOSPLIT, "func(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)")
+	// The arrays are the caller's locals; without this they would be
+	// moved to the heap at every call.
+	Pragma("noescape")
 	Doc(
 		"dotPairs8AVX2 sets out[q] = Σ_p xs[q][p] * ys[q][p] for q < 8 and p < 8*k8, k8 >= 1,",
 		"adding the float32-rounded products in increasing p, one pair per lane.",

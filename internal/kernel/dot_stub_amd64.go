@@ -21,6 +21,8 @@ func classify16AVX2(n int, c *float32, stride int, h *uint32, seeds *uint32, edg
 
 // dotPairs8AVX2 sets out[q] = Σ_p xs[q][p] * ys[q][p] for q < 8 and p < 8*k8, k8 >= 1,
 // adding the float32-rounded products in increasing p, one pair per lane.
+//
+//go:noescape
 func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
 
 // halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
