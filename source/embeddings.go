@@ -1,8 +1,10 @@
 package source
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -142,16 +144,14 @@ func (e *Embeddings) LoadRange(ctx context.Context, lo, hi int, half bool, threa
 // positives a streamed scan needs before it starts.
 func (e *Embeddings) LoadRows(rows []int32, half bool) (map[int32][]float32, error) {
 	out := make(map[int32][]float32, len(rows))
-	cols := e.f.Cols()
-	for _, r := range rows {
-		if _, done := out[r]; done {
-			continue
+	err := e.EachRow(rows, half, func(k int, row []float32) error {
+		if _, done := out[rows[k]]; !done {
+			out[rows[k]] = slices.Clone(row)
 		}
-		v := make([]float32, cols)
-		if err := e.loadRow(v, r, half); err != nil {
-			return nil, err
-		}
-		out[r] = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -161,12 +161,57 @@ func (e *Embeddings) LoadRows(rows []int32, half bool) (map[int32][]float32, err
 func (e *Embeddings) LoadMatrix(rows []int32, half bool) (*scan.Matrix, error) {
 	cols := e.f.Cols()
 	m := &scan.Matrix{Rows: len(rows), Cols: cols, Data: make([]float32, len(rows)*cols)}
-	for i, r := range rows {
-		if err := e.loadRow(m.Row(i), r, half); err != nil {
-			return nil, err
-		}
+	err := e.EachRow(rows, half, func(k int, row []float32) error {
+		copy(m.Row(k), row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// releaseBytes is how much of the mapped file EachRow passes before it
+// lets the system drop the pages behind it.
+const releaseBytes = 4 << 20
+
+// EachRow reads the listed rows, each normalised as LoadRows does, in
+// ascending row order, and calls fn with the row's index in rows and its
+// values (a buffer reused for the next call; a repeated row is read once).
+// Rows scattered over the file would otherwise leave most of its pages
+// mapped into the process: EachRow lets the system drop the pages behind
+// it every few MiB, so a pass over any set of rows holds a window of the
+// file, not the file. It stops at fn's first error.
+func (e *Embeddings) EachRow(rows []int32, half bool, fn func(k int, row []float32) error) error {
+	order := make([]int, len(rows))
+	for k := range order {
+		order[k] = k
+		if r := rows[k]; r < 0 || int(r) >= e.f.Rows() {
+			return fmt.Errorf("%s: row %d is out of range (%d rows)", e.f.Path(), r, e.f.Rows())
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rows[a], rows[b]) })
+	window := max(1, releaseBytes/max(1, e.f.Cols()*e.f.DType().Size()))
+	row := make([]float32, e.f.Cols())
+	released, last := 0, int32(-1)
+	for _, k := range order {
+		r := rows[k]
+		if r != last {
+			if err := e.loadRow(row, r, half); err != nil {
+				return err
+			}
+			last = r
+			if int(r)-released >= window {
+				e.f.Release(released, int(r))
+				released = int(r)
+			}
+		}
+		if err := fn(k, row); err != nil {
+			return err
+		}
+	}
+	e.f.Release(released, e.f.Rows())
+	return nil
 }
 
 // loadRow reads row r into v and normalises it, rounding it through half
