@@ -42,15 +42,17 @@ type problemSize struct {
 }
 
 // planMemory is the memory model. Fixed holds: the anchors' query rows
-// and their positives' rows (float32; none of either that a whole float32
-// corpus already holds), the resident texts and the corpus
-// id hashes, the workers' blocks and tiles, each anchor's samples and
-// window, the rows and the columns they are written from, the screen's
-// int16 rows unless Exact, and the Go runtime; then a tenth for the
-// garbage collector. The corpus matrix is
-// held whole when Fixed plus it fit the budget, and otherwise streamed in
-// the largest chunk that fits (at least minChunkRows rows), or in chunks
-// of s.ChunkRows when it is set.
+// and, with the near-duplicate guard, their positives' rows (float32; none
+// of either that a whole float32 corpus already holds), the resident texts
+// and the corpus id hashes, the workers' blocks and tiles, each anchor's
+// samples and window, the rows and the columns they are written from, the
+// screen's int16 rows when the scan screens, and the Go runtime; then a
+// tenth for the garbage collector. Without the screen the corpus matrix is
+// held whole when Fixed plus it fit the budget; a screened scan holds it
+// whole only when it is no larger than one screen part. Otherwise it is
+// streamed in the largest chunk that fits (at least minChunkRows rows),
+// and under the screen in chunks of at most a part; or in chunks of
+// s.ChunkRows when it is set.
 func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan {
 	// Every product and sum saturates at math.MaxInt64 rather than wrap to
 	// a negative size that a budget would accept.
@@ -60,7 +62,12 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	}
 	cols := int64(z.cols)
 	anchorRows := sat.Mul(sat.Mul(int64(z.anchors), cols), 4)
-	posRows := sat.Mul(sat.Mul(int64(z.positives), cols), 4)
+	// The positives' rows are held only for the near-duplicate guard;
+	// otherwise each is read, used for its similarity and dropped.
+	var posRows int64
+	if s.NearDuplicates > 0 {
+		posRows = sat.Mul(sat.Mul(int64(z.positives), cols), 4)
+	}
 	texts := sat.Add(sat.Add(sat.Mul(z.textBytes, 2), sat.Mul(int64(z.corpus), 8)), sat.Mul(int64(z.queries), 40))
 	load := sat.Mul(sat.Mul(int64(threads), 1024*(4+8)), cols)
 	scanBuf := sat.Mul(int64(threads), sat.Add(sat.Mul(cols, 256*4*2+48*4), 48*256*4))
@@ -68,7 +75,8 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 	samples := sat.Mul(int64(z.anchors), perAnchor)
 	rows := sat.Mul(z.triplets, 16+72)
 	var screen int64 // the int16 copies of the anchors and of a part of the corpus
-	if !s.Exact {
+	screens := s.screens()
+	if screens {
 		screen = scan.ScreenMemory(z.anchors, z.corpusRows, z.cols, threads)
 	}
 	const runtime = 64 << 20 // the Go runtime, maps, small tables
@@ -91,15 +99,26 @@ func planMemory(z problemSize, s Settings, threads int, budget int64) MemoryPlan
 		}
 		fixedResident = max(0, fixed-sat.Add(shared, shared/10))
 	}
+	// A screened scan quantises the corpus a part at a time and needs the
+	// float32 rows only for its few re-checks, so a corpus larger than one
+	// part is streamed in chunks of a part: holding it whole would cost
+	// memory and save no time.
+	screenChunk := z.corpusRows
+	if screens {
+		screenChunk = max(minChunkRows, scan.ScreenChunkRows(z.cols))
+	}
 	switch {
 	case s.ChunkRows > 0 && s.ChunkRows < z.corpusRows: // forced
 		p.ChunkRows = s.ChunkRows
 		p.Total = sat.Add(fixed, sat.Mul(int64(p.ChunkRows), rowBytes))
-	case budget <= 0 || sat.Add(fixedResident, whole) <= budget:
+	case screenChunk >= z.corpusRows && (budget <= 0 || sat.Add(fixedResident, whole) <= budget):
 		p.Resident, p.ChunkRows, p.Fixed = true, z.corpusRows, fixedResident
 		p.Total = sat.Add(fixedResident, whole)
 	default:
-		p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(z.corpusRows)))
+		p.ChunkRows = screenChunk
+		if budget > 0 {
+			p.ChunkRows = int(min(max(0, budget-fixed)/max(rowBytes, 1), int64(screenChunk)))
+		}
 		p.Total = sat.Add(fixed, sat.Mul(int64(p.ChunkRows), rowBytes))
 	}
 	return p

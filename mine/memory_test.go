@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hardneg/hardneg/scan"
 	"github.com/hardneg/hardneg/source"
 )
 
@@ -134,5 +135,49 @@ func TestEstimateMemoryNeverOverflows(t *testing.T) {
 	}
 	if got := FormatBytes(math.MaxInt64); got != "more than 8 EiB" {
 		t.Errorf("FormatBytes(MaxInt64) = %q", got)
+	}
+}
+
+// TestScreenedScanStreamsTheCorpus wants a screened run to stream a corpus
+// larger than one screen part in chunks of a part, even without a limit:
+// the screen quantises a part at a time and needs float32 rows only for
+// its re-checks, so a whole float32 corpus (586 MiB at seed scale) would
+// be memory for nothing. Under --exact the corpus is held whole when it
+// fits, and a small corpus is held whole either way. The positives' rows
+// count only with the near-duplicate guard, which keeps them.
+func TestScreenedScanStreamsTheCorpus(t *testing.T) {
+	scan.ForceScreen(true)
+	defer scan.ForceScreen(false)
+	z := problemSize{queries: 150000, corpus: 150000, cols: 1024, same: true, anchors: 27467, positives: 61928, corpusRows: 150000}
+	s := DefaultSettings(t.TempDir())
+	part := scan.ScreenChunkRows(z.cols)
+	p := planMemory(z, s, 2, 0)
+	if p.Resident || p.ChunkRows != part {
+		t.Errorf("screened, no limit: resident %v in %d-row chunks; want %d-row chunks", p.Resident, p.ChunkRows, part)
+	}
+	if whole := int64(z.corpusRows) * int64(z.cols) * 4; p.Total > whole {
+		t.Errorf("screened plan %s, more than the float32 corpus alone (%s)", FormatBytes(p.Total), FormatBytes(whole))
+	}
+	if p := planMemory(z, s, 2, p.Total+100<<20); p.Resident || p.ChunkRows != part {
+		t.Errorf("screened, a limit with room: resident %v in %d-row chunks; want %d-row chunks", p.Resident, p.ChunkRows, part)
+	}
+	if p := planMemory(z, s, 2, p.Fixed+int64(part/2)*1024*4*11/10); p.Resident || p.ChunkRows >= part || p.ChunkRows < part/3 {
+		t.Errorf("screened, a tight limit: resident %v in %d-row chunks; want fewer rows than a part", p.Resident, p.ChunkRows)
+	}
+	exact := s
+	exact.Exact = true
+	if p := planMemory(z, exact, 2, 0); !p.Resident {
+		t.Errorf("--exact, no limit: streamed in %d-row chunks; want the corpus held whole", p.ChunkRows)
+	}
+	small := z
+	small.corpus, small.corpusRows = part, part
+	if p := planMemory(small, s, 2, 0); !p.Resident {
+		t.Errorf("screened, a corpus of one part: streamed in %d-row chunks; want it held whole", p.ChunkRows)
+	}
+	guarded := s
+	guarded.NearDuplicates = 0.95
+	pos := int64(z.positives) * int64(z.cols) * 4
+	if got := planMemory(z, guarded, 2, 0).Fixed - p.Fixed; got < pos {
+		t.Errorf("the near-duplicate guard adds %s to the fixed part; want at least the positives' rows, %s", FormatBytes(got), FormatBytes(pos))
 	}
 }

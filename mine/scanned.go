@@ -204,6 +204,10 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 	}
 
 	loadStart := time.Now()
+	// Reading the texts left their parsers' garbage (about 100 MB at
+	// 150,000 terms); collecting it before the matrices are allocated lets
+	// them reuse its pages rather than add to the peak.
+	runtime.GC()
 	half := s.Store == StoreF16
 	pr := &Prepared{in: in, Problem: p, Settings: s, Plan: plan, Sel: sel, Lo: lo, Hi: hi, threads: threads, hooks: hooks}
 	qrows := make([]int32, len(sel))
@@ -224,7 +228,9 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 		return nil, inputErr(err)
 	}
 	// A positive in a resident float32 corpus is its row there (the same
-	// bits LoadRows gives); the others are read on their own.
+	// bits LoadRows gives); the others are read. The scan needs them only
+	// for the near-duplicate guard: without it each is read on its own,
+	// used for its similarity below and dropped.
 	pr.posVecs = make(map[int32][]float32, len(posRows))
 	var rest []int32
 	for _, r := range posRows {
@@ -235,11 +241,44 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 			rest = append(rest, r)
 		}
 	}
-	read, err := in.corpusEmb.LoadRows(rest, half)
+	keepPositives := s.NearDuplicates > 0
+	if keepPositives {
+		read, err := in.corpusEmb.LoadRows(rest, half)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		maps.Copy(pr.posVecs, read)
+	}
+	// The positives' similarities; rows not held are read in one ordered
+	// pass (EachRow), each for every anchor it is a positive of.
+	pr.PositiveSims = make([][]float32, len(p.Anchors))
+	type use struct{ i, k int }
+	var uses []use
+	var unheld []int32
+	for i, a := range sel {
+		anchor := p.Anchors[a]
+		sims := make([]float32, len(anchor.Positives))
+		for k, c := range anchor.Positives {
+			if v := pr.posVecs[c]; v != nil {
+				sims[k] = scan.Dot(pr.queries.Row(pr.anchorRow(i)), v)
+			} else {
+				uses = append(uses, use{i, k})
+				unheld = append(unheld, c)
+			}
+		}
+		pr.PositiveSims[a] = sims
+	}
+	err = in.corpusEmb.EachRow(unheld, half, func(n int, row []float32) error {
+		u := uses[n]
+		pr.PositiveSims[sel[u.i]][u.k] = scan.Dot(pr.queries.Row(pr.anchorRow(u.i)), row)
+		return nil
+	})
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	maps.Copy(pr.posVecs, read)
+	if !keepPositives {
+		pr.posVecs = nil
+	}
 	tm.stage("load_embeddings", loadStart)
 	hooks.logf("normalised the anchors' and positives' rows%s in %s", map[bool]string{true: " and the corpus", false: ""}[plan.Resident], since(loadStart))
 
@@ -262,15 +301,6 @@ func prepare(ctx context.Context, s Settings, in *inputs, sel []int, j, m int, t
 			s.Exclude, st.Over1Percent, st.Max)
 	}
 	pr.Comp, pr.Exclusions = comp, ex
-	pr.PositiveSims = make([][]float32, len(p.Anchors))
-	for i, a := range sel {
-		anchor := p.Anchors[a]
-		sims := make([]float32, len(anchor.Positives))
-		for k, c := range anchor.Positives {
-			sims[k] = scan.Dot(pr.queries.Row(pr.anchorRow(i)), pr.posVecs[c])
-		}
-		pr.PositiveSims[a] = sims
-	}
 	return pr, nil
 }
 

@@ -235,6 +235,12 @@ func (s *Settings) bands() []choose.Band {
 }
 
 // window is the rank window.
+// screens says whether the run's scan screens (scan.Screens): it then
+// holds its own int16 copy of the corpus rows it scans, a part at a time.
+func (s *Settings) screens() bool {
+	return scan.Screens(scan.Options{Bands: choose.ScanBands(s.bands()), WindowOnly: s.RangeMax > 0, Exact: s.Exact})
+}
+
 func (s *Settings) window() choose.Window { return choose.Window{Min: s.RangeMin, Max: s.RangeMax} }
 
 // keep is how many candidates the scan keeps per band: the negatives per

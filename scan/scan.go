@@ -176,9 +176,9 @@ type Scanner struct {
 	posVecs map[int32][]float32
 	// screen says whether Feeds screen (screen.go); qA then holds the
 	// anchors' quantised rows, in the query's order, once the first Feed
-	// has made them.
+	// has made them, and qB room for a part of the corpus's.
 	screen bool
-	qA     *kernel.ScreenRows
+	qA, qB *kernel.ScreenRows
 	// screened and rechecked count the pairs the screen computed and
 	// those it computed exactly as well.
 	screened, rechecked atomic.Int64

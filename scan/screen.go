@@ -62,6 +62,25 @@ var forceScreen atomic.Bool
 // it applies to scanners made after the call.
 func ForceScreen(on bool) { forceScreen.Store(on) }
 
+// Screens says whether a scan with these options screens: unless
+// Options.Exact, when the kernels are the assembly ones and there are few
+// enough bands (see ForceScreen).
+func Screens(opt Options) bool { return screens(opt) }
+
+// ScreenChunkRows is how many corpus rows of cols columns a screened Feed
+// quantises at once: a corpus streamed through a screened scan in chunks
+// of this size is held no longer than the screen holds its own copy.
+func ScreenChunkRows(cols int) int {
+	return int(screenPartRows(screenRowBytes(cols)))
+}
+
+// screenRowBytes is what one quantised row of cols columns takes: its
+// int16 values, padded to even, its step and its RowBound.
+func screenRowBytes(cols int) int64 {
+	ld := int64(cols) + int64(cols)%2
+	return sat.Add(sat.Mul(ld, 2), 24)
+}
+
 // screens says whether a scan with these options screens.
 func screens(opt Options) bool {
 	switch {
@@ -98,7 +117,7 @@ func (s *Scanner) ScreenStats() ScreenStats {
 // are refused by the memory plan.
 func ScreenMemory(anchors, corpusRows, cols, threads int) int64 {
 	ld := int64(cols) + int64(cols)%2
-	row := sat.Add(sat.Mul(ld, 2), 24) // the int16 values, the step and the RowBound
+	row := screenRowBytes(cols)
 	part := min(int64(corpusRows), screenPartRows(row))
 	perWorker := sat.Add(sat.Mul(maxAnchorBlock*2, ld), candTile*maxAnchorBlock/8+4*maxAnchorBlock)
 	return sat.Add(sat.Add(sat.Mul(int64(anchors), row), sat.Mul(part, row)), sat.Mul(int64(threads), perWorker))
@@ -121,10 +140,14 @@ func (s *Scanner) feedScreened(ctx context.Context, B *Matrix, first int) error 
 		}
 		s.qA = qA
 	}
-	ld := B.Cols + B.Cols%2
-	part := int(screenPartRows(int64(2*ld + 24)))
+	part := int(screenPartRows(screenRowBytes(B.Cols)))
 	parts := max(1, (B.Rows+part-1)/part)
-	qB := kernel.NewScreenRows(min(part, B.Rows), B.Cols)
+	// The quantised part is kept for the next Feed: a corpus streamed in
+	// chunks would otherwise leave a part's worth of garbage per chunk.
+	if s.qB == nil || s.qB.Len() < min(part, B.Rows) {
+		s.qB = kernel.NewScreenRows(min(part, B.Rows), B.Cols)
+	}
+	qB := s.qB
 	for c := range parts {
 		lo, hi := c*part, min((c+1)*part, B.Rows)
 		rows := B.rowRange(lo, hi)

@@ -62,10 +62,10 @@ func newRunFlags(forPlan bool) *mineFlags {
 	run := newGroup("Running")
 	run.fs.IntVar(&f.s.Threads, "threads", 0, "worker threads (0: all cores); never changes the output")
 	run.fs.StringVar(&f.store, "store", "f32", "precision the normalised embeddings are kept in for the scan: 'f32', or 'f16'\nto halve the memory (similarities then move by up to about 1e-3)")
-	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is held whole when it fits and\nstreamed from its .npy in chunks otherwise; a run that cannot fit is refused\n(default: the memory the system reports available). The plan counts the guards'\nlists and indexes, and the lexical variants are measured on a sample first")
+	run.fs.StringVar(&f.maxMemory, "max-memory", "", "memory the run may use, e.g. 8GiB: the corpus is streamed from its .npy in\nchunks that fit, or held whole under --exact when it fits; a run that cannot\nfit is refused (default: the memory the system reports available). The plan\ncounts the guards' lists and indexes, and the lexical variants are measured on\na sample first")
 	run.fs.IntVar(&f.batchSize, "batch-size", 128, "the notebook's DataConfig.batch_size, accepted so its settings map one to one;\nit has no effect: the scan sizes its own blocks")
 	run.fs.StringVar(&f.configFile, "config", "", "YAML file of settings, keyed by flag name; flags given as well override it, and\nan input folder given (--data-dir, --beir-dir) replaces the file's inputs")
-	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: hold it whole when --max-memory\nallows, else the largest chunks that fit); never changes the output")
+	run.fs.IntVar(&f.s.ChunkRows, "chunk-rows", 0, "stream the corpus this many rows at a time (0: with the int16 screen,\nthe rows it quantises at once, 16,194 at 1024 dimensions; with --exact, the\nwhole corpus when --max-memory allows; else the largest chunks that fit);\nnever changes the output")
 	run.fs.BoolVar(&f.s.Exact, "exact", false, "compute every similarity in float32, without the int16 screen that decides most\npairs from a bounded approximation; never changes the output, only the time")
 	if !forPlan {
 		f.tasks.add(run)
