@@ -754,3 +754,35 @@ func TestChunksAndShardsMatchOneScan(t *testing.T) {
 		equalResults(t, merged, want)
 	}
 }
+
+// TestBlockBounds wants blocks that cover the anchors in order, hold at
+// most maxAnchorBlock anchors each, come in a multiple of the threads when
+// there are enough panels, and differ in size by at most a panel: the
+// workers wait for each other after every corpus part, so a short last
+// block leaves a core idle.
+func TestBlockBounds(t *testing.T) {
+	for _, threads := range []int{1, 2, 3, 8} {
+		for _, anchors := range []int{0, 1, 15, 16, 17, 100, 257, 3924, 27467, 100000} {
+			b := blockBounds(anchors, threads)
+			n := len(b) - 1
+			if b[0] != 0 || b[n] != anchors {
+				t.Fatalf("%d anchors, %d threads: bounds %v do not cover them", anchors, threads, b)
+			}
+			lo, hi := anchors, 0
+			for i := range n {
+				size := b[i+1] - b[i]
+				if size <= 0 || size > maxAnchorBlock || (i < n-1 && size%kernel.PanelRows != 0) {
+					t.Fatalf("%d anchors, %d threads: block %d holds %d anchors", anchors, threads, i, size)
+				}
+				lo, hi = min(lo, size), max(hi, size)
+			}
+			panels := (anchors + kernel.PanelRows - 1) / kernel.PanelRows
+			if anchors > 0 && n%threads != 0 && n != panels {
+				t.Errorf("%d anchors, %d threads: %d blocks", anchors, threads, n)
+			}
+			if anchors > 0 && hi-lo > kernel.PanelRows {
+				t.Errorf("%d anchors, %d threads: blocks of %d to %d anchors", anchors, threads, lo, hi)
+			}
+		}
+	}
+}
