@@ -82,11 +82,18 @@ func Dot(x, y []float32) float32 {
 // has no direction and is refused.
 func Normalize(row []float32) error {
 	var ss float64
-	for i, v := range row {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("column %d is %v; every value must be finite", i, v)
-		}
+	for _, v := range row {
 		ss += float64(v) * float64(v)
+	}
+	// Squares of finite float32 values cannot overflow a float64 sum of
+	// any length a slice can have, so a NaN or an infinite element is the
+	// only way to a non-finite sum: look for it then, not at every element.
+	if math.IsNaN(ss) || math.IsInf(ss, 0) {
+		for i, v := range row {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("column %d is %v; every value must be finite", i, v)
+			}
+		}
 	}
 	if ss == 0 {
 		return fmt.Errorf("the row is all zeros and has no direction")
