@@ -7,9 +7,12 @@ import "golang.org/x/sys/cpu"
 //go:generate sh -c "cd ../../_generate && go run . -out ../internal/kernel/dot_amd64.s -stubs ../internal/kernel/dot_stub_amd64.go -pkg kernel"
 //go:generate sh -c "cd ../../_generate && go run . -probes -out ../internal/kernel/probe_amd64.s -stubs ../internal/kernel/probe_stub_amd64.go -pkg kernel"
 
-// asmSupported reports whether the CPU and OS support the AVX registers the
-// assembly kernel uses (x/sys/cpu checks that the OS saves them).
-func asmSupported() bool { return cpu.X86.HasAVX }
+// asmSupported reports whether the CPU and OS support the instructions the
+// assembly kernels use: AVX, and AVX2 for the integer ones of the screen
+// and the classifier (x/sys/cpu checks that the OS saves the registers).
+// A CPU with AVX alone (Sandy Bridge, Ivy Bridge) takes the pure-Go path
+// rather than fault on VPMADDWD.
+func asmSupported() bool { return cpu.X86.HasAVX && cpu.X86.HasAVX2 }
 
 // dot16x6 runs the assembly kernel on one panel and six candidates. The
 // slices are checked here so that the assembly can trust them.
