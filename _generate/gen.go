@@ -43,6 +43,8 @@ func main() {
 		classify16()
 		dotPairs8()
 		halfToFloat()
+		chunkStats()
+		quantChunk()
 	}
 	Generate()
 }

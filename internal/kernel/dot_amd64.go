@@ -50,3 +50,16 @@ var hasF16C = cpu.X86.HasF16C
 func halfToFloat(dst []float32, src []uint16) {
 	halfToFloatF16C(&dst[0], &src[0], len(dst)/8)
 }
+
+// chunkStats and quantChunk run the quantiser's passes over len(x)/4
+// groups of four elements (len(x) a multiple of 4, at least 4).
+func chunkStats(x []float32, w0 float64, out *[8]float64) uint32 {
+	return chunkStatsAVX2(&x[0], len(x)/4, w0, out)
+}
+
+func quantChunk(x []float32, q []int16, inv, r float64, e *[4]float64) float64 {
+	if len(q) < len(x) {
+		panic("kernel: bad arguments to quantChunk")
+	}
+	return quantChunkAVX2(&x[0], &q[0], len(x)/4, inv, r, e)
+}

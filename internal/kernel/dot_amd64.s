@@ -834,3 +834,116 @@ conv:
 	JNZ       conv
 	VZEROUPPER
 	RET
+
+// func chunkStatsAVX2(x *float32, n4 int, w0 float64, out *[8]float64) uint32
+// Requires: AVX, AVX2
+TEXT ·chunkStatsAVX2(SB), NOSPLIT, $0-36
+	MOVQ         x+0(FP), AX
+	MOVQ         n4+8(FP), CX
+	VXORPD       Y0, Y0, Y0
+	VXORPD       Y1, Y1, Y1
+	VBROADCASTSD w0+16(FP), Y2
+	VSUBPD       quant_offs<>+0(SB), Y2, Y2
+	VBROADCASTSD quant_four<>+0(SB), Y3
+	VPBROADCASTD quant_abs32<>+0(SB), X5
+	VPXOR        X6, X6, X6
+
+stats:
+	VCVTPS2PD (AX), Y4
+	VMULPD    Y4, Y4, Y4
+	VADDPD    Y4, Y0, Y0
+	VMULPD    Y4, Y2, Y4
+	VADDPD    Y4, Y1, Y1
+	VSUBPD    Y3, Y2, Y2
+	VMOVDQU   (AX), X4
+	VPAND     X5, X4, X4
+	VPMAXUD   X4, X6, X6
+	ADDQ      $0x10, AX
+	DECQ      CX
+	JNZ       stats
+	MOVQ      out+24(FP), AX
+	VMOVUPD   Y0, (AX)
+	VMOVUPD   Y1, 32(AX)
+	VPSHUFD   $0x4e, X6, X0
+	VPMAXUD   X0, X6, X6
+	VPSHUFD   $0xb1, X6, X0
+	VPMAXUD   X0, X6, X6
+	VMOVD     X6, AX
+	MOVL      AX, ret+32(FP)
+	VZEROUPPER
+	RET
+
+DATA quant_offs<>+0(SB)/8, $0x0000000000000000
+DATA quant_offs<>+8(SB)/8, $0x3ff0000000000000
+DATA quant_offs<>+16(SB)/8, $0x4000000000000000
+DATA quant_offs<>+24(SB)/8, $0x4008000000000000
+GLOBL quant_offs<>(SB), RODATA|NOPTR, $32
+
+DATA quant_four<>+0(SB)/8, $0x4010000000000000
+GLOBL quant_four<>(SB), RODATA|NOPTR, $8
+
+DATA quant_abs32<>+0(SB)/4, $0x7fffffff
+GLOBL quant_abs32<>(SB), RODATA|NOPTR, $4
+
+// func quantChunkAVX2(x *float32, q *int16, n4 int, inv float64, r float64, e *[4]float64) float64
+// Requires: AVX, SSE2
+TEXT ·quantChunkAVX2(SB), NOSPLIT, $0-56
+	MOVQ         x+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         n4+16(FP), DX
+	VBROADCASTSD inv+24(FP), Y0
+	VBROADCASTSD r+32(FP), Y1
+	VBROADCASTSD quant_magic<>+0(SB), Y2
+	VBROADCASTSD quant_qmax<>+0(SB), Y3
+	VBROADCASTSD quant_abs64<>+0(SB), Y4
+	VXORPD       Y5, Y5, Y5
+	VXORPD       Y6, Y6, Y6
+	VXORPD       Y7, Y7, Y7
+
+quant:
+	VCVTPS2PD    (AX), Y8
+	VMULPD       Y0, Y8, Y9
+	VADDPD       Y2, Y9, Y9
+	VSUBPD       Y2, Y9, Y9
+	VANDPD       Y4, Y9, Y10
+	VCMPPD       $0x1e, Y3, Y10, Y10
+	VORPD        Y10, Y7, Y7
+	VCVTTPD2DQY  Y9, X10
+	VPACKSSDW    X10, X10, X10
+	VMOVQ        X10, (CX)
+	VMULPD       Y9, Y9, Y10
+	VADDPD       Y10, Y6, Y6
+	VMULPD       Y1, Y9, Y10
+	VSUBPD       Y10, Y8, Y10
+	VMULPD       Y10, Y10, Y10
+	VADDPD       Y10, Y5, Y5
+	ADDQ         $0x10, AX
+	ADDQ         $0x08, CX
+	DECQ         DX
+	JNZ          quant
+	MOVQ         e+40(FP), AX
+	VMOVUPD      Y5, (AX)
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPD       X0, X6, X0
+	VHADDPD      X0, X0, X0
+	VMOVMSKPD    Y7, AX
+	TESTL        AX, AX
+	JZ           quant_ok
+	VMOVSD       quant_minus1<>+0(SB), X0
+
+quant_ok:
+	MOVSD X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+DATA quant_magic<>+0(SB)/8, $0x4338000000000000
+GLOBL quant_magic<>(SB), RODATA|NOPTR, $8
+
+DATA quant_qmax<>+0(SB)/8, $0x40dfffc000000000
+GLOBL quant_qmax<>(SB), RODATA|NOPTR, $8
+
+DATA quant_abs64<>+0(SB)/8, $0x7fffffffffffffff
+GLOBL quant_abs64<>(SB), RODATA|NOPTR, $8
+
+DATA quant_minus1<>+0(SB)/8, $0xbff0000000000000
+GLOBL quant_minus1<>(SB), RODATA|NOPTR, $8

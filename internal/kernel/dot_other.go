@@ -25,3 +25,11 @@ const hasF16C = false
 func halfToFloat(dst []float32, src []uint16) {
 	panic("kernel: no assembly kernel in this build")
 }
+
+func chunkStats(x []float32, w0 float64, out *[8]float64) uint32 {
+	panic("kernel: no assembly kernel in this build")
+}
+
+func quantChunk(x []float32, q []int16, inv, r float64, e *[4]float64) float64 {
+	panic("kernel: no assembly kernel in this build")
+}

@@ -27,3 +27,17 @@ func dotPairs8AVX2(k8 int, xs *[8]*float32, ys *[8]*float32, out *[8]float32)
 
 // halfToFloatF16C converts 8*blocks half-precision values to float32 with VCVTPH2PS; blocks >= 1.
 func halfToFloatF16C(dst *float32, src *uint16, blocks int)
+
+// chunkStatsAVX2 sets, for the 4*n4 elements of x (n4 >= 1) and l < 4, out[l] to the sum of the
+// squares x[4i+l]² and out[4+l] to the sum of the products (w0-4i-l)·x[4i+l]², each added in
+// increasing i, and returns the largest float32 bits of |x[j]|.
+//
+//go:noescape
+func chunkStatsAVX2(x *float32, n4 int, w0 float64, out *[8]float64) uint32
+
+// quantChunkAVX2 sets q[j] = round(x[j]·inv) (ties to even) for the 4*n4 elements of x (n4 >= 1),
+// sets e[l] to the sum of (x[4i+l] − q[4i+l]·r)² added in increasing i, and returns Σq², or −1 if
+// any |q| > 32767.
+//
+//go:noescape
+func quantChunkAVX2(x *float32, q *int16, n4 int, inv float64, r float64, e *[4]float64) float64

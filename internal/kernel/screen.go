@@ -101,9 +101,10 @@ func (r *ScreenRows) Set(i int, x []float32) {
 // quantiseRow fills q (len(x) rounded up to even) and returns the row's
 // bound data; see ScreenRows.Set.
 //
-// Its float64 sums of nonnegative terms run in four interleaved
-// accumulators, which hides the latency of the additions; the bound
-// (SCREEN.md, section 2) holds for a sum in any order.
+// Its float64 sums of nonnegative terms run in four interleaved lanes per
+// chunk (statsPass, quantPass: assembly with pure-Go twins), and the
+// chunks' lanes are added up; the bound (SCREEN.md, section 2) holds for a
+// sum in any order.
 func quantiseRow(q []int16, x []float32) RowBound {
 	k := len(x)
 	clear(q[k:])
@@ -117,39 +118,30 @@ func quantiseRow(q []int16, x []float32) RowBound {
 	// without the sign: they order finite magnitudes, and a NaN or an
 	// infinity comes out at or above the bits of +Inf. Squares of float32
 	// values are exact in float64, and so are the weights.
-	var n2, p0, p1, p2, p3, c2max float64
+	var n2, c2max float64
+	var pl [4]float64
 	var abits uint32
 	for c0 := 0; c0 < k; c0 += ScreenChunk {
 		xs := x[c0:min(c0+ScreenChunk, k)]
-		var c0s, c1s, c2s, c3s float64
-		p := 0
-		for ; p+4 <= len(xs); p += 4 {
-			f0, f1, f2, f3 := float64(xs[p]), float64(xs[p+1]), float64(xs[p+2]), float64(xs[p+3])
-			s0, s1, s2, s3 := f0*f0, f1*f1, f2*f2, f3*f3
-			c0s += s0
-			c1s += s1
-			c2s += s2
-			c3s += s3
-			w := float64(k - c0 - p)
-			// No fused multiply-add: the same bits everywhere.
-			p0 += float64(w * s0)
-			p1 += float64((w - 1) * s1)
-			p2 += float64((w - 2) * s2)
-			p3 += float64((w - 3) * s3)
-			b0 := math.Float32bits(xs[p]) &^ (1 << 31)
-			b1 := math.Float32bits(xs[p+1]) &^ (1 << 31)
-			b2 := math.Float32bits(xs[p+2]) &^ (1 << 31)
-			b3 := math.Float32bits(xs[p+3]) &^ (1 << 31)
-			abits = max(abits, b0, b1, b2, b3)
+		// The chunk's four lanes of squares, its own four of weighted
+		// squares (added into the row's), then the tail into lane 0.
+		var part [8]float64
+		n4 := len(xs) &^ 3
+		if n4 > 0 {
+			abits = max(abits, statsPass(xs[:n4], float64(k-c0), &part))
 		}
-		for ; p < len(xs); p++ {
+		cl := [4]float64(part[:4])
+		for l := range 4 {
+			pl[l] += part[4+l]
+		}
+		for p := n4; p < len(xs); p++ {
 			f := float64(xs[p])
-			sq := f * f
-			c0s += sq
-			p0 += float64(float64(k-c0-p) * sq)
+			sq := float64(f * f)
+			cl[0] += sq
+			pl[0] += float64(float64(k-c0-p) * sq)
 			abits = max(abits, math.Float32bits(xs[p])&^(1<<31))
 		}
-		c2 := (c0s + c1s) + (c2s + c3s)
+		c2 := (cl[0] + cl[1]) + (cl[2] + cl[3])
 		n2 += c2
 		c2max = max(c2max, c2)
 	}
@@ -158,7 +150,7 @@ func quantiseRow(q []int16, x []float32) RowBound {
 		return unbounded
 	}
 	amax := float64(math.Float32frombits(abits))
-	prefix := (p0 + p1) + (p2 + p3)
+	prefix := (pl[0] + pl[1]) + (pl[2] + pl[3])
 	if n2 == 0 {
 		clear(q)
 		return RowBound{}
@@ -171,34 +163,12 @@ func quantiseRow(q []int16, x []float32) RowBound {
 	// steps, so aim 5 below the limit; the loop below enforces the limits
 	// exactly, whatever the float64 arithmetic here did.
 	step := roundUp32(max(math.Sqrt(c2max)/(46340-5), amax/qMax))
-	for !quantiseWith(q, x, step) {
+	e2, q2, ok := quantiseWith(q, x, step)
+	for !ok {
 		step = roundUp32(float64(step) * (1 + 0x1p-16))
+		e2, q2, ok = quantiseWith(q, x, step)
 	}
-	// ‖x − r·q‖²: q[p]·r has at most 15+24 bits and lies within r/2 of
-	// x[p] (or is 0), so each difference is exact in float64, and so is
-	// its square.
-	var ea [4]float64
-	var q2 int64
 	r := float64(step)
-	p := 0
-	for ; p+4 <= k; p += 4 {
-		q0, q1, qq2, q3 := q[p], q[p+1], q[p+2], q[p+3]
-		d0 := float64(x[p]) - float64(float64(q0)*r)
-		d1 := float64(x[p+1]) - float64(float64(q1)*r)
-		d2 := float64(x[p+2]) - float64(float64(qq2)*r)
-		d3 := float64(x[p+3]) - float64(float64(q3)*r)
-		ea[0] += d0 * d0
-		ea[1] += d1 * d1
-		ea[2] += d2 * d2
-		ea[3] += d3 * d3
-		q2 += int64(q0)*int64(q0) + int64(q1)*int64(q1) + int64(qq2)*int64(qq2) + int64(q3)*int64(q3)
-	}
-	for ; p < k; p++ {
-		d := float64(x[p]) - float64(float64(q[p])*r)
-		ea[0] += d * d
-		q2 += int64(q[p]) * int64(q[p])
-	}
-	e2 := (ea[0] + ea[1]) + (ea[2] + ea[3])
 	return RowBound{
 		Step:   step,
 		Norm:   sqrtUp(n2),
@@ -216,27 +186,97 @@ const roundMagic = 0x1.8p52
 // division done as a float64 multiplication by 1/step: the bound uses the
 // q it gets, so q need only be near) and reports whether the result keeps
 // the int32 limits: every |q| ≤ qMax and every chunk's Σq² ≤ chunkNorm2Max.
+// It also returns ‖x − r·q‖² for r = step, summed in four lanes, and
+// Σq²: q[p]·r has at most 15+24 bits and lies within r/2 of x[p] (or is
+// 0), so each difference is exact in float64, and so is its square.
 // The caller has checked that every x[p] is finite and step ≥ max|x|/qMax
 // (rounded up), so |x[p]/step| stays far below 2⁵¹.
-func quantiseWith(q []int16, x []float32, step float32) bool {
-	inv := 1 / float64(step)
+func quantiseWith(q []int16, x []float32, step float32) (e2 float64, q2 int64, ok bool) {
+	inv, r := 1/float64(step), float64(step)
+	var el [4]float64
 	for c0 := 0; c0 < len(x); c0 += ScreenChunk {
-		var c2 int64
 		xs := x[c0:min(c0+ScreenChunk, len(x))]
-		qs := q[c0 : c0+len(xs)]
-		for p, f := range xs {
-			v := float64(float64(f)*inv) + roundMagic - roundMagic
-			if math.Abs(v) > qMax {
-				return false
+		n4 := len(xs) &^ 3
+		var c2 float64 // Σq² of the chunk: integers below 2⁵³, exact
+		if n4 > 0 {
+			var part [4]float64
+			if c2 = quantPass(xs[:n4], q[c0:c0+n4], inv, r, &part); c2 < 0 {
+				return 0, 0, false
 			}
-			qs[p] = int16(v)
-			c2 += int64(v) * int64(v)
+			for l := range 4 {
+				el[l] += part[l]
+			}
+		}
+		for p := n4; p < len(xs); p++ {
+			f := float64(xs[p])
+			v := float64(f*inv) + roundMagic - roundMagic
+			if math.Abs(v) > qMax {
+				return 0, 0, false
+			}
+			q[c0+p] = int16(v)
+			c2 += float64(v * v)
+			d := f - float64(v*r)
+			el[0] += float64(d * d)
 		}
 		if c2 > chunkNorm2Max {
-			return false
+			return 0, 0, false
+		}
+		q2 += int64(c2)
+	}
+	return (el[0] + el[1]) + (el[2] + el[3]), q2, true
+}
+
+// statsPass is the quantiser's first pass over a piece of a chunk whose
+// length is a multiple of 4: for each lane l < 4, over the elements
+// x[4i+l] in increasing i, out[l] sums x² and out[4+l] sums
+// (w0 − 4i − l)·x² (w0 is the weight of x[0]: the number of prefixes it
+// is in), from zero. It returns the float32 bits of the largest |x|. The
+// assembly computes the same bits.
+func statsPass(x []float32, w0 float64, out *[8]float64) uint32 {
+	if useAsm {
+		return chunkStats(x, w0, out)
+	}
+	*out = [8]float64{}
+	var abits uint32
+	for i := 0; i+4 <= len(x); i += 4 {
+		w := w0 - float64(i)
+		for l := range 4 {
+			f := float64(x[i+l])
+			sq := float64(f * f)
+			out[l] += sq
+			// No fused multiply-add: the same bits everywhere.
+			out[4+l] += float64((w - float64(l)) * sq)
+			abits = max(abits, math.Float32bits(x[i+l])&^(1<<31))
 		}
 	}
-	return true
+	return abits
+}
+
+// quantPass is the quantiser's second pass over a piece of a chunk whose
+// length is a multiple of 4: q = round(x·inv), and e[l] sums (x − q·r)²
+// over the elements x[4i+l] in increasing i, from zero. It returns Σq²,
+// or −1 if some |q| > qMax (q and e are then left part-done). The
+// assembly computes the same bits.
+func quantPass(x []float32, q []int16, inv, r float64, e *[4]float64) float64 {
+	if useAsm {
+		return quantChunk(x, q, inv, r, e)
+	}
+	*e = [4]float64{}
+	var c2 float64
+	for i := 0; i+4 <= len(x); i += 4 {
+		for l := range 4 {
+			f := float64(x[i+l])
+			v := float64(f*inv) + roundMagic - roundMagic
+			if math.Abs(v) > qMax {
+				return -1
+			}
+			q[i+l] = int16(v)
+			c2 += float64(v * v)
+			d := f - float64(v*r)
+			e[l] += float64(d * d)
+		}
+	}
+	return c2
 }
 
 // sqrtUp returns a float32 at least sqrt(s) for a float64 sum s of up to

@@ -505,6 +505,41 @@ func TestQuantiseDeterministic(t *testing.T) {
 
 }
 
+// TestQuantisePathsAgree wants the assembly passes of the quantiser to
+// give the pure-Go passes' bits: the same int16 values and the same bound
+// fields, for every kind of row, lengths that leave a tail in the last
+// chunk, and rows the bound cannot cover.
+func TestQuantisePathsAgree(t *testing.T) {
+	if !asmSupported() {
+		t.Skip("no assembly kernels on this machine or build")
+	}
+	defer ForceGeneric(false)
+	r := rand.New(rand.NewPCG(17, 18))
+	var cases [][]float32
+	for _, k := range []int{1, 3, 4, 7, 64, 65, 130, 383, 384, 1024, 1027} {
+		cases = append(cases, makeRows(r, 40, k, -1)...)
+	}
+	cases = append(cases,
+		[]float32{1, float32(math.NaN()), 0, 2, 3},
+		[]float32{0, 0, float32(math.Inf(1)), 0, 1, 1, 1, 1},
+		[]float32{0, 0, 0, 0, 0},
+		[]float32{0x1p24, -0x1p24, 1, 2, 3, 4, 5, 6, 7},
+	)
+	for n, x := range cases {
+		var got [2]*ScreenRows
+		for path, generic := range []bool{false, true} {
+			ForceGeneric(generic)
+			got[path] = NewScreenRows(1, len(x))
+			got[path].Set(0, x)
+		}
+		qa, ba := got[0].Row(0)
+		qg, bg := got[1].Row(0)
+		if !slices.Equal(qa, qg) || ba != bg {
+			t.Fatalf("row %d (k=%d): assembly %v, pure Go %v", n, len(x), ba, bg)
+		}
+	}
+}
+
 func TestScreenWindow(t *testing.T) {
 	for _, tc := range []struct{ t, eps float32 }{
 		{0.3, 1.5e-4}, {0, 1e-4}, {-0.7, 3e-4}, {0.3, 0}, {1, 1e-30}, {1e-38, 1e-40},
