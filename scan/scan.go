@@ -211,6 +211,7 @@ func NewScanner(A *Matrix, corpusRows int, q Query, opt Options, posVecs map[int
 	s.screen = screens(opt)
 	bounds := blockBounds(len(q.Anchors), s.threads)
 	s.blocks = make([]*blockState, len(bounds)-1)
+	s.anchorBlock = kernel.PanelRows // the largest block, and a panel at least
 	for b := range s.blocks {
 		s.anchorBlock = max(s.anchorBlock, bounds[b+1]-bounds[b])
 	}
