@@ -121,6 +121,20 @@ func (t *timer) stage(name string, since time.Time) {
 	t.stages = append(t.stages, Field{name, round3(time.Since(since).Seconds())})
 }
 
+// move moves d of the time recorded for stage from into stage to, both
+// recorded already: a streamed corpus is loaded chunk by chunk inside the
+// scan, and that time belongs to loading.
+func (t *timer) move(from, to string, d time.Duration) {
+	for i, f := range t.stages {
+		switch f.Key {
+		case from:
+			t.stages[i].Value = round3(f.Value.(float64) - d.Seconds())
+		case to:
+			t.stages[i].Value = round3(f.Value.(float64) + d.Seconds())
+		}
+	}
+}
+
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
 
 // release is the version a packaged build sets with

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hardneg/hardneg/output"
 	"github.com/hardneg/hardneg/synth"
@@ -96,5 +98,18 @@ func TestValidate(t *testing.T) {
 	cfg := DefaultSettings("d")
 	if err := cfg.Validate(); err != nil {
 		t.Fatalf("the default config is refused: %v", err)
+	}
+}
+
+// TestTimerMovesChunkLoading wants the time a streamed scan spent loading
+// its chunks moved from the scan's stage to the loading stage, so that
+// the stats file (and bench/plan-calibrate.sh, which fits the cost
+// model's load speed to it) sees all of the loading.
+func TestTimerMovesChunkLoading(t *testing.T) {
+	tm := &timer{stages: Object{{"read_terms_and_pairs", 0.25}, {"load_embeddings", 0.5}, {"scan", 4.0}}}
+	tm.move("scan", "load_embeddings", 1500*time.Millisecond)
+	want := Object{{"read_terms_and_pairs", 0.25}, {"load_embeddings", 2.0}, {"scan", 2.5}}
+	if !reflect.DeepEqual(tm.stages, want) {
+		t.Errorf("stages %v, want %v", tm.stages, want)
 	}
 }

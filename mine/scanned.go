@@ -94,6 +94,9 @@ type Prepared struct {
 	hooks    Hooks
 	// Screen adds up what the screen did in the scans so far.
 	Screen scan.ScreenStats
+	// ChunkLoad adds up the time the scans so far spent loading corpus
+	// chunks.
+	ChunkLoad time.Duration
 }
 
 // Close releases the mapped input files.
@@ -357,10 +360,12 @@ func (p *Prepared) Scan(ctx context.Context, adjust func(*scan.Query, *scan.Opti
 	var buf *scan.Matrix
 	for lo := p.Lo; lo < p.Hi; lo += chunk {
 		hi := min(lo+chunk, p.Hi)
+		t := time.Now()
 		m, err := p.in.corpusEmb.LoadRange(ctx, lo, hi, p.Settings.Store == StoreF16, p.threads, buf)
 		if err != nil {
 			return nil, inputErr(err)
 		}
+		p.ChunkLoad += time.Since(t)
 		if err := sc.Feed(ctx, m, lo); err != nil {
 			return nil, err
 		}
@@ -398,6 +403,7 @@ func scanAnchors(ctx context.Context, s Settings, in *inputs, sel []int, j, m, t
 	sc.screen = &pr.Screen
 	hooks.logf("scanned %d anchors x %d candidates in %s%s", len(pr.Sel), pr.Hi-pr.Lo, since(scanStart), screenNote(pr.Screen))
 	tm.stage("scan", scanStart)
+	tm.move("scan", "load_embeddings", pr.ChunkLoad)
 	return sc, nil
 }
 
