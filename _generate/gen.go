@@ -49,6 +49,27 @@ func main() {
 	Generate()
 }
 
+// sixRows addresses six rows ld bytes apart, row 0 at base: rows 0-2
+// from base and rows 3-5 from base3 = base + 3*ld, which it computes, so
+// that each is one base plus 0, 1 or 2 times ld. row(j, disp) is byte
+// disp of row j. A kernel that moves along the rows advances both bases.
+func sixRows(base, ld Register) (row func(j, disp int) Mem, base3 Register) {
+	base3 = GP64()
+	LEAQ(Mem{Base: base, Index: ld, Scale: 2}, base3)
+	ADDQ(ld, base3)
+	row = func(j, disp int) Mem {
+		b := base
+		if j >= 3 {
+			b = base3
+		}
+		if j%3 == 0 {
+			return Mem{Base: b, Disp: disp}
+		}
+		return Mem{Base: b, Index: ld, Scale: uint8(j % 3), Disp: disp}
+	}
+	return row, base3
+}
+
 // dot16x6 writes the dot-product micro-kernel.
 func dot16x6() {
 	TEXT("dot16x6AVX2", NOSPLIT, "func(k int, ap *float32, b *float32, ldb int, c *float32, ldc int, accumulate bool)")
@@ -67,24 +88,7 @@ func dot16x6() {
 	SHLQ(U8(2), ldb) // bytes
 	SHLQ(U8(2), ldc)
 
-	// Rows 0-2 are addressed from b0, rows 3-5 from b3 = b0 + 3*ldb.
-	b3 := GP64()
-	LEAQ(Mem{Base: b0, Index: ldb, Scale: 2}, b3)
-	ADDQ(ldb, b3)
-	rowMem := func(j, disp int) Mem {
-		base := b0
-		if j >= 3 {
-			base = b3
-		}
-		switch j % 3 {
-		case 0:
-			return Mem{Base: base, Disp: disp}
-		case 1:
-			return Mem{Base: base, Index: ldb, Scale: 1, Disp: disp}
-		default:
-			return Mem{Base: base, Index: ldb, Scale: 2, Disp: disp}
-		}
-	}
+	rowMem, b3 := sixRows(b0, ldb)
 
 	acc := make([]VecVirtual, 12) // acc[2j], acc[2j+1]: anchors 0-7 and 8-15 for candidate j
 	for i := range acc {

@@ -35,43 +35,10 @@ func screen16x6() {
 	SHLQ(U8(1), ldb) // bytes
 	SHLQ(U8(2), ldc)
 
-	// Rows 0-2 are addressed from b0, rows 3-5 from b3 = b0 + 3*ldb.
-	b3 := GP64()
-	LEAQ(Mem{Base: b0, Index: ldb, Scale: 2}, b3)
-	ADDQ(ldb, b3)
-	rowMem := func(j, disp int) Mem {
-		base := b0
-		if j >= 3 {
-			base = b3
-		}
-		switch j % 3 {
-		case 0:
-			return Mem{Base: base, Disp: disp}
-		case 1:
-			return Mem{Base: base, Index: ldb, Scale: 1, Disp: disp}
-		default:
-			return Mem{Base: base, Index: ldb, Scale: 2, Disp: disp}
-		}
-	}
-	// cMem(j, half) is c's row j, anchors 8*half to 8*half+7, addressed from
-	// c and c3 = c + 3*ldc.
-	c3 := GP64()
-	LEAQ(Mem{Base: c, Index: ldc, Scale: 2}, c3)
-	ADDQ(ldc, c3)
-	cMem := func(j, half int) Mem {
-		base := c
-		if j >= 3 {
-			base = c3
-		}
-		switch j % 3 {
-		case 0:
-			return Mem{Base: base, Disp: 32 * half}
-		case 1:
-			return Mem{Base: base, Index: ldc, Scale: 1, Disp: 32 * half}
-		default:
-			return Mem{Base: base, Index: ldc, Scale: 2, Disp: 32 * half}
-		}
-	}
+	rowMem, b3 := sixRows(b0, ldb)
+	// cMem(j, half) is c's row j, anchors 8*half to 8*half+7.
+	cRow, _ := sixRows(c, ldc)
+	cMem := func(j, half int) Mem { return cRow(j, 32*half) }
 
 	acc := make([]VecVirtual, 12) // acc[2j], acc[2j+1]: anchors 0-7 and 8-15 for candidate j
 	for i := range acc {
