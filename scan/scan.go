@@ -274,10 +274,30 @@ func (s *Scanner) Feed(ctx context.Context, B *Matrix, first int) error {
 // rows from first on), on up to s.threads goroutines, and calls done after
 // each block. qB, when set, holds B's rows quantised for the screen.
 func (s *Scanner) forBlocks(ctx context.Context, B *Matrix, first int, qB *kernel.ScreenRows, done func(st *blockState)) error {
+	return s.eachBlock(ctx, func() (blockFunc, func()) {
+		w := newWorker(s, B, first, qB)
+		return func(ctx context.Context, st *blockState) error {
+			if err := w.block(ctx, st); err != nil {
+				return err
+			}
+			done(st)
+			return nil
+		}, w.flush
+	})
+}
+
+// blockFunc is what one goroutine of eachBlock does with a block.
+type blockFunc func(ctx context.Context, st *blockState) error
+
+// eachBlock hands the blocks of anchors out to up to s.threads goroutines,
+// each taking the next block as it finishes one, and returns the first
+// error. start runs once on each goroutine and returns what it does with
+// a block and what it does when it stops.
+func (s *Scanner) eachBlock(ctx context.Context, start func() (do blockFunc, stop func())) error {
 	var next atomic.Int64
 	return parallel(ctx, min(s.threads, len(s.blocks)), func(ctx context.Context) error {
-		w := newWorker(s, B, first, qB)
-		defer w.flush()
+		do, stop := start()
+		defer stop()
 		for {
 			blk := int(next.Add(1) - 1)
 			if blk >= len(s.blocks) {
@@ -286,11 +306,9 @@ func (s *Scanner) forBlocks(ctx context.Context, B *Matrix, first int, qB *kerne
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			st := s.blocks[blk]
-			if err := w.block(ctx, st); err != nil {
+			if err := do(ctx, s.blocks[blk]); err != nil {
 				return err
 			}
-			done(st)
 		}
 	})
 }

@@ -492,8 +492,7 @@ func (s *Scanner) resolvePending(ctx context.Context, B *Matrix, first int) erro
 	if s.opt.Sampling != Random || s.opt.WindowOnly {
 		return nil
 	}
-	var next atomic.Int64
-	return parallel(ctx, min(s.threads, len(s.blocks)), func(ctx context.Context) error {
+	return s.eachBlock(ctx, func() (blockFunc, func()) {
 		var (
 			arow, brows []float32
 			xs, ys      [][]float32
@@ -504,16 +503,8 @@ func (s *Scanner) resolvePending(ctx context.Context, B *Matrix, first int) erro
 		if s.A.Half != nil {
 			arow = make([]float32, s.A.Cols)
 		}
-		defer func() { s.rechecked.Add(resolved) }()
-		for {
-			blk := int(next.Add(1) - 1)
-			if blk >= len(s.blocks) {
-				return nil
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			st := s.blocks[blk]
+		stop := func() { s.rechecked.Add(resolved) }
+		return func(_ context.Context, st *blockState) error {
 			for i := range st.m {
 				picks = picks[:0]
 				for b := range st.nb {
@@ -549,6 +540,7 @@ func (s *Scanner) resolvePending(ctx context.Context, B *Matrix, first int) erro
 				}
 				resolved += int64(len(picks))
 			}
-		}
+			return nil
+		}, stop
 	})
 }
