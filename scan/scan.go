@@ -792,18 +792,10 @@ func (w *worker) applyLimits(st *blockState, n, stride int) {
 				above = v > hi
 				under = !above && v < low && !math.IsInf(float64(v), -1)
 			} else {
-				if v >= aLo && v < aHi {
-					v = w.exact(j, i, stride)
-					above = v > hi
-				} else {
-					above = v >= aHi
-				}
-				if !above {
-					if v >= fLo && v < fHi {
-						v = w.exact(j, i, stride)
-					}
-					under = v < low
-				}
+				// recheckAbove left every pair in the two windows exact,
+				// so this screened value lies outside both, and decides.
+				above = v >= aHi
+				under = !above && v < low
 			}
 			switch {
 			case above:
