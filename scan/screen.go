@@ -359,6 +359,7 @@ func (sw *screenWorker) resolveUnbounded(w *worker, st *blockState, n, stride in
 // was in a window around a band edge, so not counted.
 type flaggedPair struct {
 	j, i, lane int
+	key        uint32 // the pair's sampling key
 	win        bool
 }
 
@@ -397,8 +398,9 @@ func (w *worker) classifyScreened(st *blockState, row0, n, stride int) {
 				i := p*kernel.PanelRows + lane
 				v := w.tile[j*stride+i]
 				win := sw.inWindow(v)
-				sw.flagged = append(sw.flagged, flaggedPair{j: j, i: i, lane: lane, win: win})
-				if !sw.isExact(j, i) && (win || simans && w.mayEnterSimANS(st, j, i, v)) {
+				key := kernel.Fmix32(ps.seeds[lane] ^ w.h[j])
+				sw.flagged = append(sw.flagged, flaggedPair{j: j, i: i, lane: lane, key: key, win: win})
+				if !sw.isExact(j, i) && (win || simans && w.mayEnterSimANS(st, i, v, key)) {
 					sw.need = append(sw.need, [2]int{j, i})
 				}
 			}
@@ -407,10 +409,9 @@ func (w *worker) classifyScreened(st *blockState, row0, n, stride int) {
 	w.recheck(sw.need, stride)
 	nb := st.nb
 	for _, fp := range sw.flagged {
-		j, i, lane := fp.j, fp.i, fp.lane
+		j, i, lane, key := fp.j, fp.i, fp.lane, fp.key
 		ps := &st.panels[i/kernel.PanelRows]
 		v := w.tile[j*stride+i]
-		key := kernel.Fmix32(ps.seeds[lane] ^ w.h[j])
 		var b int
 		if fp.win {
 			if b = s.cls.band(v); b < 0 { // v is exact
@@ -445,11 +446,12 @@ func (w *worker) classifyScreened(st *blockState, row0, n, stride int) {
 	}
 }
 
-// mayEnterSimANS reports whether a pair whose band is certain and whose
-// screened similarity is v could enter its band's SimANS sample: whether
-// the lowest score any similarity within the bound of v gives is below
-// the sample's last. The margin covers the score's float64 rounding.
-func (w *worker) mayEnterSimANS(st *blockState, j, i int, v float32) bool {
+// mayEnterSimANS reports whether anchor i's pair whose band is certain,
+// whose screened similarity is v and whose sampling key is key could enter
+// its band's SimANS sample: whether the lowest score any similarity within
+// the bound of v gives is below the sample's last. The margin covers the
+// score's float64 rounding.
+func (w *worker) mayEnterSimANS(st *blockState, i int, v float32, key uint32) bool {
 	s := w.s
 	acc := &st.samples[i*st.nb+s.cls.band(v)]
 	if len(acc.picks) < acc.keep {
@@ -458,7 +460,6 @@ func (w *worker) mayEnterSimANS(st *blockState, j, i int, v float32) bool {
 	if acc.keep == 0 {
 		return false
 	}
-	key := kernel.Fmix32(seed32(s.q.Seeds[st.lo+i]) ^ w.h[j])
 	d := max(0, math.Abs(float64(v)-s.q.Centers[st.lo+i])-float64(w.scr.eps))
 	low := math.Log(keyExp(key)) + s.opt.SimANSA*d*d
 	last := acc.scores[len(acc.scores)-1]
